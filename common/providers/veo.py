@@ -1,0 +1,220 @@
+"""Veo video generation through the Gemini API (API key, not Vertex AI).
+
+google-genai 3.x refuses `models.generate_videos` outside Vertex mode
+("only supported in Gemini Enterprise Agent Platform mode"), although the
+Gemini API still serves Veo. So `submit` posts the documented
+`models/{model}:predictLongRunning` request through the SDK's own API client
+(same base URL, key header, timeout and error types as every other call);
+polling (`operations.get`) and download (`files.download`) use the public SDK
+methods, which do work with an API key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+from common.providers._http_errors import map_google_error, map_operation_error
+from common.providers.base import (
+    GenerationRequest,
+    InvalidProviderRequest,
+    JobStatus,
+    MediaResult,
+    ProviderError,
+    ResultExpired,
+    SafetyRefusal,
+)
+from common.providers.gemini import ApiKeySource, GenaiClients
+
+log = logging.getLogger(__name__)
+
+VEO_DURATIONS_S = (4, 6, 8)
+DEFAULT_DURATION_S = 8
+PROGRESS_CAP = 95  # Veo reports no progress: an estimate never claims to be finished.
+
+_FILE_NAME = re.compile(r"files/([A-Za-z0-9_-]+)")
+
+
+def veo_duration(requested_s: int | None) -> int:
+    """Our 4/8/12 s choices onto Veo's 4/6/8 s: the longest Veo length not above the request, 8 s at most."""
+    if requested_s is None:
+        return DEFAULT_DURATION_S
+    fitting = [d for d in VEO_DURATIONS_S if d <= requested_s]
+    return max(fitting) if fitting else VEO_DURATIONS_S[0]
+
+
+def veo_aspect_ratio(aspect_ratio: str) -> str:
+    """Veo makes 16:9 or 9:16: other ratios go to the one with the same orientation."""
+    try:
+        width, height = (float(x) for x in aspect_ratio.split(":"))
+    except ValueError as exc:
+        raise InvalidProviderRequest(detail=f"aspect_ratio={aspect_ratio!r}") from exc
+    return "9:16" if height > width else "16:9"
+
+
+class VeoVideoProvider:
+    """Long-running Veo jobs: submit → poll (estimated progress) → fetch the MP4."""
+
+    name = "veo"
+
+    def __init__(
+        self,
+        *,
+        api_key: ApiKeySource,
+        base_url: str | None = None,
+        model: str = "veo-3.1-generate-preview",
+        timeout_s: float = 60.0,
+        typical_runtime_s: float = 90.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name)
+        self._model = model
+        self._typical_runtime_s = typical_runtime_s
+        self._clock = clock
+
+    def submit(self, request: GenerationRequest) -> JobStatus:
+        from google.genai import _transformers
+
+        duration = veo_duration(request.duration_s)
+        instance: dict[str, Any] = {"prompt": request.prompt}
+        if request.start_image is not None:
+            instance["image"] = {
+                "bytesBase64Encoded": base64.b64encode(request.start_image.data).decode("ascii"),
+                "mimeType": request.start_image.mime_type,
+            }
+        body = {
+            "instances": [instance],
+            "parameters": {"aspectRatio": veo_aspect_ratio(request.aspect_ratio), "durationSeconds": duration},
+        }
+        client = self._clients.get()
+        model_path = _transformers.t_model(client._api_client, request.model or self._model)
+        try:
+            response = client._api_client.request("post", f"{model_path}:predictLongRunning", body)
+            operation = json.loads(response.body or "{}")
+        except Exception as exc:
+            raise map_google_error(exc) from exc
+        job_id = str(operation.get("name") or "")
+        if not job_id:
+            raise ProviderError(detail="predictLongRunning answered without an operation name")
+        log.info("veo job submitted", extra={"task_id": request.task_id, "job_id": job_id})
+        state: dict[str, object] = {"submitted_at": self._clock(), "duration_s": duration}
+        return JobStatus(job_id=job_id, done=False, progress=0, state=state)
+
+    def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
+        operation = self._operation(job_id)
+        if not operation.done:
+            return JobStatus(job_id=job_id, done=False, progress=self._estimate(state), state=dict(state))
+        try:
+            video = _finished_video(operation)
+        except ProviderError as error:
+            return JobStatus(job_id=job_id, done=True, progress=100, error=error, state=dict(state))
+        return JobStatus(job_id=job_id, done=True, progress=100, state={**state, "video_uri": video.uri})
+
+    def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
+        uri = state.get("video_uri")
+        if not isinstance(uri, str) or not uri:
+            video = _finished_video(self._operation(job_id))
+            if video.video_bytes:
+                return _video_result(video.video_bytes)
+            uri = video.uri or ""
+        match = _FILE_NAME.search(uri)
+        if match is None:
+            raise ProviderError(detail=f"{job_id}: video URI is not a Gemini file")
+        client = self._clients.get()
+        try:
+            data = client.files.download(file=f"files/{match.group(1)}")
+        except Exception as exc:
+            error = map_google_error(exc)
+            # Generated videos are kept two days; after that the file is gone.
+            if getattr(exc, "code", None) == 404:
+                raise ResultExpired(detail=error.detail) from exc
+            raise error from exc
+        return _video_result(data)
+
+    def _operation(self, job_id: str) -> Any:
+        from google.genai import types
+
+        client = self._clients.get()
+        try:
+            return client.operations.get(types.GenerateVideosOperation(name=job_id))
+        except Exception as exc:
+            raise map_google_error(exc) from exc
+
+    def _estimate(self, state: dict[str, object]) -> int:
+        submitted_at = state.get("submitted_at")
+        if not isinstance(submitted_at, (int, float)):
+            return 0
+        elapsed = max(0.0, self._clock() - float(submitted_at))
+        return min(PROGRESS_CAP, int(100 * elapsed / self._typical_runtime_s))
+
+
+def _finished_video(operation: Any) -> Any:
+    """The first video of a finished operation, or the `ProviderError` that explains its absence."""
+    if operation.error:
+        raise map_operation_error(operation.error)
+    response = operation.response or operation.result
+    filtered = (response.rai_media_filtered_count or 0) if response else 0
+    videos = (response.generated_videos or []) if response else []
+    if filtered or not videos or videos[0].video is None:
+        reasons = "; ".join((response.rai_media_filtered_reasons or []) if response else [])
+        raise SafetyRefusal(detail=f"filtered={filtered} videos={len(videos)} reasons={reasons}")
+    return videos[0].video
+
+
+def _video_result(data: bytes) -> MediaResult:
+    width, height, duration = mp4_facts(data)
+    return MediaResult(data=data, mime_type="video/mp4", width=width, height=height, duration_s=duration)
+
+
+def mp4_facts(data: bytes) -> tuple[int | None, int | None, float | None]:
+    """Width, height and duration read from an MP4's `moov` box; Nones where it cannot tell."""
+    moov = _child(data, 0, len(data), b"moov")
+    if moov is None:
+        return None, None, None
+    duration = None
+    mvhd = _child(data, *moov, b"mvhd")
+    if mvhd is not None:
+        start = mvhd[0]
+        if data[start] == 1:
+            timescale, length = struct.unpack_from(">IQ", data, start + 20)
+        else:
+            timescale, length = struct.unpack_from(">II", data, start + 12)
+        duration = round(length / timescale, 3) if timescale else None
+    for trak in _children(data, *moov, b"trak"):
+        tkhd = _child(data, *trak, b"tkhd")
+        if tkhd is not None and tkhd[1] - tkhd[0] >= 8:
+            width, height = struct.unpack_from(">II", data, tkhd[1] - 8)
+            if width and height:
+                return width >> 16, height >> 16, duration
+    return None, None, duration
+
+
+def _children(data: bytes, start: int, end: int, kind: bytes) -> list[tuple[int, int]]:
+    """(payload start, payload end) of the boxes of `kind` directly inside [start, end)."""
+    found = []
+    pos = start
+    while pos + 8 <= end:
+        size, box = struct.unpack_from(">I4s", data, pos)
+        header = 8
+        if size == 1 and pos + 16 <= end:
+            (size,) = struct.unpack_from(">Q", data, pos + 8)
+            header = 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            break
+        if box == kind:
+            found.append((pos + header, pos + size))
+        pos += size
+    return found
+
+
+def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
+    boxes = _children(data, start, end, kind)
+    return boxes[0] if boxes else None
