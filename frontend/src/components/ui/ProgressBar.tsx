@@ -1,0 +1,33 @@
+import { cx } from './cx';
+
+interface Props {
+  value: number;
+  label: string;
+  active?: boolean;
+  className?: string;
+}
+
+export function ProgressBar({ value, label, active = true, className }: Props) {
+  const pct = Math.max(0, Math.min(100, Math.round(value)));
+  return (
+    <div
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={pct}
+      data-testid="progress-bar"
+      className={cx('relative h-1.5 w-full overflow-hidden rounded-full bg-white/10', className)}
+    >
+      <div
+        className="h-full rounded-full bg-gradient-to-r from-neon-cyan via-neon-violet to-neon-magenta transition-[width] duration-500 ease-out"
+        style={{ width: `${Math.max(pct, active ? 3 : 0)}%` }}
+      />
+      {active && (
+        <div aria-hidden="true" className="absolute inset-0 overflow-hidden">
+          <div className="h-full w-1/2 animate-shimmer bg-gradient-to-r from-transparent via-white/40 to-transparent" />
+        </div>
+      )}
+    </div>
+  );
+}

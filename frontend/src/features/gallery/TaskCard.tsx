@@ -1,0 +1,143 @@
+import { downloadUrl, mediaUrl } from '../../api/apiService';
+import type { Task } from '../../api/types';
+import { Icon } from '../../components/layout/icons';
+import { ProgressBar } from '../../components/ui/ProgressBar';
+import { cx } from '../../components/ui/cx';
+import { isActive } from '../../hooks/useTasks';
+import { useI18n, type MessageKey } from '../../i18n';
+import { aspectStyle, MediaImage } from '../media/MediaImage';
+
+interface Props {
+  task: Task;
+  onOpen?: (task: Task) => void;
+  onDelete?: (task: Task) => void;
+  onUseAsStart?: (task: Task) => void;
+}
+
+const STATUS_STYLE: Record<Task['status'], string> = {
+  PENDING: 'border-amber-300/30 text-amber-200',
+  GENERATING: 'border-neon-cyan/40 text-neon-cyan animate-pulseglow',
+  COMPLETED: 'border-emerald-300/30 text-emerald-200',
+  FAILED: 'border-rose-400/40 text-rose-200',
+};
+
+export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
+  const { t, formatDate } = useI18n();
+  const active = isActive(task);
+  const done = task.status === 'COMPLETED' && task.result;
+  const thumb = task.result?.thumbnail_url ?? (task.type === 'image' ? task.result?.url : null);
+
+  return (
+    <article
+      data-testid="task-card"
+      data-status={task.status}
+      data-task-id={task.id}
+      data-type={task.type}
+      className="glass group flex animate-fade-up flex-col overflow-hidden p-0 transition duration-200 hover:-translate-y-0.5 hover:border-neon-cyan/30 hover:shadow-glow"
+    >
+      <div className="relative overflow-hidden bg-ink-950/60" style={aspectStyle(task.params?.aspect_ratio)}>
+        {done ? (
+          <button
+            type="button"
+            onClick={() => onOpen?.(task)}
+            className="absolute inset-0 h-full w-full"
+            aria-label={`${t('task.open')}: ${task.prompt}`}
+            data-testid="task-open"
+          >
+            {thumb ? (
+              <MediaImage src={thumb} alt="" loading="lazy" className="h-full w-full object-cover transition duration-300 group-hover:scale-[1.03]" data-testid="task-thumb" />
+            ) : (
+              <video
+                src={mediaUrl(task.result?.url)}
+                preload="metadata"
+                muted
+                playsInline
+                className="h-full w-full object-cover"
+                data-testid="task-thumb"
+              />
+            )}
+            {task.type === 'video' && (
+              <span aria-hidden="true" className="absolute inset-0 grid place-items-center opacity-80 transition group-hover:opacity-100">
+                <span className="grid h-12 w-12 place-items-center rounded-full border border-white/30 bg-ink-950/60 backdrop-blur">
+                  <Icon name="play" className="h-7 w-7 text-white" />
+                </span>
+              </span>
+            )}
+          </button>
+        ) : (
+          <div
+            aria-hidden="true"
+            className={cx(
+              'absolute inset-0 grid place-items-center text-slate-600',
+              active && 'bg-[linear-gradient(110deg,transparent_25%,rgba(34,211,238,.08)_50%,transparent_75%)] bg-[length:200%_100%] animate-shimmer',
+            )}
+          >
+            <Icon name={task.type === 'video' ? 'video' : 'image'} className="h-10 w-10" />
+          </div>
+        )}
+        <span className={cx('chip absolute left-2 top-2 bg-ink-950/70 backdrop-blur', STATUS_STYLE[task.status])} data-testid="task-status">
+          {t(`task.status.${task.status}` as MessageKey)}
+        </span>
+        <span className="chip absolute right-2 top-2 bg-ink-950/70 text-slate-300 backdrop-blur">
+          {t(task.type === 'video' ? 'task.video' : 'task.image')}
+          {task.type === 'video' && task.params?.duration_s ? ` · ${String(task.params.duration_s)}s` : ''}
+        </span>
+      </div>
+
+      <div className="flex flex-1 flex-col gap-2 p-3">
+        {active && (
+          <div className="flex items-center gap-2">
+            <ProgressBar value={task.progress} label={t('task.progress')} className="flex-1" />
+            <span className="w-9 text-right font-mono text-xs text-neon-cyan" data-testid="task-progress">
+              {Math.round(task.progress)}%
+            </span>
+          </div>
+        )}
+        {task.status === 'FAILED' && (
+          <p className="rounded-lg border border-rose-400/25 bg-rose-500/10 px-2.5 py-1.5 text-xs text-rose-200" data-testid="task-error">
+            {task.error?.message || t('task.failedFallback')}
+          </p>
+        )}
+        <p className="line-clamp-2 text-sm text-slate-200" title={task.prompt}>
+          {task.prompt}
+        </p>
+        <p className="mt-auto text-[11px] text-slate-500">{formatDate(task.created_at)}</p>
+        <div className="flex flex-wrap items-center gap-1">
+          {done && (
+            <a
+              href={downloadUrl(task.result?.url)}
+              download
+              className="inline-flex h-8 items-center gap-1 rounded-lg px-2 text-xs text-slate-300 transition hover:bg-white/10 hover:text-white"
+              data-testid="task-download"
+            >
+              <Icon name="download" className="h-4 w-4" />
+              {t('task.download')}
+            </a>
+          )}
+          {done && task.type === 'image' && onUseAsStart && (
+            <button
+              type="button"
+              onClick={() => onUseAsStart(task)}
+              className="inline-flex h-8 items-center gap-1 rounded-lg px-2 text-xs text-slate-300 transition hover:bg-white/10 hover:text-neon-cyan"
+              data-testid="task-use-as-start"
+            >
+              <Icon name="video" className="h-4 w-4" />
+              {t('task.useAsStart')}
+            </button>
+          )}
+          {onDelete && !active && (
+            <button
+              type="button"
+              onClick={() => onDelete(task)}
+              className="ml-auto inline-flex h-8 items-center gap-1 rounded-lg px-2 text-xs text-slate-400 transition hover:bg-rose-500/15 hover:text-rose-200"
+              data-testid="task-delete"
+              aria-label={`${t('task.delete')}: ${task.prompt}`}
+            >
+              <Icon name="trash" className="h-4 w-4" />
+            </button>
+          )}
+        </div>
+      </div>
+    </article>
+  );
+}

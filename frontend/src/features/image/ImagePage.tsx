@@ -1,0 +1,107 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { api } from '../../api/apiService';
+import { IMAGE_ASPECT_RATIOS, type ImageAspectRatio, type Task, type UploadResult } from '../../api/types';
+import { Button } from '../../components/ui/Button';
+import { GlassPanel } from '../../components/ui/GlassPanel';
+import { Segmented } from '../../components/ui/Select';
+import { ErrorState, PageHeader } from '../../components/ui/States';
+import { useToast } from '../../components/ui/Toast';
+import { useTaskCreated } from '../../hooks/useTasks';
+import { useI18n } from '../../i18n';
+import { PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { ImageUpload } from '../media/ImageUpload';
+import { MediaImage } from '../media/MediaImage';
+
+export const MAX_REFERENCES = 3;
+
+export default function ImagePage() {
+  const { t } = useI18n();
+  const toast = useToast();
+  const [prompt, setPrompt] = useState('');
+  const [aspect, setAspect] = useState<ImageAspectRatio>('1:1');
+  const [refs, setRefs] = useState<UploadResult[]>([]);
+  const [promptError, setPromptError] = useState<string | null>(null);
+  const [submitted, setSubmitted] = useState<Task | null>(null);
+  const taskCreated = useTaskCreated();
+
+  const create = useMutation({
+    mutationFn: api.createImage,
+    onSuccess: (task) => {
+      setSubmitted(task);
+      taskCreated(task);
+      toast.show(t('gen.queued'), 'success');
+    },
+  });
+
+  const submit = () => {
+    const problem = validatePrompt(prompt);
+    setPromptError(problem ? t(problem, { max: 2000 }) : null);
+    if (problem) return;
+    create.mutate({
+      prompt: prompt.trim(),
+      aspect_ratio: aspect,
+      ...(refs.length ? { reference_urls: refs.map((r) => r.url) } : {}),
+    });
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    submit();
+  };
+
+  return (
+    <div>
+      <PageHeader title={t('image.title')} subtitle={t('image.subtitle')} />
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
+        <GlassPanel as="form" noValidate onSubmit={onSubmit} data-testid="image-form" className="flex flex-col gap-5 self-start">
+          <PromptField
+            value={prompt}
+            onChange={setPrompt}
+            error={promptError}
+            placeholder={t('gen.promptPlaceholderImage')}
+            onSubmitShortcut={submit}
+          />
+          <Segmented<ImageAspectRatio>
+            label={t('gen.aspect')}
+            value={aspect}
+            onChange={setAspect}
+            testId="aspect-select"
+            options={IMAGE_ASPECT_RATIOS.map((a) => ({ value: a, label: a }))}
+          />
+          <fieldset className="flex flex-col gap-3" data-testid="references">
+            <legend className="label">{t('image.references')}</legend>
+            <p className="-mt-1 text-xs text-slate-500">{t('image.referencesHint', { max: MAX_REFERENCES })}</p>
+            <div className="flex flex-wrap items-center gap-3">
+              {refs.map((r, i) => (
+                <div key={r.url} className="group relative h-20 w-20 overflow-hidden rounded-xl border border-white/15" data-testid="reference-thumb">
+                  <MediaImage src={r.url} alt={`${t('image.references')} ${i + 1}`} className="h-full w-full object-cover" />
+                  <button
+                    type="button"
+                    onClick={() => setRefs((xs) => xs.filter((x) => x.url !== r.url))}
+                    aria-label={`${t('upload.remove')} ${i + 1}`}
+                    className="absolute right-1 top-1 grid h-6 w-6 place-items-center rounded-full bg-ink-950/80 text-sm text-slate-200 opacity-90 transition hover:bg-rose-500/80 focus:opacity-100 sm:opacity-0 sm:group-hover:opacity-100"
+                  >
+                    ×
+                  </button>
+                </div>
+              ))}
+              {refs.length < MAX_REFERENCES && (
+                <ImageUpload onUploaded={(r) => setRefs((xs) => (xs.length < MAX_REFERENCES ? [...xs, r] : xs))} />
+              )}
+            </div>
+          </fieldset>
+          {create.isError && (
+            <div data-testid="form-error">
+              <ErrorState error={create.error} compact />
+            </div>
+          )}
+          <Button type="submit" variant="primary" size="lg" loading={create.isPending} data-testid="submit-button">
+            {create.isPending ? t('gen.submitting') : t('gen.submit')}
+          </Button>
+        </GlassPanel>
+        <RecentTasks type="image" pinned={submitted} />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,184 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { api, isProxyUrl } from '../../api/apiService';
+import { VIDEO_ASPECT_RATIOS, VIDEO_DURATIONS, type Task, type VideoAspectRatio, type VideoDuration } from '../../api/types';
+import { Button } from '../../components/ui/Button';
+import { GlassPanel } from '../../components/ui/GlassPanel';
+import { Segmented } from '../../components/ui/Select';
+import { ErrorState, PageHeader } from '../../components/ui/States';
+import { useToast } from '../../components/ui/Toast';
+import { cx } from '../../components/ui/cx';
+import { useTaskCreated, useTaskFeed } from '../../hooks/useTasks';
+import { useI18n } from '../../i18n';
+import { PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { ImageUpload } from '../media/ImageUpload';
+import { MediaImage } from '../media/MediaImage';
+
+type Mode = 'text' | 'image';
+
+export default function VideoPage() {
+  const { t } = useI18n();
+  const toast = useToast();
+  const [params, setParams] = useSearchParams();
+  const preselected = params.get('image_url');
+  const [prompt, setPrompt] = useState('');
+  const [imageUrl, setImageUrl] = useState<string | null>(preselected && isProxyUrl(preselected) ? preselected : null);
+  const [mode, setMode] = useState<Mode>(imageUrl ? 'image' : 'text');
+  const [duration, setDuration] = useState<VideoDuration>(4);
+  const [aspect, setAspect] = useState<VideoAspectRatio>('16:9');
+  const [errors, setErrors] = useState<{ prompt?: string; frame?: string }>({});
+  const [submitted, setSubmitted] = useState<Task | null>(null);
+  const taskCreated = useTaskCreated();
+
+  const create = useMutation({
+    mutationFn: api.createVideo,
+    onSuccess: (task) => {
+      setSubmitted(task);
+      taskCreated(task);
+      toast.show(t('gen.queued'), 'success');
+    },
+  });
+
+  const chooseFrame = (url: string | null) => {
+    setImageUrl(url);
+    setErrors((e) => ({ ...e, frame: undefined }));
+    if (params.has('image_url')) {
+      const next = new URLSearchParams(params);
+      next.delete('image_url');
+      setParams(next, { replace: true });
+    }
+  };
+
+  const submit = () => {
+    const promptError = validatePrompt(prompt);
+    const found = {
+      prompt: promptError ? t(promptError, { max: 2000 }) : undefined,
+      frame: mode === 'image' && !imageUrl ? t('video.err.startFrame') : undefined,
+    };
+    setErrors(found);
+    if (found.prompt || found.frame) return;
+    create.mutate({
+      prompt: prompt.trim(),
+      duration_s: duration,
+      aspect_ratio: aspect,
+      ...(mode === 'image' && imageUrl ? { image_url: imageUrl } : {}),
+    });
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    submit();
+  };
+
+  return (
+    <div>
+      <PageHeader title={t('video.title')} subtitle={t('video.subtitle')} />
+      <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
+        <GlassPanel as="form" noValidate onSubmit={onSubmit} data-testid="video-form" className="flex flex-col gap-5 self-start">
+          <Segmented<Mode>
+            label={t('video.mode')}
+            value={mode}
+            onChange={setMode}
+            testId="video-mode"
+            options={[
+              { value: 'text', label: t('video.modeText') },
+              { value: 'image', label: t('video.modeImage') },
+            ]}
+          />
+          <PromptField
+            value={prompt}
+            onChange={setPrompt}
+            error={errors.prompt}
+            placeholder={t('gen.promptPlaceholderVideo')}
+            onSubmitShortcut={submit}
+          />
+          {mode === 'image' && <StartFramePicker value={imageUrl} onChange={chooseFrame} error={errors.frame} />}
+          <div className="flex flex-wrap gap-6">
+            <Segmented<VideoDuration>
+              label={t('gen.duration')}
+              value={duration}
+              onChange={setDuration}
+              testId="duration-select"
+              options={VIDEO_DURATIONS.map((d) => ({ value: d, label: t('gen.seconds', { n: d }) }))}
+            />
+            <Segmented<VideoAspectRatio>
+              label={t('gen.aspect')}
+              value={aspect}
+              onChange={setAspect}
+              testId="aspect-select"
+              options={VIDEO_ASPECT_RATIOS.map((a) => ({ value: a, label: a }))}
+            />
+          </div>
+          {create.isError && (
+            <div data-testid="form-error">
+              <ErrorState error={create.error} compact />
+            </div>
+          )}
+          <Button type="submit" variant="primary" size="lg" loading={create.isPending} data-testid="submit-button">
+            {create.isPending ? t('gen.submitting') : t('gen.submit')}
+          </Button>
+        </GlassPanel>
+        <RecentTasks type="video" pinned={submitted} />
+      </div>
+    </div>
+  );
+}
+
+function StartFramePicker({ value, onChange, error }: { value: string | null; onChange: (url: string | null) => void; error?: string }) {
+  const { t } = useI18n();
+  const images = useTaskFeed({ type: 'image', status: 'COMPLETED' }, 12);
+  return (
+    <fieldset className="flex flex-col gap-3" data-testid="start-frame">
+      <legend className="label">{t('video.startFrame')}</legend>
+      <div className="flex items-center gap-3">
+        {value && (
+          <div className="relative h-20 w-20 overflow-hidden rounded-xl border border-neon-cyan/50 shadow-glow">
+            <MediaImage src={value} alt={t('video.startFrame')} className="h-full w-full object-cover" data-testid="start-frame-preview" />
+          </div>
+        )}
+        <ImageUpload onUploaded={(r) => onChange(r.url)} />
+        {value && (
+          <Button size="sm" variant="subtle" onClick={() => onChange(null)} data-testid="start-frame-clear">
+            {t('video.clearFrame')}
+          </Button>
+        )}
+      </div>
+      {error && (
+        <p role="alert" className="text-xs text-rose-300">
+          {error}
+        </p>
+      )}
+      <div>
+        <p className="mb-2 text-xs text-slate-400">{t('video.pickFromImages')}</p>
+        {images.tasks.length === 0 ? (
+          <p className="text-xs text-slate-500">{images.isPending ? t('common.loading') : t('video.noImages')}</p>
+        ) : (
+          <div role="radiogroup" aria-label={t('video.pickFromImages')} className="flex gap-2 overflow-x-auto pb-1">
+            {images.tasks.map((task) => {
+              const url = task.result?.url ?? null;
+              const selected = url !== null && url === value;
+              return (
+                <button
+                  key={task.id}
+                  type="button"
+                  role="radio"
+                  aria-checked={selected}
+                  aria-label={task.prompt}
+                  onClick={() => onChange(url)}
+                  data-testid="start-frame-option"
+                  className={cx(
+                    'h-16 w-16 shrink-0 overflow-hidden rounded-lg border transition active:scale-95',
+                    selected ? 'border-neon-cyan shadow-glow' : 'border-white/10 opacity-70 hover:opacity-100',
+                  )}
+                >
+                  <MediaImage src={task.result?.thumbnail_url ?? url} alt="" loading="lazy" className="h-full w-full object-cover" />
+                </button>
+              );
+            })}
+          </div>
+        )}
+      </div>
+    </fieldset>
+  );
+}

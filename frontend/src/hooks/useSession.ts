@@ -1,0 +1,44 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useSyncExternalStore } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { api, tokenStore } from '../api/apiService';
+import type { AuthResponse, User } from '../api/types';
+
+export const meKey = ['me'] as const;
+
+export function useToken(): string | null {
+  return useSyncExternalStore(tokenStore.subscribe, tokenStore.get, tokenStore.get);
+}
+
+/** The signed-in user (credits, quota, role), refreshed on focus and after generations. */
+export function useMe() {
+  const token = useToken();
+  return useQuery<User>({
+    queryKey: meKey,
+    queryFn: ({ signal }) => api.me(signal),
+    enabled: Boolean(token),
+    staleTime: 15_000,
+  });
+}
+
+export function useSignIn() {
+  const qc = useQueryClient();
+  return useCallback(
+    (auth: AuthResponse) => {
+      qc.clear();
+      tokenStore.set(auth.token);
+      qc.setQueryData(meKey, auth.user);
+    },
+    [qc],
+  );
+}
+
+export function useSignOut() {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  return useCallback(() => {
+    tokenStore.clear();
+    qc.clear();
+    navigate('/login', { replace: true });
+  }, [qc, navigate]);
+}
