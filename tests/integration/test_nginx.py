@@ -1,0 +1,767 @@
+"""The real nginx binary running the rendered proxy template.
+
+nginx/sora.conf.tmpl is rendered by nginx/render.py with every upstream
+pointed at a small local HTTP server (one per service) and served by the
+system nginx on an ephemeral port in a temporary prefix. The tests assert on
+what a browser or a Cloud Run service would see: which upstream got the
+request, its Host header, the bytes and status that come back, and the order
+in which streamed chunks arrive.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import importlib.util
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "nginx" / "sora.conf.tmpl"
+RENDER = ROOT / "nginx" / "render.py"
+PROXY_VPS_TF = ROOT / "terraform" / "proxy_vps.tf"
+
+
+def _find_nginx() -> str | None:
+    found = shutil.which("nginx")
+    if found:
+        return found
+    return "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+
+
+NGINX = _find_nginx()
+pytestmark = pytest.mark.skipif(
+    NGINX is None,
+    reason="nginx binary not installed (neither on PATH nor /usr/sbin/nginx); "
+    "`apt-get install nginx-light` or `make test` installs it",
+)
+
+SERVICES = ("frontend", "auth", "generate", "chat", "proxy", "billing", "admin", "worker")
+CLIENT_HOST = "sora.example.test"
+LIMIT = 64 * 1024 * 1024  # client_max_body_size 64m
+MEDIA = random.Random(7).randbytes(300_000)
+MEDIA_ETAG = '"media-v1"'
+SAFETY_TIMEOUT_S = 20  # only ever reached when a test is already failing
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --------------------------------------------------------------------------
+# Upstream servers: one per service, recording every request they receive.
+
+
+@dataclass
+class Seen:
+    upstream: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    body_bytes: int
+
+
+@dataclass
+class Backends:
+    """Everything the fake services share with the tests."""
+
+    seen: list[Seen] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    gate: threading.Event = field(default_factory=threading.Event)
+    request_arrived: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def record(self, item: Seen) -> None:
+        with self.lock:
+            self.seen.append(item)
+
+    def event(self, name: str) -> None:
+        with self.lock:
+            self.events.append(name)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.seen.clear()
+            self.events.clear()
+        self.gate = threading.Event()
+        self.request_arrived = threading.Event()
+
+    def hits(self, path_prefix: str) -> list[Seen]:
+        with self.lock:
+            return [s for s in self.seen if s.path.startswith(path_prefix)]
+
+
+def _handler(name: str, backends: Backends) -> type[BaseHTTPRequestHandler]:
+    class Upstream(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _read_body(self) -> int:
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                total = 0
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0], 16)
+                    if size == 0:
+                        self.rfile.readline()
+                        return total
+                    remaining = size
+                    while remaining:
+                        remaining -= len(self.rfile.read(min(remaining, 1 << 20)))
+                    self.rfile.readline()
+                    total += size
+            remaining = int(self.headers.get("Content-Length") or 0)
+            total = remaining
+            while remaining:
+                chunk = self.rfile.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+            return total - remaining
+
+        def _send(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in headers.items():
+                self.send_header(key.replace("_", "-"), value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _handle(self) -> None:
+            if "early=1" in urlsplit(self.path).query:
+                backends.event("upstream got request headers")
+                backends.request_arrived.set()
+            body_bytes = self._read_body()
+            backends.record(
+                Seen(name, self.command, self.path, dict(self.headers.items()), body_bytes)
+            )
+            query = urlsplit(self.path).query
+            if "slow=1" in query:
+                self._slow_stream()
+            elif self.path.startswith("/api/ai/proxy"):
+                self._media()
+            elif "png=1" in query:
+                self._send(200, MEDIA[:50_000], "image/png")
+            else:
+                payload: dict[str, Any] = {
+                    "upstream": name,
+                    "path": self.path,
+                    "host": self.headers.get("Host"),
+                    "body_bytes": body_bytes,
+                }
+                if "big=1" in query:
+                    payload["items"] = [{"id": i, "name": f"package {i}"} for i in range(200)]
+                self._send(200, json.dumps(payload).encode(), "application/json")
+
+        def _media(self) -> None:
+            if self.headers.get("If-None-Match") == MEDIA_ETAG:
+                self.send_response(304)
+                self.send_header("ETag", MEDIA_ETAG)
+                self.end_headers()
+                return
+            common = {"Accept_Ranges": "bytes", "ETag": MEDIA_ETAG}
+            match = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", ""))
+            if not match:
+                self._send(200, MEDIA, "video/mp4", **common)
+                return
+            first, last = match.groups()
+            size = len(MEDIA)
+            if first == "":
+                start, end = size - int(last), size - 1
+            else:
+                start, end = int(first), min(int(last) if last else size - 1, size - 1)
+            self._send(
+                206,
+                MEDIA[start : end + 1],
+                "video/mp4",
+                Content_Range=f"bytes {start}-{end}/{size}",
+                **common,
+            )
+
+        def _slow_stream(self) -> None:
+            """Two chunks ~2 s apart; the second waits for the client's signal."""
+            is_chat = self.path.startswith("/api/ai/chat")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream" if is_chat else "video/mp4")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+
+            def chunk(data: bytes) -> None:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+
+            chunk(b'event: delta\ndata: {"text": "first"}\n\n')
+            backends.event("upstream sent first chunk")
+            time.sleep(1.0)
+            released = backends.gate.wait(SAFETY_TIMEOUT_S)
+            backends.event("upstream released by client" if released else "upstream timed out")
+            time.sleep(1.0)
+            chunk(b'event: done\ndata: {"conversation_id": "c1"}\n\n')
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            backends.event("upstream finished")
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+
+    return Upstream
+
+
+@pytest.fixture(scope="module")
+def backends() -> Iterator[Backends]:
+    state = Backends()
+    servers = []
+    for name in SERVICES:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(name, state))
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        state.urls[name] = f"http://127.0.0.1:{server.server_address[1]}"
+    yield state
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_records(request: pytest.FixtureRequest) -> None:
+    if "backends" in request.fixturenames:
+        request.getfixturevalue("backends").reset()
+
+
+# --------------------------------------------------------------------------
+# Rendering and running nginx.
+
+
+def render_config(prefix: Path, values: dict[str, Any]) -> Path:
+    values_file = prefix / "values.json"
+    values_file.write_text(json.dumps(values))
+    conf = prefix / "nginx.conf"
+    subprocess.run(
+        [sys.executable, str(RENDER), "--values", str(values_file), "--output", str(conf)],
+        check=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SORA_NGINX_")},
+    )
+    return conf
+
+
+def base_values(prefix: Path, backends: Backends, *, http_port: int) -> dict[str, Any]:
+    (prefix / "tmp").mkdir(parents=True, exist_ok=True)
+    (prefix / "acme").mkdir(exist_ok=True)
+    values: dict[str, Any] = {
+        "server_name": CLIENT_HOST,
+        "listen_address": "127.0.0.1",
+        "http_port": http_port,
+        "tls_enabled": False,
+        "worker_user": "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
+        "worker_processes": 1,
+        "pid_path": str(prefix / "nginx.pid"),
+        "error_log": str(prefix / "error.log"),
+        "access_log": str(prefix / "access.log"),
+        "temp_dir": str(prefix / "tmp"),
+        "acme_webroot": str(prefix / "acme"),
+        "resolver": "127.0.0.1",  # never used: every upstream is an IP literal
+    }
+    ca_bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    if not ca_bundle.exists():
+        ca_bundle = Path(__import__("certifi").where())
+    values["ca_bundle"] = str(ca_bundle)
+    for name in SERVICES:
+        if name != "worker":  # the worker is private: nginx must not know it
+            values[f"{name}_upstream"] = backends.urls[name]
+    return values
+
+
+def nginx_test(prefix: Path, conf: Path) -> subprocess.CompletedProcess[str]:
+    assert NGINX is not None
+    return subprocess.run(
+        [NGINX, "-t", "-p", str(prefix), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@dataclass
+class RunningNginx:
+    prefix: Path
+    conf: Path
+    port: int
+    https_port: int | None = None
+
+
+def start_nginx(prefix: Path, conf: Path, port: int) -> subprocess.Popen[bytes]:
+    assert NGINX is not None
+    stderr = open(prefix / "nginx.stderr", "wb")
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            stderr.close()
+            raise RuntimeError(
+                "nginx exited: " + (prefix / "nginx.stderr").read_text(errors="replace")
+            )
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    stop_nginx(proc)
+    raise RuntimeError("nginx did not start listening")
+
+
+def stop_nginx(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def proxy(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNginx]:
+    prefix = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    conf = render_config(prefix, base_values(prefix, backends, http_port=port))
+    proc = start_nginx(prefix, conf, port)
+    try:
+        yield RunningNginx(prefix, conf, port)
+    finally:
+        stop_nginx(proc)
+
+
+def request(
+    proxy: RunningNginx,
+    method: str,
+    path: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[http.client.HTTPResponse, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=SAFETY_TIMEOUT_S)
+    conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    conn.putheader("Host", CLIENT_HOST)
+    for key, value in (headers or {}).items():
+        conn.putheader(key, value)
+    if body is not None:
+        conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response, data
+
+
+# --------------------------------------------------------------------------
+# Configuration validity.
+
+
+def test_rendered_config_passes_nginx_t(proxy: RunningNginx) -> None:
+    result = nginx_test(proxy.prefix, proxy.conf)
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def test_rendered_config_keeps_no_template_syntax(proxy: RunningNginx) -> None:
+    directives = [
+        line for line in proxy.conf.read_text().splitlines() if not line.lstrip().startswith("#")
+    ]
+    assert [line for line in directives if "${" in line or "%{" in line] == []
+
+
+def test_every_template_variable_is_supplied_by_terraform() -> None:
+    names = set(re.findall(r"(?<!\$)\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}", TEMPLATE.read_text()))
+    names |= set(re.findall(r"(?<!%)%\{\s*if\s+!?\s*([A-Za-z_][A-Za-z0-9_]*)", TEMPLATE.read_text()))
+    terraform = PROXY_VPS_TF.read_text()
+    # Terraform derives "<service>_upstream"/"<service>_host" in a for expression.
+    per_service = {n for n in names if re.fullmatch(r"[a-z]+_(upstream|host)", n)}
+    missing = [n for n in sorted(names - per_service) if not re.search(rf"\b{n}\s*=", terraform)]
+    assert not missing, f"proxy_vps.tf does not pass {missing} to templatefile()"
+    for name in sorted(per_service):
+        service = name.rsplit("_", 1)[0]
+        assert re.search(rf"\b{service}\s*=", terraform), f"no upstream {service} in proxy_vps.tf"
+
+
+def _load_render_module() -> Any:
+    spec = importlib.util.spec_from_file_location("sora_nginx_render", RENDER)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_render_follows_terraform_template_semantics() -> None:
+    render = _load_render_module()
+    text = "a ${x} $${kept} %%{ kept } %{ if on }yes%{ else }no%{ endif } %{ if !on }neg%{ endif }"
+    assert render.render(text, {"x": 1, "on": True}) == "a 1 ${kept} %{ kept } yes "
+    assert render.render("[ %{~ if on ~} \n x \n%{~ endif ~} ]", {"on": True}) == "[x]"
+    with pytest.raises(render.TemplateError):
+        render.render("${missing}", {})
+    with pytest.raises(render.TemplateError):
+        render.render("${upper(x)}", {"x": "a"})
+    with pytest.raises(render.TemplateError):
+        render.render("%{ if x }a%{ endif }", {"x": "yes"})
+
+
+# --------------------------------------------------------------------------
+# Routing.
+
+ROUTES = [
+    ("GET", "/", "frontend"),
+    ("GET", "/config.json", "frontend"),
+    ("GET", "/assets/index-abc.js", "frontend"),
+    ("GET", "/gallery/123", "frontend"),
+    ("GET", "/api/health", "auth"),
+    ("POST", "/api/auth/login", "auth"),
+    ("GET", "/api/auth/me", "auth"),
+    ("POST", "/api/ai/chat", "chat"),
+    ("GET", "/api/ai/chats?limit=5", "chat"),
+    ("DELETE", "/api/ai/chats/c1", "chat"),
+    ("GET", "/api/ai/proxy?url=gs%3A%2F%2Fb%2Fo.json&sig=ab", "proxy"),
+    ("POST", "/api/ai/image", "generate"),
+    ("POST", "/api/ai/video", "generate"),
+    ("GET", "/api/ai/tasks?status=PENDING&cursor=x", "generate"),
+    ("DELETE", "/api/ai/tasks/t1", "generate"),
+    ("POST", "/api/ai/uploads", "generate"),
+    ("GET", "/api/billing/packages", "billing"),
+    ("POST", "/api/billing/webhook", "billing"),
+    ("PATCH", "/api/admin/users/u1", "admin"),
+    ("GET", "/api/admin/stats", "admin"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "upstream"), ROUTES)
+def test_path_prefix_reaches_its_service_with_the_service_host(
+    proxy: RunningNginx, backends: Backends, method: str, path: str, upstream: str
+) -> None:
+    response, _ = request(proxy, method, path, body=b"{}" if method in ("POST", "PATCH") else None)
+    assert response.status in (200, 206)
+    assert [(s.upstream, s.method, s.path) for s in backends.seen] == [(upstream, method, path)]
+    seen = backends.seen[0]
+    # Cloud Run routes on Host: the upstream's own host:port, never the client's.
+    assert seen.headers["Host"] == urlsplit(backends.urls[upstream]).netloc
+    assert seen.headers["X-Forwarded-Host"] == CLIENT_HOST
+    assert seen.headers["X-Forwarded-Proto"] == "http"
+    assert seen.headers["X-Forwarded-For"].split(",")[-1].strip() == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/tasks/run"),
+        ("POST", "/api/tasks/sweep"),
+        ("GET", "/api/tasks"),
+        ("GET", "/api/unknown"),
+    ],
+)
+def test_worker_and_unknown_api_paths_are_404_and_reach_no_service(
+    proxy: RunningNginx, backends: Backends, method: str, path: str
+) -> None:
+    response, body = request(
+        proxy, method, path, body=b'{"task_id": "t1"}' if method == "POST" else None
+    )
+    assert response.status == 404
+    assert json.loads(body)["error"]["code"] == "not_found"
+    assert backends.seen == []
+
+
+def test_health_endpoint_answers_without_upstreams(proxy: RunningNginx, backends: Backends) -> None:
+    response, body = request(proxy, "GET", "/nginx-health")
+    assert (response.status, body) == (200, b"ok\n")
+    assert backends.seen == []
+
+
+def test_security_headers_are_set_once(proxy: RunningNginx) -> None:
+    response, _ = request(proxy, "GET", "/api/health")
+    assert response.headers.get_all("X-Content-Type-Options") == ["nosniff"]
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "nginx/" not in response.headers.get("Server", "")
+
+
+# --------------------------------------------------------------------------
+# Media proxy: ranges, conditional requests, no compression.
+
+
+def test_range_request_passes_through_and_206_body_is_byte_exact(
+    proxy: RunningNginx, backends: Backends
+) -> None:
+    response, body = request(
+        proxy,
+        "GET",
+        "/api/ai/proxy?url=gs%3A%2F%2Fb%2Fv.mp4&sig=ab",
+        headers={"Range": "bytes=1000-65535", "If-Range": MEDIA_ETAG, "Accept-Encoding": "gzip"},
+    )
+    assert response.status == 206
+    assert response.headers["Content-Range"] == f"bytes 1000-65535/{len(MEDIA)}"
+    assert response.headers["Content-Length"] == str(65536 - 1000)
+    assert response.headers["Accept-Ranges"] == "bytes"
+    assert response.headers.get("Content-Encoding") is None
+    assert body == MEDIA[1000:65536]
+    seen = backends.hits("/api/ai/proxy")[0]
+    assert seen.headers["Range"] == "bytes=1000-65535"
+    assert seen.headers["If-Range"] == MEDIA_ETAG
+
+
+def test_suffix_range_and_full_media_are_unmodified(proxy: RunningNginx) -> None:
+    response, body = request(
+        proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"Range": "bytes=-500"}
+    )
+    assert (response.status, body) == (206, MEDIA[-500:])
+    response, body = request(
+        proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.status == 200
+    assert response.headers.get("Content-Encoding") is None
+    assert body == MEDIA
+
+
+def test_if_none_match_reaches_the_proxy_and_304_comes_back(
+    proxy: RunningNginx, backends: Backends
+) -> None:
+    response, body = request(
+        proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"If-None-Match": MEDIA_ETAG}
+    )
+    assert (response.status, body) == (304, b"")
+    assert backends.hits("/api/ai/proxy")[0].headers["If-None-Match"] == MEDIA_ETAG
+
+
+def test_json_is_gzipped_but_images_are_not(proxy: RunningNginx) -> None:
+    response, body = request(
+        proxy, "GET", "/api/billing/packages?big=1", headers={"Accept-Encoding": "gzip"}
+    )
+    assert response.status == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert len(json.loads(gzip.decompress(body))["items"]) == 200
+
+    response, body = request(proxy, "GET", "/logo.png?png=1", headers={"Accept-Encoding": "gzip"})
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers.get("Content-Encoding") is None
+    assert body == MEDIA[:50_000]
+
+
+# --------------------------------------------------------------------------
+# Request bodies.
+
+
+def test_one_megabyte_upload_reaches_generate(proxy: RunningNginx, backends: Backends) -> None:
+    body = os.urandom(1024 * 1024)
+    response, data = request(
+        proxy,
+        "POST",
+        "/api/ai/uploads",
+        body=body,
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert response.status == 200
+    assert json.loads(data)["body_bytes"] == len(body)
+    assert backends.hits("/api/ai/uploads")[0].body_bytes == len(body)
+
+
+def _raw_upload(port: int, path: str, size: int) -> bytes:
+    """Send a `size`-byte body over a raw socket; return the raw response."""
+    with socket.create_connection(("127.0.0.1", port), timeout=SAFETY_TIMEOUT_S) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {CLIENT_HOST}\r\n"
+            f"Content-Type: application/octet-stream\r\nContent-Length: {size}\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        block = b"\0" * (1 << 20)
+        sent = 0
+        try:
+            while sent < size:
+                sent += sock.send(block[: min(len(block), size - sent)])
+        except OSError:
+            pass  # nginx may stop reading once it has answered 413
+        response = b""
+        try:
+            while chunk := sock.recv(65536):
+                response += chunk
+        except OSError:
+            pass
+        return response
+
+
+@pytest.mark.parametrize("path", ["/api/ai/uploads", "/api/ai/chat", "/api/ai/proxy?u=1"])
+def test_body_over_64_megabytes_is_413_and_never_forwarded(
+    proxy: RunningNginx, backends: Backends, path: str
+) -> None:
+    raw = _raw_upload(proxy.port, path, LIMIT + 1)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413"), head[:200]
+    assert json.loads(body)["error"]["code"] == "payload_too_large"
+    assert backends.seen == []
+
+
+def test_body_of_exactly_64_megabytes_is_accepted(proxy: RunningNginx, backends: Backends) -> None:
+    raw = _raw_upload(proxy.port, "/api/ai/uploads", LIMIT)
+    assert raw.startswith(b"HTTP/1.1 200"), raw[:200]
+    assert backends.hits("/api/ai/uploads")[0].body_bytes == LIMIT
+
+
+# --------------------------------------------------------------------------
+# Streaming: chunks reach the client while the upstream is still sending.
+
+
+@pytest.mark.parametrize("path", ["/api/ai/chat?early=1", "/api/ai/proxy?early=1"])
+def test_request_body_streams_to_upstream_before_client_finishes(
+    proxy: RunningNginx, backends: Backends, path: str
+) -> None:
+    half = b"x" * 4096
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=SAFETY_TIMEOUT_S) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {CLIENT_HOST}\r\n"
+            f"Content-Length: {2 * len(half)}\r\nConnection: close\r\n\r\n".encode() + half
+        )
+        arrived_early = backends.request_arrived.wait(SAFETY_TIMEOUT_S)
+        backends.event("client sent second half")
+        sock.sendall(half)
+        response = b""
+        while chunk := sock.recv(65536):
+            response += chunk
+    assert arrived_early, "nginx held the request until the whole body had arrived"
+    assert backends.events == ["upstream got request headers", "client sent second half"]
+    assert response.startswith(b"HTTP/1.1 200")
+    assert backends.hits(path.split("?")[0])[0].body_bytes == 2 * len(half)
+
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/api/ai/chat?slow=1", "text/event-stream"),
+        ("/api/ai/proxy?url=x&sig=y&slow=1", "*/*"),
+    ],
+)
+def test_slow_stream_reaches_client_before_upstream_finishes(
+    proxy: RunningNginx, backends: Backends, path: str, accept: str
+) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=SAFETY_TIMEOUT_S + 10)
+    conn.request("GET", path, headers={"Accept": accept, "Accept-Encoding": "gzip"})
+    response = conn.getresponse()
+    assert response.status == 200
+    assert response.headers.get("Content-Encoding") is None
+
+    received = b""
+    while b"first" not in received:
+        chunk = response.read1(65536)
+        assert chunk, "stream ended before the first chunk arrived"
+        received += chunk
+    backends.event("client received first chunk")
+    backends.gate.set()  # only now may the upstream send the rest
+    received += response.read()
+    conn.close()
+
+    assert backends.events == [
+        "upstream sent first chunk",
+        "client received first chunk",
+        "upstream released by client",
+        "upstream finished",
+    ]
+    assert received == (
+        b'event: delta\ndata: {"text": "first"}\n\n'
+        b'event: done\ndata: {"conversation_id": "c1"}\n\n'
+    )
+
+
+# --------------------------------------------------------------------------
+# TLS variant: the same template with tls_enabled, as on the VPS.
+
+
+@pytest.fixture(scope="module")
+def tls_proxy(
+    backends: Backends, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningNginx]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    prefix = tmp_path_factory.mktemp("nginx-tls")
+    cert, key = prefix / "cert.pem", prefix / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", f"/CN={CLIENT_HOST}", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    http_port, https_port = free_port(), free_port()
+    values = base_values(prefix, backends, http_port=http_port)
+    values.update(
+        tls_enabled=True,
+        https_port=https_port,
+        tls_cert_path=str(cert),
+        tls_key_path=str(key),
+    )
+    conf = render_config(prefix, values)
+    proc = start_nginx(prefix, conf, https_port)
+    try:
+        yield RunningNginx(prefix, conf, http_port, https_port)
+    finally:
+        stop_nginx(proc)
+
+
+def test_tls_config_passes_nginx_t(tls_proxy: RunningNginx) -> None:
+    result = nginx_test(tls_proxy.prefix, tls_proxy.conf)
+    assert result.returncode == 0, result.stderr
+
+
+def test_tls_plain_http_redirects_to_https_and_serves_acme(
+    tls_proxy: RunningNginx, backends: Backends
+) -> None:
+    (tls_proxy.prefix / "acme" / ".well-known" / "acme-challenge").mkdir(parents=True)
+    (tls_proxy.prefix / "acme" / ".well-known" / "acme-challenge" / "tok").write_text("proof")
+    response, _ = request(tls_proxy, "GET", "/api/health?x=1")
+    assert response.status == 301
+    assert response.headers["Location"] == f"https://{CLIENT_HOST}/api/health?x=1"
+    response, body = request(tls_proxy, "GET", "/.well-known/acme-challenge/tok")
+    assert (response.status, body) == (200, b"proof")
+    assert backends.seen == []
+
+
+def test_tls_server_routes_and_sets_hsts(tls_proxy: RunningNginx, backends: Backends) -> None:
+    import ssl
+
+    assert tls_proxy.https_port is not None
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection(
+        "127.0.0.1", tls_proxy.https_port, context=context, timeout=SAFETY_TIMEOUT_S
+    )
+    conn.request("GET", "/api/auth/me", headers={"Host": CLIENT_HOST})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    assert response.status == 200
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert [(s.upstream, s.headers["X-Forwarded-Proto"]) for s in backends.seen] == [
+        ("auth", "https")
+    ]
