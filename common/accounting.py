@@ -1,0 +1,146 @@
+"""Daily quotas and the credits ledger, exactly-once under retries and races.
+
+Every charge and refund carries a key (`charge:<task>`, `refund:<task>`,
+`order:<id>` ...). A credit change is ONE conditional update of the user
+document that also records the key in a short list of recent keys, so a
+duplicate or concurrent call with the same key cannot apply twice; the ledger
+entry (unique key) is the durable audit trail and the check for late repeats.
+Quota use is a per user/type/day document holding the ids of the tasks that
+used it, so taking and giving back a unit is idempotent per task too.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from common import clock
+from common.db import Database
+from common.errors import NotFound, PaymentRequired
+
+log = logging.getLogger(__name__)
+
+RECENT_KEYS = 500
+
+DEFAULT_QUOTAS = {"video": 3, "image": 10, "chat": 50}
+DEFAULT_COSTS = {"video": 10, "image": 2, "chat": 1}
+
+
+@dataclass(frozen=True)
+class Charge:
+    credits: int
+    from_quota: bool
+
+
+@dataclass(frozen=True)
+class Pricing:
+    quotas: dict[str, int]
+    costs: dict[str, int]
+
+
+class Accounting:
+    def __init__(self, db: Database, pricing: Pricing | None = None) -> None:
+        self._db = db
+        self.pricing = pricing or Pricing(dict(DEFAULT_QUOTAS), dict(DEFAULT_COSTS))
+
+    # ---- quota ------------------------------------------------------------------
+
+    def quota_state(self, user_id: str, at: datetime | None = None) -> dict[str, dict[str, Any]]:
+        day = clock.day_key(at)
+        resets = clock.next_midnight(at)
+        out: dict[str, dict[str, Any]] = {}
+        for kind, limit in self.pricing.quotas.items():
+            doc = self._db.quota_usage.find_one({"_id": f"{user_id}:{kind}:{day}"})
+            out[kind] = {"limit": limit, "used": min(limit, int(doc["used"])) if doc else 0, "resets_at": resets}
+        return out
+
+    def _take_quota(self, *, user_id: str, kind: str, task_id: str) -> bool:
+        limit = self.pricing.quotas.get(kind, 0)
+        if limit <= 0:
+            return False
+        qid = f"{user_id}:{kind}:{clock.day_key()}"
+        try:
+            doc = self._db.quota_usage.find_one_and_update(
+                {"_id": qid, "used": {"$lt": limit}, "tasks": {"$ne": task_id}},
+                {"$inc": {"used": 1}, "$push": {"tasks": task_id}, "$set": {"user_id": user_id}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        except DuplicateKeyError:
+            # The day's document exists but the filter did not match: either the
+            # quota is used up, or this task already holds a unit (a retry).
+            held = self._db.quota_usage.find_one({"_id": qid, "tasks": task_id})
+            return held is not None
+        return doc is not None
+
+    def _give_back_quota(self, *, quota_id: str, task_id: str) -> None:
+        self._db.quota_usage.update_one({"_id": quota_id, "tasks": task_id}, {"$inc": {"used": -1}, "$pull": {"tasks": task_id}})
+
+    # ---- credits ----------------------------------------------------------------
+
+    def apply_credits(self, *, user_id: str, delta: int, key: str, reason: str, meta: dict[str, Any] | None = None) -> bool:
+        """Add (or, negative, take) credits once per `key`. False if it had been applied already.
+
+        Raises PaymentRequired when taking more than the balance.
+        """
+        if self._db.ledger.find_one({"key": key}):
+            return False
+        guard: dict[str, Any] = {"_id": user_id, "credit_keys": {"$ne": key}}
+        if delta < 0:
+            guard["credits"] = {"$gte": -delta}
+        updated = self._db.users.find_one_and_update(
+            guard,
+            {"$inc": {"credits": delta}, "$push": {"credit_keys": {"$each": [key], "$slice": -RECENT_KEYS}}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if updated is None:
+            user = self._db.users.find_one({"_id": user_id}, {"credits": 1, "credit_keys": 1})
+            if user is None:
+                raise NotFound("User not found.")
+            if key in (user.get("credit_keys") or []):
+                self._record(user_id=user_id, delta=delta, key=key, reason=reason, meta=meta, balance=None)
+                return False
+            raise PaymentRequired(details={"credits": int(user.get("credits", 0)), "needed": -delta})
+        self._record(user_id=user_id, delta=delta, key=key, reason=reason, meta=meta, balance=int(updated["credits"]))
+        return True
+
+    def _record(self, *, user_id: str, delta: int, key: str, reason: str, meta: dict[str, Any] | None, balance: int | None) -> None:
+        try:
+            self._db.ledger.insert_one(
+                {"key": key, "user_id": user_id, "delta": delta, "reason": reason, "meta": meta or {},
+                 "balance_after": balance, "created_at": clock.now()}
+            )
+        except DuplicateKeyError:
+            pass
+
+    # ---- generation charges -----------------------------------------------------
+
+    def charge_for_task(self, *, user_id: str, kind: str, task_id: str) -> Charge:
+        """Use a unit of today's quota, else credits. Idempotent per task."""
+        if self._take_quota(user_id=user_id, kind=kind, task_id=task_id):
+            return Charge(credits=0, from_quota=True)
+        cost = self.pricing.costs.get(kind, 0)
+        try:
+            self.apply_credits(user_id=user_id, delta=-cost, key=f"charge:{task_id}", reason=f"{kind} generation",
+                               meta={"task_id": task_id})
+        except PaymentRequired as exc:
+            quota = self.quota_state(user_id)[kind] if kind in self.pricing.quotas else None
+            raise PaymentRequired(
+                f"Today's free {kind} quota is used up and this needs {cost} credits "
+                f"(you have {exc.details.get('credits', 0)}). Buy credits or wait for the daily reset.",
+                details={**exc.details, "quota": quota and {**quota, "resets_at": quota["resets_at"].isoformat()}},
+            ) from None
+        return Charge(credits=cost, from_quota=False)
+
+    def refund_task(self, *, user_id: str, kind: str, task_id: str, charge: Charge, created_at: datetime) -> None:
+        """Give back what `charge_for_task` took. Idempotent per task."""
+        if charge.from_quota:
+            self._give_back_quota(quota_id=f"{user_id}:{kind}:{clock.day_key(clock.as_utc(created_at))}", task_id=task_id)
+        elif charge.credits:
+            self.apply_credits(user_id=user_id, delta=charge.credits, key=f"refund:{task_id}",
+                               reason=f"{kind} generation refund", meta={"task_id": task_id})

@@ -1,0 +1,117 @@
+"""Settings, read once from the environment (UPPER_CASE names, see README)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"", "change-me", "changeme", "secret", "dev", "test", "admin", "password", "placeholder"}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=True)
+
+    ENV: Literal["development", "test", "production"] = "development"
+    VERSION: str = "0.1.0"
+    PORT: int = 8080
+    PUBLIC_BASE_URL: str = Field("", description="Origin users reach, for absolute links (e.g. checkout pages).")
+
+    # Database: MongoDB in production; embedded mongomock (snapshot under DATA_DIR) without a URI.
+    MONGODB_URI: str = ""
+    MONGODB_DB: str = "sora"
+    DATA_DIR: Path = ROOT / ".data"
+    DB_SNAPSHOT: bool = Field(True, description="Embedded database only: persist to DATA_DIR/db.json.")
+
+    # Storage (GCS; the local stack points STORAGE_EMULATOR_HOST at gcp-storage-emulator).
+    GCS_BUCKET: str = "media"
+    GCP_PROJECT: str = "local"
+    STORAGE_EMULATOR_HOST: str = ""
+
+    # Queue: "local" (in-process dispatcher with Cloud Tasks semantics) or "cloudtasks".
+    QUEUE_BACKEND: Literal["local", "cloudtasks"] = "local"
+    CLOUD_TASKS_QUEUE: str = "generation"
+    CLOUD_TASKS_LOCATION: str = "us-central1"
+    CLOUD_TASKS_ENDPOINT: str = ""  # tests: a fake REST server
+    TASKS_SERVICE_ACCOUNT: str = ""  # OIDC identity Cloud Tasks signs as
+    WORKER_URL: str = ""  # default: http://127.0.0.1:$PORT/api/tasks/run
+    WORKER_AUDIENCE: str = ""  # OIDC audience the worker accepts (its own URL)
+    WORKER_SECRET: str = ""  # local stack: shared header secret; generated when empty
+
+    # Secrets: "db" (local: a collection) or "secretmanager".
+    SECRETS_BACKEND: Literal["db", "secretmanager"] = "db"
+    SECRET_MANAGER_ENDPOINT: str = ""  # tests: a fake REST server
+    SECRETS_TTL_S: float = 5.0
+
+    # Auth
+    JWT_SECRET: str = ""  # empty: the jwt-signing-key secret (generated locally)
+    JWT_ISSUER: str = "sora-studio"
+    JWT_AUDIENCE: str = "sora-studio-web"
+    JWT_TTL_S: int = 7 * 24 * 3600
+    MEDIA_SIGNING_KEY: str = ""  # empty: the media-signing-key secret (generated locally)
+    GOOGLE_CLIENT_ID: str = ""
+    ADMIN_EMAIL: str = "admin@sora.local"
+    ADMIN_PASSWORD: str = "sora-admin-2026"  # noqa: S105 - local default; production refuses it
+    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_WINDOW_S: int = 900
+
+    CORS_ORIGINS: str = Field("", description="Comma-separated origins allowed by CORS.")
+
+    # Generation
+    SIM_DURATION_S: float = 6.0
+    IMAGE_PROVIDER: str = "sim"
+    VIDEO_PROVIDER: str = "sim"
+    POLL_INTERVAL_S: float = 2.0
+    TASK_DEADLINE_S: int = 1800  # a task not finished by then is failed and refunded
+    STEP_LEASE_S: int = 300  # a worker step longer than this is presumed dead
+    MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
+
+    # Local stack
+    SWEEP_INTERVAL_S: float = 30.0
+    FRONTEND_DIST: Path = ROOT / "frontend" / "dist"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.CORS_ORIGINS.split(",") if o.strip()]
+
+    @property
+    def embedded_db(self) -> bool:
+        return not self.MONGODB_URI
+
+    @property
+    def worker_url(self) -> str:
+        return self.WORKER_URL or f"http://127.0.0.1:{self.PORT}/api/tasks/run"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.ENV != "production":
+            return self
+        problems = []
+        if not self.MONGODB_URI:
+            problems.append("MONGODB_URI is required (the embedded database is for development only)")
+        if self.STORAGE_EMULATOR_HOST:
+            problems.append("STORAGE_EMULATOR_HOST must not be set")
+        if self.QUEUE_BACKEND != "cloudtasks":
+            problems.append("QUEUE_BACKEND must be cloudtasks")
+        if self.SECRETS_BACKEND != "secretmanager":
+            problems.append("SECRETS_BACKEND must be secretmanager")
+        if not self.WORKER_AUDIENCE:
+            problems.append("WORKER_AUDIENCE is required (the worker verifies Cloud Tasks' OIDC token)")
+        for name in ("JWT_SECRET", "MEDIA_SIGNING_KEY", "WORKER_SECRET"):
+            value = getattr(self, name)
+            if value and (value.lower() in PLACEHOLDERS or len(value) < 32):
+                problems.append(f"{name} is a placeholder or shorter than 32 characters")
+        if self.ADMIN_PASSWORD in {"sora-admin-2026", *PLACEHOLDERS} or len(self.ADMIN_PASSWORD) < 12:
+            problems.append("ADMIN_PASSWORD is the default or too short")
+        if problems:
+            raise ValueError("refusing to start in production: " + "; ".join(problems))
+        return self
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,302 @@
+"""The generation pipeline: create a task, run its worker steps, sweep what got stuck.
+
+Persistence first: a task is COMPLETED only after its media are in storage
+and its result is in the database. Each worker step is short (submit, or one
+poll, or fetch+upload) and idempotent under duplicate or concurrent delivery.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from common import clock
+from common.accounting import Accounting, Charge
+from common.errors import AppError, ServiceUnavailable
+from common.media import MediaSigner, media_object_name
+from common.models import (
+    CreateImageRequest,
+    CreateVideoRequest,
+    Task,
+    TaskCost,
+    TaskError,
+    TaskResult,
+    TaskStatus,
+    TaskType,
+)
+from common.providers import ProviderRegistry
+from common.providers.base import (
+    GenerationRequest,
+    JobStatus,
+    MediaKind,
+    MediaResult,
+    ProviderError,
+    ReferenceImage,
+)
+from common.queue import Queue, RetryPolicy
+from common.storage import StorageService
+from common.tasks import TaskRepository, new_task_id
+from common.thumbnails import image_thumbnail, video_poster
+
+log = logging.getLogger(__name__)
+
+MAX_TRANSIENT_ATTEMPTS = 6
+MAX_REFERENCE_BYTES = 20 * 1024 * 1024
+
+
+class StepOutcome(str, enum.Enum):
+    NOTHING_TO_DO = "nothing_to_do"  # finished, deleted, or a step that already ran
+    BUSY = "busy"  # another delivery holds the lease: ask the queue to retry later
+    WAITING = "waiting"  # provider still working: next poll enqueued
+    RETRYING = "retrying"  # transient failure: next attempt enqueued with backoff
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass
+class GenerationConfig:
+    poll_interval_s: float
+    lease_s: int
+    deadline_s: int
+
+
+class Generation:
+    def __init__(
+        self,
+        *,
+        tasks: TaskRepository,
+        accounting: Accounting,
+        storage: StorageService,
+        queue: Queue,
+        providers: ProviderRegistry,
+        signer: MediaSigner,
+        config: GenerationConfig,
+    ) -> None:
+        self.tasks = tasks
+        self.accounting = accounting
+        self.storage = storage
+        self.queue = queue
+        self.providers = providers
+        self.signer = signer
+        self.config = config
+        self._backoff = RetryPolicy(min_backoff_s=1.0, max_backoff_s=60.0)
+
+    # ---- create -------------------------------------------------------------------
+
+    def create_image(self, *, user_id: str, body: CreateImageRequest) -> dict[str, Any]:
+        refs = [self.signer.verify_url(u, owner=user_id).name for u in body.reference_urls]
+        params = {"aspect_ratio": body.aspect_ratio, "reference_objects": refs}
+        return self._create(user_id=user_id, kind=TaskType.IMAGE, prompt=body.prompt, params=params)
+
+    def create_video(self, *, user_id: str, body: CreateVideoRequest) -> dict[str, Any]:
+        start = self.signer.verify_url(body.image_url, owner=user_id).name if body.image_url else None
+        params = {"aspect_ratio": body.aspect_ratio, "duration_s": body.duration_s, "start_object": start,
+                  "mode": "image-to-video" if start else "text-to-video"}
+        return self._create(user_id=user_id, kind=TaskType.VIDEO, prompt=body.prompt, params=params)
+
+    def _create(self, *, user_id: str, kind: TaskType, prompt: str, params: dict[str, Any]) -> dict[str, Any]:
+        task_id = new_task_id()
+        provider = self.providers.name_for(MediaKind(kind.value))
+        charge = self.accounting.charge_for_task(user_id=user_id, kind=kind.value, task_id=task_id)
+        cost = {"credits": charge.credits, "from_quota": charge.from_quota}
+        try:
+            doc = self.tasks.insert(task_id=task_id, user_id=user_id, kind=kind, prompt=prompt, params=params,
+                                    provider=provider, cost=cost, deadline_s=self.config.deadline_s)
+        except Exception:
+            self.accounting.refund_task(user_id=user_id, kind=kind.value, task_id=task_id, charge=charge,
+                                        created_at=clock.now())
+            raise
+        try:
+            self.queue.enqueue({"task_id": task_id, "step": 0}, name=f"{task_id}-0")
+        except Exception as exc:
+            log.exception("enqueue failed", extra={"task_id": task_id})
+            self._fail(task_id, code="provider_unavailable", message="The generation queue is unavailable. You were not charged.")
+            raise ServiceUnavailable("The generation queue is unavailable. Please try again.", code="provider_unavailable") from exc
+        log.info("task created", extra={"task_id": task_id, "user_id": user_id, "kind": kind.value, "provider": provider})
+        return doc
+
+    # ---- views ----------------------------------------------------------------------
+
+    def to_api(self, doc: dict[str, Any]) -> Task:
+        """The API shape. Media URLs are signed now, so a rotated key re-signs every link."""
+        result = None
+        if doc.get("result"):
+            r = doc["result"]
+            result = TaskResult(
+                url=self.signer.url_for(r["object"]),
+                thumbnail_url=self.signer.url_for(r["thumbnail_object"]) if r.get("thumbnail_object") else None,
+                mime_type=r["mime_type"], bytes=r["bytes"], width=r.get("width"), height=r.get("height"),
+                duration_s=r.get("duration_s"),
+            )
+        params = {k: v for k, v in doc["params"].items() if k not in ("start_object", "reference_objects")}
+        if doc["params"].get("start_object"):
+            params["image_url"] = self.signer.url_for(doc["params"]["start_object"])
+        if doc["params"].get("reference_objects"):
+            params["reference_urls"] = [self.signer.url_for(n) for n in doc["params"]["reference_objects"]]
+        return Task(
+            id=doc["_id"], type=doc["type"], status=doc["status"], progress=doc.get("progress", 0),
+            prompt=doc["prompt"], params=params, provider=doc["provider"], result=result,
+            error=TaskError(**doc["error"]) if doc.get("error") else None, cost=TaskCost(**doc["cost"]),
+            created_at=clock.as_utc(doc["created_at"]), updated_at=clock.as_utc(doc["updated_at"]),
+            started_at=clock.as_utc(doc["started_at"]) if doc.get("started_at") else None,
+            completed_at=clock.as_utc(doc["completed_at"]) if doc.get("completed_at") else None,
+        )
+
+    # ---- delete -------------------------------------------------------------------
+
+    def delete(self, doc: dict[str, Any]) -> None:
+        """Delete a task and its media; a task still running is stopped and refunded first."""
+        if doc["status"] in (TaskStatus.PENDING.value, TaskStatus.GENERATING.value):
+            self._fail(doc["_id"], code="canceled", message="Canceled by the user.")
+        self.tasks.delete(doc["_id"])
+        self.storage.delete_prefix(f"media/{doc['user_id']}/{doc['_id']}.")
+
+    # ---- worker step --------------------------------------------------------------
+
+    def run_step(self, task_id: str, *, step: int) -> StepOutcome:
+        doc = self.tasks.claim_step(task_id, step=step, lease_s=self.config.lease_s)
+        if doc is None:
+            current = self.tasks.get(task_id)
+            if current is None or current["status"] in (TaskStatus.COMPLETED.value, TaskStatus.FAILED.value):
+                return StepOutcome.NOTHING_TO_DO
+            if current["step"] != step:
+                return StepOutcome.NOTHING_TO_DO
+            return StepOutcome.BUSY
+        log_extra = {"task_id": task_id, "user_id": doc["user_id"], "step": step}
+        try:
+            return self._advance(doc, step=step)
+        except ProviderError as exc:
+            return self._provider_failed(doc, exc, step=step)
+        except AppError as exc:
+            log.warning("step failed permanently: %s", exc.code, extra=log_extra)
+            return self._fail_owned(doc, code=exc.code, message=exc.message)
+        except Exception:
+            # Storage or database trouble: give the lease back and let the queue retry this step.
+            log.exception("step crashed; releasing lease for a retry", extra=log_extra)
+            self.tasks.finish_step(doc, next_step=step)
+            raise
+
+    def _advance(self, doc: dict[str, Any], *, step: int) -> StepOutcome:
+        provider = self.providers.get(doc["provider"])
+        job = doc.get("job")
+        if job is None:
+            status = provider.submit(self._request(doc))
+        else:
+            status = provider.poll(job["id"], state=job.get("state") or {})
+        if status.error is not None:
+            raise status.error
+        job = {"id": status.job_id, "state": status.state, "fetch_failures": (job or {}).get("fetch_failures", 0)}
+        if not status.done:
+            self.tasks.save_job(doc, job=job, progress=status.progress)
+            return self._next(doc, step=step, delay_s=self.config.poll_interval_s)
+        # Done at the provider: remember the job first, so a crash while
+        # fetching re-fetches instead of generating (and paying) again.
+        if doc.get("job") is None:
+            self.tasks.save_job(doc, job=job, progress=status.progress)
+        try:
+            media = provider.fetch(status.job_id, state=status.state)
+        except ProviderError as exc:
+            if exc.retryable:
+                failures = job["fetch_failures"] + 1
+                # A result lost at the provider side (e.g. a synchronous image held in memory) is re-submitted.
+                self.tasks.save_job(doc, job=None if failures >= 2 else {**job, "fetch_failures": failures}, progress=0)
+            raise
+        return self._store_and_complete(doc, media)
+
+    def _store_and_complete(self, doc: dict[str, Any], media: MediaResult) -> StepOutcome:
+        name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type=media.mime_type)
+        info = self.storage.upload_bytes(name, media.data, content_type=media.mime_type)
+        thumb_name = None
+        try:
+            thumb = image_thumbnail(media.data) if media.mime_type.startswith("image/") else video_poster(media.data)
+            thumb_name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type="image/jpeg", thumbnail=True)
+            self.storage.upload_bytes(thumb_name, thumb, content_type="image/jpeg")
+        except (ValueError, OSError):
+            log.warning("thumbnail failed; the task completes without one", extra={"task_id": doc["_id"]})
+        result = {"object": name, "thumbnail_object": thumb_name, "mime_type": media.mime_type, "bytes": info.size,
+                  "width": media.width, "height": media.height, "duration_s": media.duration_s}
+        if self.tasks.complete(doc, result=result) is None:
+            if self.tasks.get(doc["_id"]) is None:  # deleted by its owner meanwhile: keep no orphans
+                self.storage.delete_prefix(f"media/{doc['user_id']}/{doc['_id']}.")
+            return StepOutcome.NOTHING_TO_DO
+        log.info("task completed", extra={"task_id": doc["_id"], "user_id": doc["user_id"], "bytes": info.size})
+        return StepOutcome.COMPLETED
+
+    def _next(self, doc: dict[str, Any], *, step: int, delay_s: float, transient: bool = False) -> StepOutcome:
+        if self.tasks.finish_step(doc, next_step=step + 1, transient_failure=transient) is None:
+            return StepOutcome.NOTHING_TO_DO
+        self.queue.enqueue({"task_id": doc["_id"], "step": step + 1}, name=f"{doc['_id']}-{step + 1}", delay_s=delay_s)
+        return StepOutcome.RETRYING if transient else StepOutcome.WAITING
+
+    def _provider_failed(self, doc: dict[str, Any], exc: ProviderError, *, step: int) -> StepOutcome:
+        attempts = int(doc.get("attempts", 0)) + 1
+        log.warning("provider error %s (retryable=%s, attempt %s): %s", exc.code, exc.retryable, attempts, exc.detail,
+                    extra={"task_id": doc["_id"], "user_id": doc["user_id"]})
+        if exc.retryable and attempts < MAX_TRANSIENT_ATTEMPTS:
+            return self._next(doc, step=step, delay_s=self._backoff.backoff(attempts), transient=True)
+        message = exc.message
+        if exc.retryable:
+            message = f"{exc.message} We tried {attempts} times; your quota or credits were refunded."
+        return self._fail_owned(doc, code=exc.code, message=message)
+
+    def _fail_owned(self, doc: dict[str, Any], *, code: str, message: str) -> StepOutcome:
+        failed = self.tasks.fail(doc["_id"], code=code, message=message, lease_id=doc["lease_id"])
+        if failed is not None:
+            self._refund(failed)
+        return StepOutcome.FAILED
+
+    def _fail(self, task_id: str, *, code: str, message: str) -> None:
+        failed = self.tasks.fail(task_id, code=code, message=message)
+        if failed is not None:
+            self._refund(failed)
+
+    def _refund(self, doc: dict[str, Any]) -> None:
+        cost = doc.get("cost") or {}
+        charge = Charge(credits=int(cost.get("credits", 0)), from_quota=bool(cost.get("from_quota")))
+        self.accounting.refund_task(user_id=doc["user_id"], kind=doc["type"], task_id=doc["_id"], charge=charge,
+                                    created_at=doc["created_at"])
+        self.tasks.mark_refunded(doc["_id"])
+
+    def _request(self, doc: dict[str, Any]) -> GenerationRequest:
+        params = doc["params"]
+
+        def load(name: str) -> ReferenceImage:
+            info = self.storage.stat(name)
+            return ReferenceImage(data=self.storage.read_bytes(name, max_bytes=MAX_REFERENCE_BYTES), mime_type=info.content_type)
+
+        return GenerationRequest(
+            kind=MediaKind(doc["type"]),
+            prompt=doc["prompt"],
+            aspect_ratio=params.get("aspect_ratio", "16:9"),
+            duration_s=params.get("duration_s"),
+            start_image=load(params["start_object"]) if params.get("start_object") else None,
+            reference_images=tuple(load(n) for n in params.get("reference_objects") or []),
+            task_id=doc["_id"],
+        )
+
+    # ---- sweep (reaper) -----------------------------------------------------------
+
+    def sweep(self, *, idle_s: float = 60.0) -> dict[str, int]:
+        """Fail overdue tasks, re-enqueue stalled ones, finish refunds a crash interrupted."""
+        counts = {"failed": 0, "requeued": 0, "refunded": 0}
+        for doc in self.tasks.overdue():
+            failed = self.tasks.fail(doc["_id"], code="timeout",
+                                     message="The generation took too long and was stopped. Your quota or credits were refunded.")
+            if failed is not None:
+                self._refund(failed)
+                counts["failed"] += 1
+        for doc in self.tasks.stalled(idle_s=idle_s):
+            name = f"{doc['_id']}-{doc['step']}-sweep-{int(clock.now().timestamp())}"
+            if self.queue.enqueue({"task_id": doc["_id"], "step": doc["step"]}, name=name):
+                counts["requeued"] += 1
+        for doc in self.tasks.refunds_pending():
+            self._refund(doc)
+            counts["refunded"] += 1
+        if any(counts.values()):
+            log.info("sweep", extra=counts)
+        return counts
+
+
+__all__ = ["Generation", "GenerationConfig", "JobStatus", "StepOutcome"]

@@ -1,0 +1,198 @@
+"""The HTTP edge shared by every function: routing, auth guards, JSON errors, CORS.
+
+A function module builds one `Api`, registers thin views on it, and exposes
+`api` as its functions-framework entry point. Every error leaves through
+`_error_response`, in API.md's shape; nothing else builds error JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import flask
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import Map, Rule
+
+from common.errors import AppError, Forbidden, InvalidRequest, NotFound, PayloadTooLarge, Unauthorized
+from common.runtime import Services, services
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+AuthLevel = Literal["public", "user", "admin"]
+MAX_JSON_BYTES = 1024 * 1024
+
+EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Retry-After, Content-Disposition"
+ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature"
+
+
+@dataclass
+class Ctx:
+    """What a view gets: the request, the services, the caller, URL arguments."""
+
+    request: flask.Request
+    svc: Services
+    user: dict[str, Any] | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user_id(self) -> str:
+        assert self.user is not None
+        return str(self.user["_id"])
+
+    def body(self, model: type[M]) -> M:
+        return parse_json(self.request, model)
+
+    def query(self, model: type[M]) -> M:
+        try:
+            return model.model_validate({k: v for k, v in self.request.args.items()})
+        except ValidationError as exc:
+            raise _validation_error(exc) from None
+
+
+View = Callable[[Ctx], Any]
+
+
+class Api:
+    """A function's routes. Calling it with a flask.Request answers the request."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._map = Map(strict_slashes=False)
+        self._views: dict[str, tuple[View, AuthLevel]] = {}
+
+    def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user") -> Callable[[View], View]:
+        def register(view: View) -> View:
+            endpoint = f"{self.name}.{view.__name__}"
+            self._map.add(Rule(path, endpoint=endpoint, methods=methods))
+            self._views[endpoint] = (view, auth)
+            return view
+
+        return register
+
+    def paths(self) -> list[str]:
+        return [r.rule for r in self._map.iter_rules()]
+
+    def __call__(self, request: flask.Request) -> flask.Response:
+        svc = services()
+        origin = request.headers.get("Origin")
+        if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
+            return _with_cors(flask.Response(status=204), origin, svc, preflight=True)
+        try:
+            adapter = self._map.bind_to_environ(request.environ)
+            endpoint, args = adapter.match()
+            view, level = self._views[str(endpoint)]
+            ctx = Ctx(request=request, svc=svc, args=dict(args))
+            if level != "public":
+                ctx.user = authenticate(request, svc)
+                if level == "admin" and ctx.user.get("role") != "admin":
+                    raise Forbidden("This page is for administrators.")
+            response = to_response(view(ctx))
+        except AppError as exc:
+            response = _error_response(exc)
+        except RouteNotFound:
+            response = _error_response(NotFound("No such endpoint."))
+        except MethodNotAllowed as exc:
+            response = _error_response(AppError("That method is not allowed here.", code="method_not_allowed"), status=405)
+            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        except RequestEntityTooLarge:
+            response = _error_response(PayloadTooLarge())
+        except HTTPException as exc:
+            code = exc.code or 500
+            response = _error_response(AppError(exc.description or exc.name, code="invalid_request" if code < 500 else "internal"), status=code)
+        except Exception:
+            log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+            response = _error_response(AppError())
+        return _with_cors(response, origin, svc)
+
+
+def authenticate(request: flask.Request, svc: Services) -> dict[str, Any]:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Please sign in.")
+    return svc.auth.user_from_token(token.strip())
+
+
+def parse_json(request: flask.Request, model: type[M]) -> M:
+    if request.content_length and request.content_length > MAX_JSON_BYTES:
+        raise PayloadTooLarge("The request body is too large.")
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:
+        raise PayloadTooLarge("The request body is too large.")
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+
+
+def _validation_error(exc: ValidationError) -> InvalidRequest:
+    errors = [
+        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+    first = errors[0] if errors else {"field": "body", "message": "invalid"}
+    return InvalidRequest(f"Invalid field '{first['field']}': {first['message']}.", details={"field": first["field"], "errors": errors})
+
+
+def to_response(value: Any) -> flask.Response:
+    if isinstance(value, flask.Response):
+        return value
+    status = 200
+    if isinstance(value, tuple):
+        value, status = value
+    if value is None:
+        return flask.Response(status=status if status != 200 else 204)
+    if isinstance(value, BaseModel):
+        payload = value.model_dump(mode="json")
+    else:
+        payload = json_ready(value)
+    return flask.Response(json.dumps(payload, separators=(",", ":")), status=status, mimetype="application/json")
+
+
+def json_ready(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _error_response(exc: AppError, status: int | None = None) -> flask.Response:
+    response = flask.Response(json.dumps(json_ready(exc.to_body())), status=status or exc.status, mimetype="application/json")
+    for key, value in exc.headers.items():
+        response.headers[key] = value
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_response(exc: AppError) -> flask.Response:
+    return _with_cors(_error_response(exc), flask.request.headers.get("Origin"), services())
+
+
+def _with_cors(response: flask.Response, origin: str | None, svc: Services, *, preflight: bool = False) -> flask.Response:
+    if origin and origin.rstrip("/") in svc.cors_origins():
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        response.headers["Vary"] = "Origin"
+        if preflight:
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response

@@ -1,0 +1,123 @@
+"""Media references: signed proxy URLs, object names, and upload checks.
+
+A client only ever sees `/api/ai/proxy?url=gs://<bucket>/<object>&sig=<hex>`.
+The signature is an HMAC-SHA256 of the `gs://` reference with the
+media-signing key (a secret, rotatable: signatures made with the previous
+version stay valid, so rotation never breaks links already handed out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote, urlsplit
+
+from PIL import Image, UnidentifiedImageError
+
+from common.errors import Forbidden, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+
+PROXY_PATH = "/api/ai/proxy"
+# Object names we create: media/<user>/<task>[.thumb].<ext> and uploads/<user>/<sha256>.<ext>.
+_OBJECT_NAME = re.compile(r"^(media|uploads)/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_.-]{1,128}$")
+ALLOWED_UPLOADS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "video/mp4": "mp4"}
+MAX_PIXELS = 8192 * 8192
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    bucket: str
+    name: str
+
+    @property
+    def gs(self) -> str:
+        return f"gs://{self.bucket}/{self.name}"
+
+    @property
+    def owner(self) -> str:
+        return self.name.split("/")[1]
+
+
+class MediaSigner:
+    """Signs and verifies proxy URLs for objects of one bucket."""
+
+    def __init__(self, *, bucket: str, keys: Callable[[], list[str]]) -> None:
+        self._bucket = bucket
+        self._keys = keys  # newest first; older ones are accepted during rotation
+
+    def _mac(self, key: str, ref: str) -> str:
+        return hmac.new(key.encode(), ref.encode(), hashlib.sha256).hexdigest()
+
+    def url_for(self, name: str) -> str:
+        ref = f"gs://{self._bucket}/{name}"
+        return f"{PROXY_PATH}?url={quote(ref, safe='')}&sig={self._mac(self._keys()[0], ref)}"
+
+    def verify(self, ref: str | None, sig: str | None) -> MediaRef:
+        """The object a (url, sig) pair names, or Forbidden. Nothing is fetched before this passes."""
+        if not ref or not sig or len(ref) > 1024 or len(sig) != 64:
+            raise Forbidden("This media link is not valid.", code="bad_signature")
+        parsed = parse_gs(ref, bucket=self._bucket)
+        if parsed is None:
+            raise Forbidden("This media link is not valid.", code="bad_signature")
+        if not any(hmac.compare_digest(self._mac(k, ref), sig.lower()) for k in self._keys() if k):
+            raise Forbidden("This media link is not valid.", code="bad_signature")
+        return parsed
+
+    def verify_url(self, url: str, *, owner: str) -> MediaRef:
+        """A proxy URL given back in a request body (start frame, reference image) that the caller owns."""
+        parts = urlsplit(url)
+        if parts.path != PROXY_PATH:
+            raise InvalidRequest("Media must be a link from this studio (a /api/ai/proxy URL).")
+        query = parse_qs(parts.query)
+        ref = self.verify((query.get("url") or [""])[0], (query.get("sig") or [""])[0])
+        if ref.owner != owner:
+            raise Forbidden("This media link is not yours.", code="forbidden")
+        return ref
+
+
+def parse_gs(ref: str, *, bucket: str) -> MediaRef | None:
+    prefix = f"gs://{bucket}/"
+    if not ref.startswith(prefix):
+        return None
+    name = ref[len(prefix):]
+    if not _OBJECT_NAME.match(name) or ".." in name:
+        return None
+    return MediaRef(bucket, name)
+
+
+def media_object_name(*, user_id: str, task_id: str, mime_type: str, thumbnail: bool = False) -> str:
+    ext = "jpg" if thumbnail else EXTENSIONS.get(mime_type, "bin")
+    return f"media/{user_id}/{task_id}{'.thumb' if thumbnail else ''}.{ext}"
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    mime_type: str
+    width: int
+    height: int
+    sha256: str
+
+
+def check_image_upload(data: bytes, *, max_bytes: int) -> CheckedImage:
+    """Content-checked image: the bytes must decode as PNG/JPEG/WebP, whatever the filename says."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"Images can be at most {max_bytes // (1024 * 1024)} MB.", details={"max_bytes": max_bytes})
+    if not data:
+        raise InvalidRequest("The file is empty.", details={"field": "file"})
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format or ""
+            width, height = img.size
+            if fmt not in ALLOWED_UPLOADS:
+                raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.", details={"detected": fmt.lower() or None})
+            if width * height > MAX_PIXELS:
+                raise PayloadTooLarge("The image has too many pixels.", details={"max_pixels": MAX_PIXELS})
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.") from None
+    return CheckedImage(data, ALLOWED_UPLOADS[fmt], width, height, hashlib.sha256(data).hexdigest())

@@ -1,0 +1,211 @@
+"""Shared types: request bodies, API answers and stored documents.
+
+The OpenAPI document (`openapi.json`) and the frontend's TypeScript types
+(`frontend/src/api/generated.ts`) are generated from these by `make openapi`;
+a test fails when either is stale.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+# ---- enums ------------------------------------------------------------------
+
+
+class Role(str, enum.Enum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+class TaskType(str, enum.Enum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class TaskStatus(str, enum.Enum):
+    PENDING = "PENDING"
+    GENERATING = "GENERATING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+ImageAspect = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
+VideoAspect = Literal["16:9", "9:16"]
+VideoDuration = Literal[4, 8, 12]
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are refused so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# ---- errors -----------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# ---- auth -------------------------------------------------------------------
+
+
+class RegisterRequest(Strict):
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=256)
+    name: str | None = Field(None, max_length=80)
+
+
+class LoginRequest(Strict):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+
+
+class GoogleLoginRequest(Strict):
+    id_token: str = Field(min_length=10, max_length=8192)
+
+
+class QuotaState(BaseModel):
+    limit: int
+    used: int
+    resets_at: datetime
+
+
+class User(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: Role
+    credits: int
+    disabled: bool
+    created_at: datetime
+    quota: dict[str, QuotaState]
+
+
+class AuthResponse(BaseModel):
+    token: str
+    user: User
+
+
+# ---- generation -------------------------------------------------------------
+
+MAX_PROMPT = 2000
+MAX_MEDIA_URL = 2048
+
+
+class CreateImageRequest(Strict):
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
+    aspect_ratio: ImageAspect = "1:1"
+    reference_urls: list[str] = Field(default_factory=list, max_length=3)
+
+    @field_validator("reference_urls")
+    @classmethod
+    def _bounded(cls, urls: list[str]) -> list[str]:
+        if any(len(u) > MAX_MEDIA_URL for u in urls):
+            raise ValueError("a reference URL is too long")
+        return urls
+
+
+class CreateVideoRequest(Strict):
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
+    image_url: str | None = Field(None, max_length=MAX_MEDIA_URL)
+    duration_s: VideoDuration = 4
+    aspect_ratio: VideoAspect = "16:9"
+
+
+class TaskResult(BaseModel):
+    url: str
+    thumbnail_url: str | None = None
+    mime_type: str
+    bytes: int
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+
+
+class TaskError(BaseModel):
+    code: str
+    message: str
+
+
+class TaskCost(BaseModel):
+    credits: int = 0
+    from_quota: bool = False
+
+
+class Task(BaseModel):
+    id: str
+    type: TaskType
+    status: TaskStatus
+    progress: int = Field(ge=0, le=100)
+    prompt: str
+    params: dict[str, Any]
+    provider: str
+    result: TaskResult | None = None
+    error: TaskError | None = None
+    cost: TaskCost
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class TaskPage(BaseModel):
+    items: list[Task]
+    next_cursor: str | None = None
+
+
+class UploadResult(BaseModel):
+    url: str
+    mime_type: str
+    bytes: int
+    width: int
+    height: int
+
+
+class RunTaskRequest(Strict):
+    """Body of a worker delivery (Cloud Tasks payload)."""
+
+    task_id: str = Field(min_length=1, max_length=64)
+    step: int = Field(0, ge=0, le=100_000)
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    checks: dict[str, str]
+
+
+# Everything exported into openapi.json / generated.ts.
+SCHEMA_MODELS: list[type[BaseModel]] = [
+    ErrorBody,
+    RegisterRequest,
+    LoginRequest,
+    GoogleLoginRequest,
+    QuotaState,
+    User,
+    AuthResponse,
+    CreateImageRequest,
+    CreateVideoRequest,
+    TaskResult,
+    TaskError,
+    TaskCost,
+    Task,
+    TaskPage,
+    UploadResult,
+    Health,
+]

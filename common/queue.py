@@ -1,0 +1,243 @@
+"""Task queue port: Cloud Tasks in production, an in-process dispatcher locally.
+
+Both deliver a JSON payload by HTTP POST to the worker route, at least once:
+a named task is accepted once (de-duplicated for about an hour), delivery may
+be delayed, and any non-2xx answer (or a dropped connection) is retried with
+exponential backoff, exactly as Cloud Tasks does. The worker is idempotent.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import requests
+
+log = logging.getLogger(__name__)
+
+DEDUP_WINDOW_S = 3600.0
+MAX_TASK_BYTES = 1_000_000
+
+
+class Queue(Protocol):
+    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+        """Accept a delivery. False when a task of that name was already accepted (de-duplicated)."""
+
+    def ping(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Cloud Tasks' retry config (Terraform sets the same numbers on the real queue)."""
+
+    max_attempts: int = 30
+    min_backoff_s: float = 0.2
+    max_backoff_s: float = 30.0
+    max_doublings: int = 8
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before retry number `attempt` (1-based), as Cloud Tasks computes it."""
+        doublings = min(attempt - 1, self.max_doublings)
+        return float(min(self.max_backoff_s, self.min_backoff_s * (2**doublings)))
+
+
+@dataclass(order=True)
+class _Delivery:
+    due: float
+    seq: int
+    name: str = field(compare=False)
+    body: bytes = field(compare=False)
+    attempt: int = field(compare=False, default=0)
+
+
+class LocalQueue:
+    """In-process dispatcher with Cloud Tasks' semantics, delivering over real HTTP."""
+
+    def __init__(
+        self,
+        *,
+        target_url: str,
+        headers: dict[str, str],
+        queue_name: str = "generation",
+        retry: RetryPolicy | None = None,
+        concurrency: int = 8,
+        dispatch_deadline_s: float = 600.0,
+    ) -> None:
+        self._url = target_url
+        self._headers = {"Content-Type": "application/json", **headers}
+        self._queue_name = queue_name
+        self._retry = retry or RetryPolicy()
+        self._deadline = dispatch_deadline_s
+        self._heap: list[_Delivery] = []
+        self._seq = itertools.count()
+        self._names: dict[str, float] = {}
+        self._inflight = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="queue-delivery")
+        self._session = requests.Session()
+        self._thread = threading.Thread(target=self._dispatch_loop, daemon=True, name="queue-dispatcher")
+        self._thread.start()
+
+    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+        body = json.dumps(payload).encode()
+        if len(body) > MAX_TASK_BYTES:
+            raise ValueError("task payload exceeds 1 MB")
+        now = time.monotonic()
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("queue is closed")
+            self._names = {n: t for n, t in self._names.items() if now - t < DEDUP_WINDOW_S}
+            task_name = name or f"auto-{next(self._seq)}-{time.time_ns()}"
+            if task_name in self._names:
+                return False
+            self._names[task_name] = now
+            heapq.heappush(self._heap, _Delivery(now + max(0.0, delay_s), next(self._seq), task_name, body))
+            self._cond.notify()
+        return True
+
+    def ping(self) -> bool:
+        return self._thread.is_alive() and not self._closed
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._heap) + self._inflight
+
+    def wait_idle(self, timeout_s: float = 30.0) -> bool:
+        """Tests and benchmarks: wait until nothing is scheduled or in flight."""
+        end = time.monotonic() + timeout_s
+        with self._cond:
+            while self._heap or self._inflight:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.05))
+        return True
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _dispatch_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and (not self._heap or self._heap[0].due > time.monotonic()):
+                    timeout = (self._heap[0].due - time.monotonic()) if self._heap else None
+                    self._cond.wait(timeout)
+                if self._closed:
+                    return
+                delivery = heapq.heappop(self._heap)
+                self._inflight += 1
+            try:
+                self._pool.submit(self._deliver, delivery)
+            except RuntimeError:  # pool shut down
+                return
+
+    def _deliver(self, d: _Delivery) -> None:
+        headers = {
+            **self._headers,
+            "X-CloudTasks-QueueName": self._queue_name,
+            "X-CloudTasks-TaskName": d.name,
+            "X-CloudTasks-TaskRetryCount": str(d.attempt),
+            "X-CloudTasks-TaskExecutionCount": str(d.attempt),
+        }
+        ok = False
+        try:
+            response = self._session.post(self._url, data=d.body, headers=headers, timeout=self._deadline)
+            ok = 200 <= response.status_code < 300
+            if not ok:
+                log.warning("queue delivery answered %s", response.status_code, extra={"task_name": d.name})
+        except requests.RequestException as exc:
+            log.warning("queue delivery failed: %s", exc.__class__.__name__, extra={"task_name": d.name})
+        with self._cond:
+            self._inflight -= 1
+            if not ok and not self._closed:
+                d.attempt += 1
+                if d.attempt < self._retry.max_attempts:
+                    d.due = time.monotonic() + self._retry.backoff(d.attempt)
+                    d.seq = next(self._seq)
+                    heapq.heappush(self._heap, d)
+                else:
+                    log.error("queue delivery dropped after %s attempts", d.attempt, extra={"task_name": d.name})
+            self._cond.notify_all()
+
+
+class CloudTasksQueue:
+    """Google Cloud Tasks through the official client: HTTP target with an OIDC token."""
+
+    def __init__(
+        self,
+        *,
+        project: str,
+        location: str,
+        queue: str,
+        target_url: str,
+        service_account: str,
+        audience: str,
+        endpoint: str = "",
+        dispatch_deadline_s: int = 600,
+    ) -> None:
+        from google.cloud import tasks_v2
+
+        kwargs: dict[str, Any] = {"transport": "rest"}
+        if endpoint:
+            from google.auth.credentials import AnonymousCredentials
+
+            kwargs["client_options"] = {"api_endpoint": endpoint}
+            kwargs["credentials"] = AnonymousCredentials()  # type: ignore[no-untyped-call]
+        self._client = tasks_v2.CloudTasksClient(**kwargs)
+        self._tasks_v2 = tasks_v2
+        self._parent = self._client.queue_path(project, location, queue)
+        self._url = target_url
+        self._sa = service_account
+        self._audience = audience or target_url
+        self._deadline = max(15, min(1800, dispatch_deadline_s))
+
+    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+        from google.api_core import exceptions as gexc
+        from google.protobuf import duration_pb2, timestamp_pb2
+
+        body = json.dumps(payload).encode()
+        if len(body) > MAX_TASK_BYTES:
+            raise ValueError("task payload exceeds 1 MB")
+        http_request: dict[str, Any] = {
+            "http_method": self._tasks_v2.HttpMethod.POST,
+            "url": self._url,
+            "headers": {"Content-Type": "application/json"},
+            "body": body,
+        }
+        if self._sa:
+            http_request["oidc_token"] = {"service_account_email": self._sa, "audience": self._audience}
+        task: dict[str, Any] = {
+            "http_request": http_request,
+            "dispatch_deadline": duration_pb2.Duration(seconds=self._deadline),
+        }
+        if name:
+            task["name"] = f"{self._parent}/tasks/{name}"
+        if delay_s > 0:
+            ts = timestamp_pb2.Timestamp()
+            ts.FromDatetime(datetime.now(UTC) + timedelta(seconds=min(delay_s, 30 * 86400)))
+            task["schedule_time"] = ts
+        try:
+            self._client.create_task(request={"parent": self._parent, "task": task}, timeout=15)
+        except gexc.AlreadyExists:
+            return False
+        return True
+
+    def ping(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,216 @@
+"""The one composition root: every client is built lazily, once, from one Settings.
+
+Nothing here touches the network at import time. Functions call `services()`;
+tests build their own `Services(settings)` and install it with `use()`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from common.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from common.accounting import Accounting
+    from common.auth import AuthService
+    from common.db import Database
+    from common.generation import Generation
+    from common.media import MediaSigner
+    from common.providers import ProviderRegistry
+    from common.queue import Queue
+    from common.secrets import CachedSecrets
+    from common.storage import StorageService
+    from common.tasks import TaskRepository
+    from common.uploads import Uploads
+
+log = logging.getLogger(__name__)
+
+
+def _lazy(fn: Any) -> Any:
+    """A cached property that builds under the Services lock (one client per process)."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def get(self: Services) -> Any:
+        value = self.__dict__.get(name)
+        if value is None:
+            with self._lock:
+                value = self.__dict__.get(name)
+                if value is None:
+                    value = fn(self)
+                    self.__dict__[name] = value
+        return value
+
+    return property(get)
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+
+    @_lazy
+    def db(self) -> Database:
+        from common.db import connect
+
+        db = connect(uri=self.settings.MONGODB_URI, name=self.settings.MONGODB_DB)
+        db.ensure_indexes()
+        return db
+
+    @_lazy
+    def secrets(self) -> CachedSecrets:
+        from common.secrets import CachedSecrets, DatabaseSecretStore, SecretManagerStore
+
+        store: DatabaseSecretStore | SecretManagerStore
+        if self.settings.SECRETS_BACKEND == "secretmanager":
+            store = SecretManagerStore(project=self.settings.GCP_PROJECT, endpoint=self.settings.SECRET_MANAGER_ENDPOINT)
+        else:
+            store = DatabaseSecretStore(self.db)
+        return CachedSecrets(store, ttl_s=self.settings.SECRETS_TTL_S)
+
+    def secret_or_env(self, name: str, env_value: str) -> str:
+        """Env wins (e.g. Cloud Run mounting a secret); else the secret, generated locally on first use."""
+        if env_value:
+            return env_value
+        if self.settings.SECRETS_BACKEND == "db":
+            return self.secrets.ensure_generated(name)
+        value = self.secrets.get(name)
+        if not value:
+            raise RuntimeError(f"secret {name} has no version")
+        return value
+
+    def jwt_key(self) -> str:
+        from common.secrets import JWT_SIGNING_KEY
+
+        return self.secret_or_env(JWT_SIGNING_KEY, self.settings.JWT_SECRET)
+
+    def worker_secret(self) -> str:
+        from common.secrets import WORKER_SECRET
+
+        return self.secret_or_env(WORKER_SECRET, self.settings.WORKER_SECRET)
+
+    def media_keys(self) -> list[str]:
+        """Newest first; the previous version stays valid so rotation breaks no link."""
+        from common.secrets import MEDIA_SIGNING_KEY
+
+        if self.settings.MEDIA_SIGNING_KEY:
+            return [self.settings.MEDIA_SIGNING_KEY]
+        newest = self.secret_or_env(MEDIA_SIGNING_KEY, "")
+        return self._media_versions(newest)
+
+    @functools.lru_cache(maxsize=4)  # noqa: B019 - keyed by the newest key; a handful of entries per process
+    def _media_versions(self, newest: str) -> list[str]:
+        from common.secrets import MEDIA_SIGNING_KEY
+
+        versions = self.secrets.store.versions(MEDIA_SIGNING_KEY, limit=2)
+        return [newest, *[v for v in versions if v != newest]]
+
+    @_lazy
+    def storage(self) -> StorageService:
+        from common.storage import StorageService
+
+        s = self.settings
+        return StorageService(bucket=s.GCS_BUCKET, project=s.GCP_PROJECT, emulator_host=s.STORAGE_EMULATOR_HOST)
+
+    @_lazy
+    def queue(self) -> Queue:
+        s = self.settings
+        if s.QUEUE_BACKEND == "cloudtasks":
+            from common.queue import CloudTasksQueue
+
+            return CloudTasksQueue(
+                project=s.GCP_PROJECT, location=s.CLOUD_TASKS_LOCATION, queue=s.CLOUD_TASKS_QUEUE,
+                target_url=s.worker_url, service_account=s.TASKS_SERVICE_ACCOUNT, audience=s.WORKER_AUDIENCE,
+                endpoint=s.CLOUD_TASKS_ENDPOINT,
+            )
+        from common.queue import LocalQueue
+
+        return LocalQueue(target_url=s.worker_url, headers={"X-Worker-Secret": self.worker_secret()},
+                          queue_name=s.CLOUD_TASKS_QUEUE)
+
+    @_lazy
+    def accounting(self) -> Accounting:
+        from common.accounting import Accounting
+
+        return Accounting(self.db)
+
+    @_lazy
+    def auth(self) -> AuthService:
+        from common.auth import AuthService
+
+        s = self.settings
+        return AuthService(
+            db=self.db, accounting=self.accounting, jwt_key=self.jwt_key, issuer=s.JWT_ISSUER,
+            audience=s.JWT_AUDIENCE, ttl_s=s.JWT_TTL_S, max_failures=s.LOGIN_MAX_FAILURES, window_s=s.LOGIN_WINDOW_S,
+        )
+
+    @_lazy
+    def signer(self) -> MediaSigner:
+        from common.media import MediaSigner
+
+        return MediaSigner(bucket=self.settings.GCS_BUCKET, keys=self.media_keys)
+
+    @_lazy
+    def providers(self) -> ProviderRegistry:
+        from common.providers import ProviderRegistry
+
+        s = self.settings
+        return ProviderRegistry(
+            secrets=self.secrets, sim_duration_s=s.SIM_DURATION_S, work_dir=s.DATA_DIR / "sim-jobs",
+            options={"image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER},
+        )
+
+    @_lazy
+    def uploads(self) -> Uploads:
+        from common.uploads import Uploads
+
+        return Uploads(storage=self.storage, signer=self.signer, max_bytes=self.settings.MAX_UPLOAD_BYTES)
+
+    @_lazy
+    def tasks(self) -> TaskRepository:
+        from common.tasks import TaskRepository
+
+        return TaskRepository(self.db)
+
+    @_lazy
+    def generation(self) -> Generation:
+        from common.generation import Generation, GenerationConfig
+
+        s = self.settings
+        return Generation(
+            tasks=self.tasks, accounting=self.accounting, storage=self.storage, queue=self.queue,
+            providers=self.providers, signer=self.signer,
+            config=GenerationConfig(poll_interval_s=s.POLL_INTERVAL_S, lease_s=s.STEP_LEASE_S, deadline_s=s.TASK_DEADLINE_S),
+        )
+
+    def cors_origins(self) -> list[str]:
+        return self.settings.cors_origins
+
+    def close(self) -> None:
+        for name in ("queue", "db"):
+            component = self.__dict__.get(name)
+            if component is not None:
+                component.close()
+
+
+_current: Services | None = None
+_current_lock = threading.Lock()
+
+
+def services() -> Services:
+    global _current
+    if _current is None:
+        with _current_lock:
+            if _current is None:
+                _current = Services(get_settings())
+    return _current
+
+
+def use(svc: Services | None) -> None:
+    """Install the Services every function uses (tests, the local stack)."""
+    global _current
+    with _current_lock:
+        _current = svc

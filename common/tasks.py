@@ -1,0 +1,216 @@
+"""Tasks: the generation state machine and its compare-and-set transitions.
+
+    PENDING ──claim──► GENERATING ──complete──► COMPLETED
+       │                   │
+       └──────fail─────────┴──────────────────► FAILED (+ refund)
+
+Every move is ONE `find_one_and_update` whose filter holds the state (and,
+for worker steps, the step number and lease) the move starts from, so a
+duplicate or concurrent delivery of the same Cloud Task cannot act twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from common import clock
+from common.db import Database
+from common.errors import InvalidRequest, NotFound
+from common.models import TaskStatus, TaskType
+
+log = logging.getLogger(__name__)
+
+ACTIVE = [TaskStatus.PENDING.value, TaskStatus.GENERATING.value]
+
+
+def new_task_id() -> str:
+    """Time-ordered ids (ObjectId hex): `_id` order is creation order, so it is the cursor."""
+    return str(ObjectId())
+
+
+def encode_cursor(task_id: str) -> str:
+    return base64.urlsafe_b64encode(task_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        ObjectId(value)
+    except Exception:  # noqa: BLE001 - any garbage is the client's mistake
+        raise InvalidRequest("The cursor is not valid.", details={"field": "cursor"}) from None
+    return value
+
+
+class TaskRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # ---- creation and reads -------------------------------------------------------
+
+    def insert(
+        self,
+        *,
+        task_id: str,
+        user_id: str,
+        kind: TaskType,
+        prompt: str,
+        params: dict[str, Any],
+        provider: str,
+        cost: dict[str, Any],
+        deadline_s: int,
+    ) -> dict[str, Any]:
+        now = clock.now()
+        doc = {
+            "_id": task_id,
+            "user_id": user_id,
+            "type": kind.value,
+            "status": TaskStatus.PENDING.value,
+            "progress": 0,
+            "prompt": prompt,
+            "params": params,
+            "provider": provider,
+            "result": None,
+            "error": None,
+            "cost": cost,
+            "created_at": now,
+            "updated_at": now,
+            "started_at": None,
+            "completed_at": None,
+            "deadline_at": now + timedelta(seconds=deadline_s),
+            "step": 0,
+            "job": None,
+            "lease_id": None,
+            "lease_until": None,
+            "attempts": 0,
+            "refund": None,
+        }
+        self._db.tasks.insert_one(doc)
+        return doc
+
+    def get(self, task_id: str) -> dict[str, Any] | None:
+        return self._db.tasks.find_one({"_id": task_id})
+
+    def get_owned(self, task_id: str, user_id: str) -> dict[str, Any]:
+        doc = self._db.tasks.find_one({"_id": task_id, "user_id": user_id}) if len(task_id) <= 64 else None
+        if doc is None:
+            raise NotFound("Task not found.")
+        return doc
+
+    def page(
+        self, *, filters: dict[str, Any], limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        query = dict(filters)
+        if cursor:
+            query["_id"] = {"$lt": decode_cursor(cursor)}
+        docs = list(self._db.tasks.find(query, sort=[("_id", -1)], limit=limit + 1))
+        more = len(docs) > limit
+        docs = docs[:limit]
+        return docs, (encode_cursor(docs[-1]["_id"]) if more and docs else None)
+
+    def delete(self, task_id: str) -> bool:
+        return self._db.tasks.delete_one({"_id": task_id}).deleted_count == 1
+
+    # ---- worker transitions ---------------------------------------------------------
+
+    def claim_step(self, task_id: str, *, step: int, lease_s: int) -> dict[str, Any] | None:
+        """Take the lease for step `step` of an active task. None: not ours to run now."""
+        now = clock.now()
+        lease_id = uuid.uuid4().hex
+        update: dict[str, Any] = {
+            "$set": {"status": TaskStatus.GENERATING.value, "lease_id": lease_id,
+                     "lease_until": now + timedelta(seconds=lease_s), "updated_at": now},
+        }
+        doc = self._db.tasks.find_one_and_update(
+            {"_id": task_id, "status": {"$in": ACTIVE}, "step": step,
+             "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
+            update,
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is not None and doc.get("started_at") is None:
+            self._db.tasks.update_one({"_id": task_id, "started_at": None}, {"$set": {"started_at": now}})
+            doc["started_at"] = now
+        return doc
+
+    def _owned_update(self, doc: dict[str, Any], update: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply `update` only while this step still holds the lease."""
+        update.setdefault("$set", {})["updated_at"] = clock.now()
+        return self._db.tasks.find_one_and_update(
+            {"_id": doc["_id"], "lease_id": doc["lease_id"], "status": TaskStatus.GENERATING.value},
+            update,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def save_job(self, doc: dict[str, Any], *, job: dict[str, Any] | None, progress: int) -> dict[str, Any] | None:
+        return self._owned_update(doc, {"$set": {"job": job}, "$max": {"progress": min(99, max(0, progress))}})
+
+    def finish_step(self, doc: dict[str, Any], *, next_step: int, transient_failure: bool = False) -> dict[str, Any] | None:
+        """Release the lease and move to the next step (which the caller enqueues)."""
+        update: dict[str, Any] = {"$set": {"step": next_step, "lease_id": None, "lease_until": None}}
+        if transient_failure:
+            update["$inc"] = {"attempts": 1}
+        return self._owned_update(doc, update)
+
+    def complete(self, doc: dict[str, Any], *, result: dict[str, Any]) -> dict[str, Any] | None:
+        now = clock.now()
+        return self._owned_update(doc, {"$set": {
+            "status": TaskStatus.COMPLETED.value, "progress": 100, "result": result, "error": None,
+            "completed_at": now, "lease_id": None, "lease_until": None, "job": None,
+        }})
+
+    def fail(self, task_id: str, *, code: str, message: str, lease_id: str | None = None) -> dict[str, Any] | None:
+        """Move an active task to FAILED (refund marked pending). None if it was not active."""
+        now = clock.now()
+        query: dict[str, Any] = {"_id": task_id, "status": {"$in": ACTIVE}}
+        if lease_id is not None:
+            query["lease_id"] = lease_id
+        return self._db.tasks.find_one_and_update(
+            query,
+            {"$set": {"status": TaskStatus.FAILED.value, "error": {"code": code, "message": message},
+                      "completed_at": now, "updated_at": now, "lease_id": None, "lease_until": None,
+                      "refund": "pending"}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def mark_refunded(self, task_id: str) -> None:
+        self._db.tasks.update_one({"_id": task_id, "refund": "pending"}, {"$set": {"refund": "done"}})
+
+    def reset_for_retry(self, task_id: str) -> dict[str, Any] | None:
+        """Admin retry of a FAILED task: back to PENDING at a fresh step (charge is re-taken by the caller)."""
+        now = clock.now()
+        return self._db.tasks.find_one_and_update(
+            {"_id": task_id, "status": TaskStatus.FAILED.value, "refund": {"$in": ["done", None]}},
+            {"$set": {"status": TaskStatus.PENDING.value, "error": None, "progress": 0, "job": None,
+                      "completed_at": None, "updated_at": now, "attempts": 0, "refund": None},
+             "$inc": {"step": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    # ---- sweeps -------------------------------------------------------------------
+
+    def stalled(self, *, idle_s: float, limit: int = 200) -> list[dict[str, Any]]:
+        """Active tasks nobody is working on: no live lease and no change for `idle_s`."""
+        now = clock.now()
+        return list(self._db.tasks.find(
+            {"status": {"$in": ACTIVE}, "updated_at": {"$lt": now - timedelta(seconds=idle_s)},
+             "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
+            sort=[("updated_at", 1)], limit=limit,
+        ))
+
+    def overdue(self, *, limit: int = 200) -> list[dict[str, Any]]:
+        return list(self._db.tasks.find(
+            {"status": {"$in": ACTIVE}, "deadline_at": {"$lt": clock.now()}}, sort=[("deadline_at", 1)], limit=limit
+        ))
+
+    def refunds_pending(self, *, limit: int = 200) -> list[dict[str, Any]]:
+        return list(self._db.tasks.find({"status": TaskStatus.FAILED.value, "refund": "pending"}, limit=limit))
+
+
+def as_datetime(value: datetime | None) -> datetime | None:
+    return clock.as_utc(value) if value else None

@@ -1,0 +1,37 @@
+"""Small previews made by the worker when a task completes: JPEG for images, a poster frame for videos."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from common.providers.sim import ffmpeg_exe
+
+THUMB_MAX = 480
+
+
+def image_thumbnail(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as source:
+        img = source.convert("RGB")
+        img.thumbnail((THUMB_MAX, THUMB_MAX))
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=82, optimize=True, progressive=True)
+        return buf.getvalue()
+
+
+def video_poster(data: bytes, *, at_s: float = 0.5) -> bytes:
+    """First frame at `at_s` (or the very first one for shorter clips), scaled to THUMB_MAX."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "in.mp4", Path(tmp) / "poster.jpg"
+        src.write_bytes(data)
+        for seek in (at_s, 0.0):
+            cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-ss", str(seek), "-i", str(src),
+                   "-frames:v", "1", "-vf", f"scale='min({THUMB_MAX},iw)':-2", "-q:v", "4", str(out)]
+            subprocess.run(cmd, capture_output=True, timeout=60, check=False)
+            if out.exists() and out.stat().st_size:
+                return out.read_bytes()
+    raise ValueError("could not extract a poster frame")

@@ -1,0 +1,54 @@
+"""Function `web`: the built frontend (SPA) and its runtime config `/config.json`.
+
+On Cloud Run the frontend lives on its own `*.run.app` origin and calls each
+function by absolute URL; `/config.json` tells it those URLs (FUNCTION_URLS, a
+JSON object set by Terraform). Behind the proxy domain it uses relative paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import flask
+
+from common.errors import NotFound
+from common.http import Api, Ctx
+
+api = Api("web")
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@api.route("/config.json", methods=["GET"], auth="public")
+def config(ctx: Ctx) -> flask.Response:
+    urls = json.loads(os.environ.get("FUNCTION_URLS", "{}") or "{}")
+    response = flask.jsonify({"api": urls})
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@api.route("/", methods=["GET", "HEAD"], auth="public")
+@api.route("/<path:path>", methods=["GET", "HEAD"], auth="public")
+def static(ctx: Ctx) -> flask.Response:
+    dist: Path = ctx.svc.settings.FRONTEND_DIST
+    path = str(ctx.args.get("path") or "index.html")
+    if path.startswith("api/"):
+        raise NotFound("No such endpoint.")
+    index = dist / "index.html"
+    if not index.exists():
+        return flask.Response(
+            "<!doctype html><title>Sora Studio</title><p>The frontend is not built. Run <code>make dev</code>.</p>",
+            mimetype="text/html",
+        )
+    target = (dist / path).resolve()
+    if target.is_file() and target.is_relative_to(dist.resolve()):
+        response = flask.send_file(target, conditional=True, etag=True)
+        response.headers["Cache-Control"] = IMMUTABLE if path.startswith("assets/") else "no-cache"
+        return response
+    if "." in path.rsplit("/", 1)[-1]:
+        raise NotFound("No such file.")
+    response = flask.send_file(index, conditional=True, etag=True)  # SPA route: the app decides
+    response.headers["Cache-Control"] = "no-cache"
+    return response

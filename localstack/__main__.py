@@ -1,0 +1,80 @@
+"""`python -m localstack`: the whole platform on http://127.0.0.1:$PORT (what `make dev` runs)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from werkzeug.serving import make_server
+
+from common.config import Settings
+from common.logging_setup import configure_logging
+from common.runtime import Services, use
+from localstack.app import create_app
+from localstack.emulator import StorageEmulator
+
+log = logging.getLogger("localstack")
+
+
+def bootstrap(svc: Services) -> None:
+    """Bucket, admin account, and a sweep that picks up tasks interrupted by the last stop."""
+    svc.storage.ensure_bucket()
+    svc.auth.ensure_admin(email=svc.settings.ADMIN_EMAIL, password=svc.settings.ADMIN_PASSWORD)
+
+
+def main() -> int:
+    configure_logging()
+    settings = Settings()
+    emulator = None
+    if not settings.STORAGE_EMULATOR_HOST and not os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"):
+        emulator = StorageEmulator(port=int(os.environ.get("STORAGE_EMULATOR_PORT", "9023")),
+                                   data_dir=settings.DATA_DIR / "storage", bucket=settings.GCS_BUCKET).start()
+        settings = Settings(STORAGE_EMULATOR_HOST=emulator.url)  # type: ignore[call-arg]
+    svc = Services(settings)
+    use(svc)
+    if settings.embedded_db and settings.DB_SNAPSHOT:
+        svc.db.enable_snapshot(settings.DATA_DIR / "db.json")
+    bootstrap(svc)
+
+    server = make_server("127.0.0.1", settings.PORT, create_app(), threaded=True)
+    stop = threading.Event()
+
+    def sweeper() -> None:
+        first = True
+        while not stop.wait(0.5 if first else settings.SWEEP_INTERVAL_S):
+            try:
+                counts = svc.generation.sweep(idle_s=0 if first else 60)
+                if first and counts["requeued"]:
+                    log.info("resumed %s interrupted task(s)", counts["requeued"])
+            except Exception:
+                log.exception("sweep failed")
+            first = False
+
+    threading.Thread(target=sweeper, daemon=True, name="sweeper").start()
+
+    def shutdown(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    url = f"http://127.0.0.1:{settings.PORT}"
+    print(f"\n  Sora Studio is running at {url}\n  admin login: {settings.ADMIN_EMAIL} / "
+          f"{settings.ADMIN_PASSWORD}\n  data: {settings.DATA_DIR}  (Ctrl-C stops everything)\n", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        stop.set()
+        svc.close()
+        if emulator:
+            emulator.stop()
+        print("stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Entry points for functions-framework: `functions-framework --target=<name> --source=main.py`.
+
+Each target is its own Cloud Run service; the local stack serves all of them
+behind one port (localstack/). Handlers live in `functions/`, rules in `common/`.
+"""
+
+from __future__ import annotations
+
+import flask
+import functions_framework
+
+from common.logging_setup import configure_logging
+from functions import auth as _auth
+from functions import generate as _generate
+from functions import proxy as _proxy
+from functions import web as _web
+from functions import worker as _worker
+
+configure_logging()
+
+
+@functions_framework.http
+def auth(request: flask.Request) -> flask.Response:
+    return _auth.api(request)
+
+
+@functions_framework.http
+def generate(request: flask.Request) -> flask.Response:
+    return _generate.api(request)
+
+
+@functions_framework.http
+def proxy(request: flask.Request) -> flask.Response:
+    return _proxy.api(request)
+
+
+@functions_framework.http
+def worker(request: flask.Request) -> flask.Response:
+    return _worker.api(request)
+
+
+@functions_framework.http
+def web(request: flask.Request) -> flask.Response:
+    return _web.api(request)
