@@ -42,8 +42,8 @@ export function TaskGrid({ tasks, compact }: { tasks: Task[]; compact?: boolean 
         data-testid="task-grid"
         className={
           compact
-            ? 'grid grid-cols-2 gap-3 sm:grid-cols-3'
-            : 'grid grid-cols-1 gap-4 min-[480px]:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-4'
+            ? 'grid grid-cols-2 items-start gap-3 sm:grid-cols-3'
+            : 'grid grid-cols-1 items-start gap-4 min-[480px]:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-4'
         }
       >
         {tasks.map((task) => (
