@@ -42,6 +42,12 @@ VideoAspect = Literal["16:9", "9:16"]
 VideoDuration = Literal[4, 8, 12]
 
 
+class Out(BaseModel):
+    """Answers: every field is always present in the JSON (so generated types mark them required)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class Strict(BaseModel):
     """Request bodies: unknown fields are refused so typos do not pass silently."""
 
@@ -51,13 +57,13 @@ class Strict(BaseModel):
 # ---- errors -----------------------------------------------------------------
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Out):
     code: str
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Out):
     error: ErrorDetail
 
 
@@ -79,13 +85,13 @@ class GoogleLoginRequest(Strict):
     id_token: str = Field(min_length=10, max_length=8192)
 
 
-class QuotaState(BaseModel):
+class QuotaState(Out):
     limit: int
     used: int
     resets_at: datetime
 
 
-class User(BaseModel):
+class User(Out):
     id: str
     email: str
     name: str
@@ -96,7 +102,7 @@ class User(BaseModel):
     quota: dict[str, QuotaState]
 
 
-class AuthResponse(BaseModel):
+class AuthResponse(Out):
     token: str
     user: User
 
@@ -127,7 +133,7 @@ class CreateVideoRequest(Strict):
     aspect_ratio: VideoAspect = "16:9"
 
 
-class TaskResult(BaseModel):
+class TaskResult(Out):
     url: str
     thumbnail_url: str | None = None
     mime_type: str
@@ -137,17 +143,17 @@ class TaskResult(BaseModel):
     duration_s: float | None = None
 
 
-class TaskError(BaseModel):
+class TaskError(Out):
     code: str
     message: str
 
 
-class TaskCost(BaseModel):
+class TaskCost(Out):
     credits: int = 0
     from_quota: bool = False
 
 
-class Task(BaseModel):
+class Task(Out):
     id: str
     type: TaskType
     status: TaskStatus
@@ -164,12 +170,12 @@ class Task(BaseModel):
     completed_at: datetime | None = None
 
 
-class TaskPage(BaseModel):
+class TaskPage(Out):
     items: list[Task]
     next_cursor: str | None = None
 
 
-class UploadResult(BaseModel):
+class UploadResult(Out):
     url: str
     mime_type: str
     bytes: int
@@ -184,7 +190,7 @@ class RunTaskRequest(Strict):
     step: int = Field(0, ge=0, le=100_000)
 
 
-class Health(BaseModel):
+class Health(Out):
     status: Literal["ok", "degraded"]
     version: str
     checks: dict[str, str]

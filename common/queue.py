@@ -174,6 +174,19 @@ class LocalQueue:
             self._cond.notify_all()
 
 
+def _already_exists(exc: Exception) -> bool:
+    """409 is ALREADY_EXISTS (a de-duplicated name) or ABORTED (transient); only the body tells them apart."""
+    from google.api_core import exceptions as gexc
+
+    if isinstance(exc, gexc.AlreadyExists):
+        return True
+    response = getattr(exc, "response", None)
+    try:
+        return bool(response is not None and response.json()["error"]["status"] == "ALREADY_EXISTS")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "already exists" in str(exc).lower()
+
+
 class CloudTasksQueue:
     """Google Cloud Tasks through the official client: HTTP target with an OIDC token."""
 
@@ -232,8 +245,10 @@ class CloudTasksQueue:
             task["schedule_time"] = ts
         try:
             self._client.create_task(request={"parent": self._parent, "task": task}, timeout=15)
-        except gexc.AlreadyExists:
-            return False
+        except gexc.Conflict as exc:
+            if _already_exists(exc):
+                return False
+            raise
         return True
 
     def ping(self) -> bool:
