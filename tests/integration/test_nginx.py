@@ -213,16 +213,18 @@ def _handler(name: str, backends: Backends) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                 self.wfile.flush()
 
+            # Each event is recorded before its bytes leave, so the client
+            # cannot observe bytes before the matching event exists.
+            backends.event("upstream sending first chunk")
             chunk(b'event: delta\ndata: {"text": "first"}\n\n')
-            backends.event("upstream sent first chunk")
             time.sleep(1.0)
             released = backends.gate.wait(SAFETY_TIMEOUT_S)
             backends.event("upstream released by client" if released else "upstream timed out")
             time.sleep(1.0)
+            backends.event("upstream sending last chunk")
             chunk(b'event: done\ndata: {"conversation_id": "c1"}\n\n')
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-            backends.event("upstream finished")
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
@@ -408,6 +410,38 @@ def test_every_template_variable_is_supplied_by_terraform() -> None:
     for name in sorted(per_service):
         service = name.rsplit("_", 1)[0]
         assert re.search(rf"\b{service}\s*=", terraform), f"no upstream {service} in proxy_vps.tf"
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform binary not installed")
+def test_terraform_templatefile_renders_the_same_config_as_render_py(
+    backends: Backends, tmp_path: Path
+) -> None:
+    """Needs no provider: an output-only module, local state in tmp_path."""
+    render = _load_render_module()
+    plain = render.build_values(base_values(tmp_path, backends, http_port=8080))
+    tls = {**plain, "tls_enabled": True, "tls_cert_path": "/c.pem", "tls_key_path": "/k.pem"}
+    for name, values in (("plain", plain), ("tls", tls)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(values))
+    (tmp_path / "main.tf").write_text(
+        "".join(
+            f'output "{name}" {{\n  value = templatefile("{TEMPLATE}", '
+            f'jsondecode(file("${{path.module}}/{name}.json")))\n}}\n'
+            for name in ("plain", "tls")
+        )
+    )
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "TF_IN_AUTOMATION": "1"}
+    for command in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
+        result = subprocess.run(
+            ["terraform", *command], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+    template = TEMPLATE.read_text()
+    for name, values in (("plain", plain), ("tls", tls)):
+        result = subprocess.run(
+            ["terraform", "output", "-raw", name], cwd=tmp_path, env=env,
+            capture_output=True, text=True, check=True,
+        )
+        assert result.stdout == render.render(template, values)
 
 
 def _load_render_module() -> Any:
@@ -682,10 +716,10 @@ def test_slow_stream_reaches_client_before_upstream_finishes(
     conn.close()
 
     assert backends.events == [
-        "upstream sent first chunk",
+        "upstream sending first chunk",
         "client received first chunk",
         "upstream released by client",
-        "upstream finished",
+        "upstream sending last chunk",
     ]
     assert received == (
         b'event: delta\ndata: {"text": "first"}\n\n'

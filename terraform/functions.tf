@@ -1,0 +1,164 @@
+# Every deployable is its own Cloud Run service running the same image with
+# `functions-framework --target=<FUNCTION_TARGET>` (Cloud Functions gen2 caps
+# responses at 32 MB; Cloud Run streams video without a cap).
+
+locals {
+  # timeout: 600 s where a request may stream for minutes (chat, media) or run
+  # a generation step (worker). concurrency: requests per instance.
+  service_settings = {
+    web      = { memory = "256Mi", cpu = "1", timeout = 30, concurrency = 200, public = true }
+    auth     = { memory = "512Mi", cpu = "1", timeout = 60, concurrency = 40, public = true } # argon2id is memory-hard
+    generate = { memory = "512Mi", cpu = "1", timeout = 120, concurrency = 40, public = true }
+    chat     = { memory = "512Mi", cpu = "1", timeout = 600, concurrency = 40, public = true }
+    proxy    = { memory = "512Mi", cpu = "1", timeout = 600, concurrency = 80, public = true }
+    billing  = { memory = "512Mi", cpu = "1", timeout = 60, concurrency = 40, public = true }
+    admin    = { memory = "512Mi", cpu = "1", timeout = 120, concurrency = 20, public = true }
+    worker   = { memory = "2Gi", cpu = "2", timeout = 600, concurrency = 4, public = false } # encodes media
+  }
+
+  # Deterministic Cloud Run URLs (https://<service>-<project number>.<region>.run.app)
+  # are known before the services exist, so services can point at each other
+  # (WORKER_URL, the web runtime config) without dependency cycles.
+  service_names = { for k, _ in local.service_settings : k => "${var.name_prefix}-${k}" }
+  service_urls = {
+    for k, name in local.service_names :
+    k => "https://${name}-${data.google_project.this.number}.${var.region}.run.app"
+  }
+
+  public_base_url = "https://${var.proxy_domain}"
+  cors_origins = join(",", concat(
+    [local.public_base_url, local.service_urls["web"]],
+    var.extra_cors_origins,
+  ))
+
+  common_env = {
+    ENV                   = "production"
+    GCP_PROJECT           = var.project_id
+    GCS_BUCKET            = google_storage_bucket.media.name
+    SECRETS_BACKEND       = "secretmanager"
+    QUEUE_BACKEND         = "cloudtasks"
+    CLOUD_TASKS_QUEUE     = google_cloud_tasks_queue.generation.name
+    CLOUD_TASKS_LOCATION  = google_cloud_tasks_queue.generation.location
+    WORKER_URL            = local.service_urls["worker"]
+    TASKS_SERVICE_ACCOUNT = google_service_account.tasks_invoker.email
+    CORS_ORIGINS          = local.cors_origins
+    PUBLIC_BASE_URL       = local.public_base_url
+    ADMIN_EMAIL           = var.admin_email
+  }
+
+  # The web service answers /config.json with absolute function URLs for a
+  # frontend opened on its run.app origin.
+  function_url_env = { for fn in local.functions : "FUNCTION_URL_${upper(fn)}" => local.service_urls[fn] }
+
+  # Secret-backed env vars (resolved by Cloud Run at instance start).
+  secret_env = {
+    for fn in local.functions : fn => merge(
+      contains(local.secret_readers[fn], "mongodb-uri") ? { MONGODB_URI = "mongodb-uri" } : {},
+      fn == "auth" ? { ADMIN_PASSWORD = "admin-password" } : {},
+    )
+  }
+}
+
+resource "google_cloud_run_v2_service" "fn" {
+  for_each = local.service_settings
+
+  name     = local.service_names[each.key]
+  location = var.region
+  # The worker only takes Cloud Tasks and Cloud Scheduler calls, which count
+  # as internal traffic of the project; everything else is reached through
+  # the proxy VPS or directly by browsers.
+  ingress             = each.value.public ? "INGRESS_TRAFFIC_ALL" : "INGRESS_TRAFFIC_INTERNAL_ONLY"
+  deletion_protection = var.deletion_protection
+  custom_audiences    = each.key == "worker" ? [local.service_urls["worker"]] : null
+
+  template {
+    service_account                  = google_service_account.fn[each.key].email
+    timeout                          = "${each.value.timeout}s"
+    max_instance_request_concurrency = each.value.concurrency
+
+    scaling {
+      min_instance_count = 0
+      max_instance_count = var.max_instances
+    }
+
+    containers {
+      image = var.image
+
+      ports {
+        container_port = 8080
+      }
+
+      resources {
+        limits = {
+          cpu    = each.value.cpu
+          memory = each.value.memory
+        }
+        cpu_idle          = true
+        startup_cpu_boost = true
+      }
+
+      env {
+        name  = "FUNCTION_TARGET"
+        value = each.key
+      }
+
+      dynamic "env" {
+        for_each = merge(local.common_env, each.key == "web" ? local.function_url_env : {})
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+
+      dynamic "env" {
+        for_each = lookup(local.secret_env, each.key, {})
+        content {
+          name = env.key
+          value_source {
+            secret_key_ref {
+              secret  = google_secret_manager_secret.s[env.value].secret_id
+              version = "latest"
+            }
+          }
+        }
+      }
+
+      startup_probe {
+        tcp_socket {
+          port = 8080
+        }
+        initial_delay_seconds = 0
+        period_seconds        = 3
+        failure_threshold     = 20
+      }
+    }
+  }
+
+  lifecycle {
+    # Cloud Build rolls out new images (gcloud run deploy); Terraform keeps
+    # owning everything else.
+    ignore_changes = [
+      template[0].containers[0].image,
+      client,
+      client_version,
+    ]
+  }
+
+  depends_on = [
+    google_project_service.enabled,
+    google_secret_manager_secret_iam_member.reader,
+    google_secret_manager_secret_version.admin_password,
+    google_secret_manager_secret_version.mongodb_uri,
+  ]
+}
+
+# Browsers call every service but the worker without Google credentials; the
+# services do their own auth (JWT, roles, media signatures).
+resource "google_cloud_run_v2_service_iam_member" "public" {
+  for_each = { for k, v in local.service_settings : k => v if v.public }
+
+  name     = google_cloud_run_v2_service.fn[each.key].name
+  location = google_cloud_run_v2_service.fn[each.key].location
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}

@@ -1,0 +1,68 @@
+locals {
+  # Generated here; rotate by adding a version (functions re-read within seconds).
+  generated_secrets = toset(["jwt-signing-key", "media-signing-key", "worker-secret"])
+
+  # Created empty: the admin panel (or gcloud) adds versions.
+  ai_key_secrets      = toset(["gemini-api-key", "openai-api-key"])
+  payment_key_secrets = toset(["stripe-secret-key", "stripe-webhook-secret"])
+  admin_managed       = setunion(local.ai_key_secrets, local.payment_key_secrets)
+
+  all_secrets = setunion(local.generated_secrets, local.admin_managed, toset(["mongodb-uri", "admin-password"]))
+}
+
+resource "google_secret_manager_secret" "s" {
+  for_each = local.all_secrets
+
+  secret_id = each.value
+  labels    = { app = var.name_prefix }
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "random_password" "generated" {
+  for_each = local.generated_secrets
+
+  length  = 64
+  special = false
+}
+
+resource "google_secret_manager_secret_version" "generated" {
+  for_each = local.generated_secrets
+
+  secret      = google_secret_manager_secret.s[each.value].id
+  secret_data = random_password.generated[each.value].result
+
+  # Rotations add versions outside Terraform; never roll them back.
+  lifecycle {
+    ignore_changes = [secret_data, enabled]
+  }
+}
+
+# The first administrator's password; read it once with
+#   gcloud secrets versions access latest --secret admin-password
+resource "random_password" "admin" {
+  length  = 24
+  special = false
+}
+
+resource "google_secret_manager_secret_version" "admin_password" {
+  secret      = google_secret_manager_secret.s["admin-password"].id
+  secret_data = random_password.admin.result
+
+  lifecycle {
+    ignore_changes = [secret_data, enabled]
+  }
+}
+
+# Only when the URI is given to Terraform; otherwise add it with
+#   gcloud secrets versions add mongodb-uri --data-file=-
+resource "google_secret_manager_secret_version" "mongodb_uri" {
+  count = var.mongodb_uri != "" ? 1 : 0
+
+  secret      = google_secret_manager_secret.s["mongodb-uri"].id
+  secret_data = var.mongodb_uri
+}

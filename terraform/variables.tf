@@ -1,0 +1,226 @@
+variable "project_id" {
+  description = "Google Cloud project that hosts Sora Studio."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a Google Cloud project ID (6-30 chars: lowercase letters, digits, hyphens)."
+  }
+}
+
+variable "region" {
+  description = "Region for Cloud Run, Cloud Tasks, Cloud Scheduler, Artifact Registry and the media bucket."
+  type        = string
+  default     = "us-central1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a Google Cloud region such as us-central1 or europe-west1 (not a zone)."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix for service, bucket and account names; lets several stacks share a project."
+  type        = string
+  default     = "sora"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,11}$", var.name_prefix))
+    error_message = "name_prefix must be 2-12 chars of lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "proxy_domain" {
+  description = "Public domain served by the Nginx proxy VPS (e.g. studio.example.com). Used for CORS, PUBLIC_BASE_URL and the TLS certificate."
+  type        = string
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.proxy_domain))
+    error_message = "proxy_domain must be a bare lowercase host name: no scheme, port, path or trailing dot."
+  }
+}
+
+variable "image" {
+  description = "Container image for every service. Only used when a service is created: later images are rolled out by Cloud Build (gcloud run deploy), which Terraform does not undo."
+  type        = string
+  default     = "us-docker.pkg.dev/cloudrun/container/hello"
+
+  validation {
+    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[^\\s]+$", var.image))
+    error_message = "image must be a full image reference such as us-central1-docker.pkg.dev/PROJECT/sora/sora:TAG."
+  }
+}
+
+variable "admin_email" {
+  description = "E-mail of the first administrator (ADMIN_EMAIL for the backend) and the Let's Encrypt account."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.admin_email))
+    error_message = "admin_email must be an e-mail address."
+  }
+}
+
+variable "mongodb_uri" {
+  description = "MongoDB connection string (Atlas or self-hosted). Stored in Secret Manager. Leave empty to add the secret version yourself before the services are created (see docs/deploy.md)."
+  type        = string
+  default     = ""
+  sensitive   = true
+
+  validation {
+    condition     = var.mongodb_uri == "" || can(regex("^mongodb(\\+srv)?://", var.mongodb_uri))
+    error_message = "mongodb_uri must start with mongodb:// or mongodb+srv://."
+  }
+}
+
+variable "extra_cors_origins" {
+  description = "Origins allowed by the backend's CORS besides https://<proxy_domain> and the web service's run.app URL (e.g. a staging site)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.extra_cors_origins : can(regex("^https?://[^/\\s]+$", o))])
+    error_message = "Each CORS origin is scheme://host[:port] with no path or trailing slash."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect the Cloud Run services and the media bucket from terraform destroy."
+  type        = bool
+  default     = true
+}
+
+variable "max_instances" {
+  description = "Upper bound of instances per Cloud Run service (a cost ceiling)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.max_instances >= 1 && var.max_instances <= 1000
+    error_message = "max_instances must be between 1 and 1000."
+  }
+}
+
+# --- storage -----------------------------------------------------------------
+
+variable "media_bucket_name" {
+  description = "Name of the media bucket; empty means <project_id>-<name_prefix>-media."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.media_bucket_name == "" || can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.media_bucket_name))
+    error_message = "media_bucket_name must be a valid bucket name (3-63 chars, lowercase, digits, - _ .)."
+  }
+}
+
+variable "uploads_retention_days" {
+  description = "Days after which user uploads (uploads/ prefix, inputs to generations) are deleted."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.uploads_retention_days >= 1
+    error_message = "uploads_retention_days must be at least 1."
+  }
+}
+
+# --- queue -------------------------------------------------------------------
+
+variable "queue_name" {
+  description = "Cloud Tasks queue for generation jobs."
+  type        = string
+  default     = "generation"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,100}$", var.queue_name))
+    error_message = "queue_name may only contain letters, digits and hyphens."
+  }
+}
+
+variable "queue_max_attempts" {
+  description = "Deliveries of one task before Cloud Tasks gives up (the worker then fails and refunds it on the last one)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.queue_max_attempts >= 1 && var.queue_max_attempts <= 100
+    error_message = "queue_max_attempts must be between 1 and 100."
+  }
+}
+
+variable "queue_max_dispatches_per_second" {
+  description = "Rate at which Cloud Tasks starts generation steps (protects provider quotas)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.queue_max_dispatches_per_second > 0 && var.queue_max_dispatches_per_second <= 500
+    error_message = "queue_max_dispatches_per_second must be in (0, 500]."
+  }
+}
+
+variable "queue_max_concurrent_dispatches" {
+  description = "Generation steps running at the same time."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.queue_max_concurrent_dispatches >= 1 && var.queue_max_concurrent_dispatches <= 5000
+    error_message = "queue_max_concurrent_dispatches must be between 1 and 5000."
+  }
+}
+
+# --- proxy VPS ---------------------------------------------------------------
+
+variable "proxy_vps_enabled" {
+  description = "Create the Compute Engine VM running Nginx for proxy_domain. Disable to run the proxy elsewhere (render nginx/sora.conf.tmpl with nginx/render.py)."
+  type        = bool
+  default     = true
+}
+
+variable "proxy_zone" {
+  description = "Zone of the proxy VM; must be in var.region (the static IP is regional)."
+  type        = string
+  default     = "us-central1-a"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]-[a-z]$", var.proxy_zone))
+    error_message = "proxy_zone must be a zone such as us-central1-a."
+  }
+}
+
+variable "proxy_machine_type" {
+  description = "Machine type of the proxy VM."
+  type        = string
+  default     = "e2-small"
+}
+
+variable "proxy_tls_enabled" {
+  description = "Obtain a Let's Encrypt certificate for proxy_domain and serve HTTPS (DNS must already point at the proxy IP, see docs/deploy.md)."
+  type        = bool
+  default     = true
+}
+
+variable "proxy_ssh_source_ranges" {
+  description = "CIDR ranges allowed to SSH into the proxy VM. Empty: no SSH rule. 35.235.240.0/20 is IAP TCP forwarding."
+  type        = list(string)
+  default     = ["35.235.240.0/20"]
+
+  validation {
+    condition     = alltrue([for r in var.proxy_ssh_source_ranges : can(cidrhost(r, 0))])
+    error_message = "Each entry of proxy_ssh_source_ranges must be a CIDR range."
+  }
+}
+
+variable "proxy_network" {
+  description = "VPC network of the proxy VM."
+  type        = string
+  default     = "default"
+}
+
+variable "proxy_nginx_image" {
+  description = "Nginx container image run on the proxy VM."
+  type        = string
+  default     = "nginx:stable"
+}
