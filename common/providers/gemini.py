@@ -269,7 +269,9 @@ class GeminiChat:
 
         client = self._clients.get()
         contents = [
-            types.Content(role="model" if role in ("assistant", "model") else "user", parts=[types.Part.from_text(text=text)])
+            types.Content(
+                role="model" if role in ("assistant", "model") else "user", parts=[types.Part.from_text(text=text)]
+            )
             for role, text in history
         ]
         chat = client.chats.create(model=self._model, history=contents)

@@ -142,7 +142,8 @@ class VeoVideoProvider:
 
         client = self._clients.get()
         try:
-            return client.operations.get(types.GenerateVideosOperation(name=job_id))
+            # `name` comes from the Operation mixin, which the pydantic mypy plugin does not see.
+            return client.operations.get(types.GenerateVideosOperation(name=job_id))  # type: ignore[call-arg]
         except Exception as exc:
             raise map_google_error(exc) from exc
 

@@ -48,7 +48,9 @@ def google_error(http_status: int, status: str, message: str, *, reason: str | N
 
 
 def api_key_invalid() -> Reply:
-    return google_error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", reason="API_KEY_INVALID")
+    return google_error(
+        400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", reason="API_KEY_INVALID"
+    )
 
 
 def quota_exhausted() -> Reply:
@@ -114,6 +116,12 @@ def veo_filtered(*reasons: str) -> Behaviour:
     )
 
 
+def veo_no_videos() -> Behaviour:
+    return lambda request, fake: Reply.json(
+        {"name": _operation_name(request), "done": True, "response": _video_response({"generatedSamples": []})}
+    )
+
+
 def veo_failed(code: int, message: str) -> Behaviour:
     return lambda request, fake: Reply.json(
         {"name": _operation_name(request), "done": True, "error": {"code": code, "message": message}}
@@ -167,7 +175,9 @@ class FakeGemini(FakeServer):
             return self.resolve(veo_done(), request)
         if request.endpoint == "download":
             file_id = request.path.rsplit("/", 1)[1].split(":")[0]
-            return Reply(status=302, headers={"Location": f"{self.origin}/media/{file_id}.mp4"}, content_type="text/plain")
+            return Reply(
+                status=302, headers={"Location": f"{self.origin}/media/{file_id}.mp4"}, content_type="text/plain"
+            )
         if request.endpoint == "media":
             return Reply(body=mp4_bytes(), content_type="video/mp4")
         return self.not_found(request)

@@ -31,9 +31,23 @@ def mp4_bytes() -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "clip.mp4"
         subprocess.run(
-            [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-             "-i", f"testsrc=size={MP4_WIDTH}x{MP4_HEIGHT}:rate=24", "-t", str(MP4_SECONDS),
-             *codec, "-movflags", "+faststart", str(target)],
+            [
+                ffmpeg,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc=size={MP4_WIDTH}x{MP4_HEIGHT}:rate=24",
+                "-t",
+                str(MP4_SECONDS),
+                *codec,
+                "-movflags",
+                "+faststart",
+                str(target),
+            ],
             check=True,
         )
         return target.read_bytes()

@@ -22,7 +22,11 @@ def openai_error(status: int, message: str, *, code: str | None = None, type: st
 
 
 def invalid_api_key() -> Reply:
-    return openai_error(401, "Incorrect API key provided: sk-****. You can find your API key at https://example.test.", code="invalid_api_key")
+    return openai_error(
+        401,
+        "Incorrect API key provided: sk-****. You can find your API key at https://example.test.",
+        code="invalid_api_key",
+    )
 
 
 def rate_limited() -> Reply:

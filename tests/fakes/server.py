@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Union
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -49,9 +49,7 @@ class RecordedRequest:
         content_type = self.headers.get("content-type", "")
         if not content_type.startswith("multipart/form-data"):
             raise AssertionError(f"not multipart: {content_type!r}")
-        message = BytesParser(policy=HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + self.body
-        )
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + self.body)
         fields = {}
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
@@ -78,7 +76,7 @@ class Reply:
 
 
 # A behaviour is a fixed reply or a function of the request (and the fake).
-Behaviour = Union[Reply, Callable[[RecordedRequest, "FakeServer"], Reply]]
+Behaviour = Reply | Callable[[RecordedRequest, "FakeServer"], Reply]
 
 
 def slow(seconds: float, then: Behaviour | None = None) -> Behaviour:
@@ -109,6 +107,7 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes
 
             def do_GET(self) -> None:
                 fake._handle(self)
@@ -120,7 +119,9 @@ class FakeServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=type(self).__name__, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__, daemon=True
+        )
         self._thread.start()
         return self
 
