@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { checkUpload, MAX_UPLOAD_BYTES } from '../media/ImageUpload';
+import { safeNext, validateRegister } from './validation';
+
+describe('form rules', () => {
+  it('follows ?next= only to paths inside the app', () => {
+    expect(safeNext('/gallery?type=video')).toBe('/gallery?type=video');
+    expect(safeNext('//evil.example.com')).toBe('/video');
+    expect(safeNext('https://evil.example.com')).toBe('/video');
+    expect(safeNext('/login')).toBe('/video');
+    expect(safeNext(null)).toBe('/video');
+  });
+
+  it('accepts a valid registration and names each bad field', () => {
+    expect(validateRegister({ email: 'neo@example.com', password: '12345678', name: '' })).toEqual({});
+    expect(validateRegister({ email: 'neo@', password: '1234567', name: 'x'.repeat(81) })).toEqual({
+      email: 'auth.err.email',
+      password: 'auth.err.password',
+      name: 'auth.err.name',
+    });
+  });
+
+  it('pre-checks uploads for type and the 20 MB limit', () => {
+    expect(checkUpload({ type: 'image/png', size: 1000 })).toBeNull();
+    expect(checkUpload({ type: 'image/gif', size: 1000 })).toBe('upload.err.type');
+    expect(checkUpload({ type: 'image/webp', size: MAX_UPLOAD_BYTES + 1 })).toBe('upload.err.size');
+  });
+});
