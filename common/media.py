@@ -23,6 +23,7 @@ from common.errors import Forbidden, InvalidRequest, PayloadTooLarge, Unsupporte
 PROXY_PATH = "/api/ai/proxy"
 # Object names we create: media/<user>/<task>[.thumb].<ext> and uploads/<user>/<sha256>.<ext>.
 _OBJECT_NAME = re.compile(r"^(media|uploads)/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_.-]{1,128}$")
+_HEX_SIG = re.compile(r"[0-9a-fA-F]{64}")  # also keeps non-ASCII out of hmac.compare_digest (it raises on those)
 ALLOWED_UPLOADS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "video/mp4": "mp4"}
 MAX_PIXELS = 8192 * 8192
@@ -58,7 +59,7 @@ class MediaSigner:
 
     def verify(self, ref: str | None, sig: str | None) -> MediaRef:
         """The object a (url, sig) pair names, or Forbidden. Nothing is fetched before this passes."""
-        if not ref or not sig or len(ref) > 1024 or len(sig) != 64:
+        if not ref or not sig or len(ref) > 1024 or not _HEX_SIG.fullmatch(sig):
             raise Forbidden("This media link is not valid.", code="bad_signature")
         parsed = parse_gs(ref, bucket=self._bucket)
         if parsed is None:
@@ -84,7 +85,8 @@ def parse_gs(ref: str, *, bucket: str) -> MediaRef | None:
     if not ref.startswith(prefix):
         return None
     name = ref[len(prefix):]
-    if not _OBJECT_NAME.match(name) or ".." in name:
+    # fullmatch: `$` of match() would accept a trailing newline; no dot-only or hidden file names.
+    if not _OBJECT_NAME.fullmatch(name) or ".." in name or name.rsplit("/", 1)[-1].startswith("."):
         return None
     return MediaRef(bucket, name)
 

@@ -12,6 +12,7 @@ from typing import IO, Any
 from google.api_core import exceptions as gexc
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage  # type: ignore[attr-defined]
+from werkzeug.wsgi import ClosingIterator
 
 from common.errors import NotFound
 
@@ -110,7 +111,7 @@ class StorageService:
         is linear for both the emulator and GCS. Closing the iterator (a client
         that went away) closes the connection and stops the read.
         """
-        if end < start:
+        if start < 0 or end < start:
             return iter(())
         blob = self.bucket.blob(name, generation=int(generation) if generation else None)
         url = blob._get_download_url(self.client)  # the client's own media URL (emulator aware)
@@ -154,19 +155,30 @@ class StorageService:
 
 
 def _stream(response: Any, *, skip: int, length: int) -> Iterator[bytes]:
-    """Yield exactly `length` bytes after skipping `skip`, then close the connection."""
-    try:
-        remaining = length
-        for chunk in response.iter_content(CHUNK):
-            if skip:
-                if len(chunk) <= skip:
-                    skip -= len(chunk)
-                    continue
-                chunk, skip = chunk[skip:], 0
-            if len(chunk) >= remaining:
-                yield chunk[:remaining]
-                return
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        response.close()
+    """Yield exactly `length` bytes after skipping `skip`; closing the iterator closes the connection.
+
+    The closing is a callback of the returned iterator, not only the generator's
+    `finally`: a generator closed before its first `next()` never runs its body.
+    A stream that ends short raises, so the server aborts the response rather
+    than sending a body shorter than its Content-Length.
+    """
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            todo, remaining = skip, length
+            for chunk in response.iter_content(CHUNK):
+                if todo:
+                    if len(chunk) <= todo:
+                        todo -= len(chunk)
+                        continue
+                    chunk, todo = chunk[todo:], 0
+                if len(chunk) >= remaining:
+                    yield chunk[:remaining]
+                    return
+                remaining -= len(chunk)
+                yield chunk
+            raise OSError(f"storage stream ended {remaining} bytes short")
+        finally:
+            response.close()
+
+    return ClosingIterator(chunks(), [response.close])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import flask
 
 from common.delivery import media_response
+from common.errors import Forbidden
 from common.http import Api, Ctx
 
 api = Api("proxy")
@@ -13,7 +14,10 @@ api = Api("proxy")
 @api.route("/api/ai/proxy", methods=["GET", "HEAD"], auth="public")
 def proxy(ctx: Ctx) -> flask.Response:
     args = ctx.request.args
-    ref = ctx.svc.signer.verify(args.get("url"), args.get("sig"))  # 403 before anything is fetched
+    urls, sigs = args.getlist("url"), args.getlist("sig")
+    if len(urls) != 1 or len(sigs) != 1:  # a repeated parameter could mean one thing here and another upstream
+        raise Forbidden("This media link is not valid.", code="bad_signature")
+    ref = ctx.svc.signer.verify(urls[0], sigs[0])  # 403 before anything is fetched
     info = ctx.svc.storage.stat(ref.name)
-    download = ref.name.rsplit("/", 1)[-1] if args.get("download") == "1" else None
+    download = f"sora-{ref.name.rsplit('/', 1)[-1]}" if args.get("download") == "1" else None
     return media_response(ctx.request, info=info, storage=ctx.svc.storage, download_name=download)
