@@ -39,23 +39,25 @@ locals {
     QUEUE_BACKEND         = "cloudtasks"
     CLOUD_TASKS_QUEUE     = google_cloud_tasks_queue.generation.name
     CLOUD_TASKS_LOCATION  = google_cloud_tasks_queue.generation.location
-    WORKER_URL            = local.service_urls["worker"]
+    WORKER_URL            = "${local.service_urls["worker"]}/api/tasks/run"
+    WORKER_AUDIENCE       = local.service_urls["worker"]
     TASKS_SERVICE_ACCOUNT = google_service_account.tasks_invoker.email
     CORS_ORIGINS          = local.cors_origins
     PUBLIC_BASE_URL       = local.public_base_url
     ADMIN_EMAIL           = var.admin_email
   }
 
-  # The web service answers /config.json with absolute function URLs for a
-  # frontend opened on its run.app origin.
-  function_url_env = { for fn in local.functions : "FUNCTION_URL_${upper(fn)}" => local.service_urls[fn] }
+  # The web service answers /config.json with these absolute function URLs
+  # for a frontend opened on its run.app origin (the worker is not listed).
+  web_env = {
+    FUNCTION_URLS = jsonencode({ for fn in local.functions : fn => local.service_urls[fn] if fn != "worker" })
+  }
 
-  # Secret-backed env vars (resolved by Cloud Run at instance start).
+  # Secret-backed env vars, resolved by Cloud Run at instance start (the
+  # other secrets are read by name at runtime, so rotations need no redeploy).
   secret_env = {
-    for fn in local.functions : fn => merge(
-      contains(local.secret_readers[fn], "mongodb-uri") ? { MONGODB_URI = "mongodb-uri" } : {},
-      fn == "auth" ? { ADMIN_PASSWORD = "admin-password" } : {},
-    )
+    MONGODB_URI    = "mongodb-uri"
+    ADMIN_PASSWORD = "admin-password"
   }
 }
 
@@ -103,7 +105,7 @@ resource "google_cloud_run_v2_service" "fn" {
       }
 
       dynamic "env" {
-        for_each = merge(local.common_env, each.key == "web" ? local.function_url_env : {})
+        for_each = merge(local.common_env, each.key == "web" ? local.web_env : {})
         content {
           name  = env.key
           value = env.value
@@ -111,7 +113,7 @@ resource "google_cloud_run_v2_service" "fn" {
       }
 
       dynamic "env" {
-        for_each = lookup(local.secret_env, each.key, {})
+        for_each = local.secret_env
         content {
           name = env.key
           value_source {

@@ -5,41 +5,41 @@
 locals {
   functions = ["auth", "generate", "chat", "proxy", "billing", "admin", "worker"]
 
-  # Secrets each service reads (roles/secretmanager.secretAccessor on that secret).
-  secret_readers = {
+  # Every service gets these as env vars: the backend's settings object
+  # refuses to start in production without MONGODB_URI and a real
+  # ADMIN_PASSWORD (common/config.py), whether or not the handler uses them.
+  settings_secrets = ["mongodb-uri", "admin-password"]
+
+  # Secrets each handler reads at runtime by name (on top of settings_secrets);
+  # roles/secretmanager.secretAccessor on that secret only.
+  handler_secrets = {
+    web = [] # static files and /config.json
     auth = [
-      "mongodb-uri",     # database
       "jwt-signing-key", # signs and verifies session tokens
-      "admin-password",  # creates the first administrator (ADMIN_EMAIL)
     ]
     generate = [
-      "mongodb-uri",       # tasks, quotas, credits
       "jwt-signing-key",   # verifies session tokens
       "media-signing-key", # signs result URLs, checks reference/image URLs
     ]
     chat = [
-      "mongodb-uri",       # conversations
       "jwt-signing-key",   # verifies session tokens
       "media-signing-key", # checks attachment URLs
       "gemini-api-key",    # the chat model
     ]
     proxy = [
-      "media-signing-key", # checks the sig of every media URL; no DB, no tokens
+      "media-signing-key", # checks the sig of every media URL; no tokens
     ]
     billing = [
-      "mongodb-uri",           # orders and the credits ledger
       "jwt-signing-key",       # verifies session tokens
       "stripe-secret-key",     # creates Checkout sessions
       "stripe-webhook-secret", # verifies webhook signatures
     ]
     admin = [
-      "mongodb-uri",       # everything the panel shows
       "jwt-signing-key",   # verifies session tokens (role checked per request)
       "media-signing-key", # media links in the task list
       "stripe-secret-key", # refunds of paid orders
     ]
     worker = [
-      "mongodb-uri",       # task state machine
       "media-signing-key", # result URLs
       "worker-secret",     # the settings object refuses a placeholder; local-stack auth header
       "gemini-api-key",    # image (Gemini), video (Veo through the Gemini API)
@@ -49,7 +49,9 @@ locals {
 
   secret_reader_bindings = {
     for pair in flatten([
-      for fn, secrets in local.secret_readers : [for s in secrets : { fn = fn, secret = s }]
+      for fn, secrets in local.handler_secrets : [
+        for s in concat(local.settings_secrets, secrets) : { fn = fn, secret = s }
+      ]
     ]) : "${pair.fn}/${pair.secret}" => pair
   }
 
