@@ -16,7 +16,7 @@ export function ErrorState({ error, onRetry, compact }: { error: unknown; onRetr
       className={compact ? 'text-sm text-rose-200' : 'glass flex flex-col items-start gap-3 border-rose-400/25 p-5 text-sm text-rose-100'}
     >
       {!compact && <strong className="text-base text-rose-200">{unavailable ? t('common.notAvailable') : t('common.error')}</strong>}
-      {!(unavailable && !compact) && <p>{errorMessage(error)}</p>}
+      {compact ? <p>{unavailable ? t('common.notAvailable') : errorMessage(error)}</p> : !unavailable && <p>{errorMessage(error)}</p>}
       <ErrorAction error={error} />
       {onRetry && (
         <Button size="sm" onClick={onRetry}>
