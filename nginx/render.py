@@ -40,7 +40,7 @@ UPSTREAMS = ("frontend", "auth", "generate", "chat", "proxy", "billing", "admin"
 # Values for the official nginx:stable container on the proxy VPS.
 DEFAULTS: dict[str, Any] = {
     "server_name": "_",
-    "listen_address": "0.0.0.0",
+    "listen_address": "0.0.0.0",  # noqa: S104 - the proxy serves the internet
     "http_port": 80,
     "https_port": 443,
     "tls_enabled": False,
@@ -187,9 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", type=Path, default=TEMPLATE_PATH)
     parser.add_argument("--values", type=Path, help="JSON object of template values")
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE", help="override one value"
-    )
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override one value")
     parser.add_argument("--output", "-o", type=Path, help="write here instead of stdout")
     args = parser.parse_args(argv)
 

@@ -154,9 +154,7 @@ def _handler(name: str, backends: Backends) -> type[BaseHTTPRequestHandler]:
                 backends.event("upstream got request headers")
                 backends.request_arrived.set()
             body_bytes = self._read_body()
-            backends.record(
-                Seen(name, self.command, self.path, dict(self.headers.items()), body_bytes)
-            )
+            backends.record(Seen(name, self.command, self.path, dict(self.headers.items()), body_bytes))
             query = urlsplit(self.path).query
             if "slow=1" in query:
                 self._slow_stream()
@@ -326,9 +324,7 @@ def start_nginx(prefix: Path, conf: Path, port: int) -> subprocess.Popen[bytes]:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             stderr.close()
-            raise RuntimeError(
-                "nginx exited: " + (prefix / "nginx.stderr").read_text(errors="replace")
-            )
+            raise RuntimeError("nginx exited: " + (prefix / "nginx.stderr").read_text(errors="replace"))
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return proc
@@ -393,9 +389,7 @@ def test_rendered_config_passes_nginx_t(proxy: RunningNginx) -> None:
 
 
 def test_rendered_config_keeps_no_template_syntax(proxy: RunningNginx) -> None:
-    directives = [
-        line for line in proxy.conf.read_text().splitlines() if not line.lstrip().startswith("#")
-    ]
+    directives = [line for line in proxy.conf.read_text().splitlines() if not line.lstrip().startswith("#")]
     assert [line for line in directives if "${" in line or "%{" in line] == []
 
 
@@ -413,9 +407,7 @@ def test_every_template_variable_is_supplied_by_terraform() -> None:
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform binary not installed")
-def test_terraform_templatefile_renders_the_same_config_as_render_py(
-    backends: Backends, tmp_path: Path
-) -> None:
+def test_terraform_templatefile_renders_the_same_config_as_render_py(backends: Backends, tmp_path: Path) -> None:
     """Needs no provider: an output-only module, local state in tmp_path."""
     render = _load_render_module()
     plain = render.build_values(base_values(tmp_path, backends, http_port=8080))
@@ -431,15 +423,17 @@ def test_terraform_templatefile_renders_the_same_config_as_render_py(
     )
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "TF_IN_AUTOMATION": "1"}
     for command in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
-        result = subprocess.run(
-            ["terraform", *command], cwd=tmp_path, env=env, capture_output=True, text=True
-        )
+        result = subprocess.run(["terraform", *command], cwd=tmp_path, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
     template = TEMPLATE.read_text()
     for name, values in (("plain", plain), ("tls", tls)):
         result = subprocess.run(
-            ["terraform", "output", "-raw", name], cwd=tmp_path, env=env,
-            capture_output=True, text=True, check=True,
+            ["terraform", "output", "-raw", name],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert result.stdout == render.render(template, values)
 
@@ -519,9 +513,7 @@ def test_path_prefix_reaches_its_service_with_the_service_host(
 def test_worker_and_unknown_api_paths_are_404_and_reach_no_service(
     proxy: RunningNginx, backends: Backends, method: str, path: str
 ) -> None:
-    response, body = request(
-        proxy, method, path, body=b'{"task_id": "t1"}' if method == "POST" else None
-    )
+    response, body = request(proxy, method, path, body=b'{"task_id": "t1"}' if method == "POST" else None)
     assert response.status == 404
     assert json.loads(body)["error"]["code"] == "not_found"
     assert backends.seen == []
@@ -545,9 +537,7 @@ def test_security_headers_are_set_once(proxy: RunningNginx) -> None:
 # Media proxy: ranges, conditional requests, no compression.
 
 
-def test_range_request_passes_through_and_206_body_is_byte_exact(
-    proxy: RunningNginx, backends: Backends
-) -> None:
+def test_range_request_passes_through_and_206_body_is_byte_exact(proxy: RunningNginx, backends: Backends) -> None:
     response, body = request(
         proxy,
         "GET",
@@ -566,32 +556,22 @@ def test_range_request_passes_through_and_206_body_is_byte_exact(
 
 
 def test_suffix_range_and_full_media_are_unmodified(proxy: RunningNginx) -> None:
-    response, body = request(
-        proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"Range": "bytes=-500"}
-    )
+    response, body = request(proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"Range": "bytes=-500"})
     assert (response.status, body) == (206, MEDIA[-500:])
-    response, body = request(
-        proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"Accept-Encoding": "gzip"}
-    )
+    response, body = request(proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"Accept-Encoding": "gzip"})
     assert response.status == 200
     assert response.headers.get("Content-Encoding") is None
     assert body == MEDIA
 
 
-def test_if_none_match_reaches_the_proxy_and_304_comes_back(
-    proxy: RunningNginx, backends: Backends
-) -> None:
-    response, body = request(
-        proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"If-None-Match": MEDIA_ETAG}
-    )
+def test_if_none_match_reaches_the_proxy_and_304_comes_back(proxy: RunningNginx, backends: Backends) -> None:
+    response, body = request(proxy, "GET", "/api/ai/proxy?url=x&sig=y", headers={"If-None-Match": MEDIA_ETAG})
     assert (response.status, body) == (304, b"")
     assert backends.hits("/api/ai/proxy")[0].headers["If-None-Match"] == MEDIA_ETAG
 
 
 def test_json_is_gzipped_but_images_are_not(proxy: RunningNginx) -> None:
-    response, body = request(
-        proxy, "GET", "/api/billing/packages?big=1", headers={"Accept-Encoding": "gzip"}
-    )
+    response, body = request(proxy, "GET", "/api/billing/packages?big=1", headers={"Accept-Encoding": "gzip"})
     assert response.status == 200
     assert response.headers["Content-Encoding"] == "gzip"
     assert len(json.loads(gzip.decompress(body))["items"]) == 200
@@ -646,9 +626,7 @@ def _raw_upload(port: int, path: str, size: int) -> bytes:
 
 
 @pytest.mark.parametrize("path", ["/api/ai/uploads", "/api/ai/chat", "/api/ai/proxy?u=1"])
-def test_body_over_64_megabytes_is_413_and_never_forwarded(
-    proxy: RunningNginx, backends: Backends, path: str
-) -> None:
+def test_body_over_64_megabytes_is_413_and_never_forwarded(proxy: RunningNginx, backends: Backends, path: str) -> None:
     raw = _raw_upload(proxy.port, path, LIMIT + 1)
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413"), head[:200]
@@ -674,7 +652,8 @@ def test_request_body_streams_to_upstream_before_client_finishes(
     with socket.create_connection(("127.0.0.1", proxy.port), timeout=SAFETY_TIMEOUT_S) as sock:
         sock.sendall(
             f"POST {path} HTTP/1.1\r\nHost: {CLIENT_HOST}\r\n"
-            f"Content-Length: {2 * len(half)}\r\nConnection: close\r\n\r\n".encode() + half
+            f"Content-Length: {2 * len(half)}\r\nConnection: close\r\n\r\n".encode()
+            + half
         )
         arrived_early = backends.request_arrived.wait(SAFETY_TIMEOUT_S)
         backends.event("client sent second half")
@@ -686,7 +665,6 @@ def test_request_body_streams_to_upstream_before_client_finishes(
     assert backends.events == ["upstream got request headers", "client sent second half"]
     assert response.startswith(b"HTTP/1.1 200")
     assert backends.hits(path.split("?")[0])[0].body_bytes == 2 * len(half)
-
 
 
 @pytest.mark.parametrize(
@@ -721,10 +699,7 @@ def test_slow_stream_reaches_client_before_upstream_finishes(
         "upstream released by client",
         "upstream sending last chunk",
     ]
-    assert received == (
-        b'event: delta\ndata: {"text": "first"}\n\n'
-        b'event: done\ndata: {"conversation_id": "c1"}\n\n'
-    )
+    assert received == (b'event: delta\ndata: {"text": "first"}\n\nevent: done\ndata: {"conversation_id": "c1"}\n\n')
 
 
 # --------------------------------------------------------------------------
@@ -732,17 +707,29 @@ def test_slow_stream_reaches_client_before_upstream_finishes(
 
 
 @pytest.fixture(scope="module")
-def tls_proxy(
-    backends: Backends, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningNginx]:
+def tls_proxy(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNginx]:
     openssl = shutil.which("openssl")
     if openssl is None:
         pytest.skip("openssl is needed to make a self-signed certificate")
     prefix = tmp_path_factory.mktemp("nginx-tls")
     cert, key = prefix / "cert.pem", prefix / "key.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", f"/CN={CLIENT_HOST}", "-keyout", str(key), "-out", str(cert)],
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={CLIENT_HOST}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
         check=True,
         capture_output=True,
     )
@@ -767,9 +754,7 @@ def test_tls_config_passes_nginx_t(tls_proxy: RunningNginx) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_tls_plain_http_redirects_to_https_and_serves_acme(
-    tls_proxy: RunningNginx, backends: Backends
-) -> None:
+def test_tls_plain_http_redirects_to_https_and_serves_acme(tls_proxy: RunningNginx, backends: Backends) -> None:
     (tls_proxy.prefix / "acme" / ".well-known" / "acme-challenge").mkdir(parents=True)
     (tls_proxy.prefix / "acme" / ".well-known" / "acme-challenge" / "tok").write_text("proof")
     response, _ = request(tls_proxy, "GET", "/api/health?x=1")
@@ -787,15 +772,11 @@ def test_tls_server_routes_and_sets_hsts(tls_proxy: RunningNginx, backends: Back
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    conn = http.client.HTTPSConnection(
-        "127.0.0.1", tls_proxy.https_port, context=context, timeout=SAFETY_TIMEOUT_S
-    )
+    conn = http.client.HTTPSConnection("127.0.0.1", tls_proxy.https_port, context=context, timeout=SAFETY_TIMEOUT_S)
     conn.request("GET", "/api/auth/me", headers={"Host": CLIENT_HOST})
     response = conn.getresponse()
     response.read()
     conn.close()
     assert response.status == 200
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    assert [(s.upstream, s.headers["X-Forwarded-Proto"]) for s in backends.seen] == [
-        ("auth", "https")
-    ]
+    assert [(s.upstream, s.headers["X-Forwarded-Proto"]) for s in backends.seen] == [("auth", "https")]
