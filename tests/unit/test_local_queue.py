@@ -1,0 +1,116 @@
+"""LocalQueue keeps Cloud Tasks' promises: HTTP delivery with its headers, delay, retry with backoff, names."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from common.queue import LocalQueue, RetryPolicy
+
+
+class Target:
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.calls: list[tuple[float, dict[str, str], dict[str, Any]]] = []
+        target = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                target.calls.append((time.monotonic(), dict(self.headers), body))
+                status = target.statuses.pop(0) if target.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/tasks/run"
+
+
+@pytest.fixture
+def target() -> Any:
+    t = Target([])
+    yield t
+    t.server.shutdown()
+
+
+def make_queue(target: Target, **kw: Any) -> LocalQueue:
+    return LocalQueue(target_url=target.url, headers={"X-Worker-Secret": "s"}, **kw)
+
+
+def test_delivers_payload_with_cloud_tasks_headers(target: Target) -> None:
+    q = make_queue(target)
+    assert q.enqueue({"task_id": "t1"}, name="t1-0")
+    assert q.wait_idle(10)
+    (_, headers, body), = target.calls
+    assert body == {"task_id": "t1"}
+    assert headers["X-Worker-Secret"] == "s"
+    assert headers["X-CloudTasks-TaskName"] == "t1-0"
+    assert headers["X-CloudTasks-QueueName"] == "generation"
+    assert headers["X-CloudTasks-TaskRetryCount"] == "0"
+    q.close()
+
+
+def test_same_name_is_accepted_once(target: Target) -> None:
+    q = make_queue(target)
+    assert q.enqueue({"n": 1}, name="dup") is True
+    assert q.enqueue({"n": 2}, name="dup") is False
+    assert q.wait_idle(10)
+    assert [c[2] for c in target.calls] == [{"n": 1}]
+    q.close()
+
+
+def test_non_2xx_is_retried_with_growing_retry_count_until_success(target: Target) -> None:
+    target.statuses = [503, 500, 429]
+    q = make_queue(target, retry=RetryPolicy(min_backoff_s=0.01, max_backoff_s=0.05))
+    q.enqueue({"task_id": "r"})
+    assert q.wait_idle(10)
+    assert [c[1]["X-CloudTasks-TaskRetryCount"] for c in target.calls] == ["0", "1", "2", "3"]
+    q.close()
+
+
+def test_gives_up_after_max_attempts(target: Target) -> None:
+    target.statuses = [500] * 10
+    q = make_queue(target, retry=RetryPolicy(max_attempts=3, min_backoff_s=0.01, max_backoff_s=0.01))
+    q.enqueue({"task_id": "x"})
+    assert q.wait_idle(10)
+    assert len(target.calls) == 3
+    q.close()
+
+
+def test_delayed_task_is_not_delivered_before_its_time(target: Target) -> None:
+    q = make_queue(target)
+    q.enqueue({"late": True}, delay_s=0.3)
+    q.enqueue({"early": True})
+    assert q.wait_idle(10)
+    assert [c[2] for c in target.calls] == [{"early": True}, {"late": True}]
+    q.close()
+
+
+def test_unreachable_worker_is_retried(target: Target) -> None:
+    q = LocalQueue(target_url="http://127.0.0.1:1/api/tasks/run", headers={},
+                   retry=RetryPolicy(max_attempts=2, min_backoff_s=0.01))
+    q.enqueue({"x": 1})
+    assert q.wait_idle(10)
+    q.close()
+
+
+def test_backoff_doubles_up_to_the_cap() -> None:
+    policy = RetryPolicy(min_backoff_s=1, max_backoff_s=10, max_doublings=3)
+    assert [policy.backoff(n) for n in range(1, 7)] == [1, 2, 4, 8, 8, 8]
+
+
+def test_payload_over_one_megabyte_is_refused(target: Target) -> None:
+    q = make_queue(target)
+    with pytest.raises(ValueError):
+        q.enqueue({"blob": "x" * 1_000_001})
+    q.close()
