@@ -12,6 +12,7 @@ from typing import IO, Any
 from google.api_core import exceptions as gexc
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage  # type: ignore[attr-defined]
+from werkzeug.http import parse_content_range_header
 from werkzeug.wsgi import ClosingIterator
 
 from common.errors import NotFound
@@ -125,7 +126,18 @@ class StorageService:
         if response.status_code not in (200, 206):
             response.close()
             raise OSError(f"storage read failed with HTTP {response.status_code}")
-        return _stream(response, skip=start if response.status_code == 200 else 0, length=end - start + 1)
+        # A range past the end comes back clipped: expect what the server says it sends, so that
+        # only a stream that really ends early counts as short.
+        length = end - start + 1
+        if response.status_code == 206:
+            sent = parse_content_range_header(response.headers.get("Content-Range"))
+            if sent is not None and sent.start is not None and sent.stop is not None:
+                length = min(length, sent.stop - sent.start)
+            return _stream(response, skip=0, length=length)
+        total = response.headers.get("Content-Length")
+        if total is not None and total.isdigit():
+            length = max(0, min(length, int(total) - start))
+        return _stream(response, skip=start, length=length)
 
     def delete(self, name: str) -> None:
         try:
@@ -166,6 +178,8 @@ def _stream(response: Any, *, skip: int, length: int) -> Iterator[bytes]:
     def chunks() -> Iterator[bytes]:
         try:
             todo, remaining = skip, length
+            if remaining <= 0:
+                return
             for chunk in response.iter_content(CHUNK):
                 if todo:
                     if len(chunk) <= todo:
