@@ -19,7 +19,7 @@ from common import clock
 from common.accounting import Accounting
 from common.db import Database
 from common.errors import AppError, Conflict, Forbidden, TooManyRequests, Unauthorized
-from common.models import QuotaState, Role, User
+from common.models import Quota, QuotaState, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class AuthService:
             id=user["_id"], email=user["email"], name=user.get("name", ""), role=user["role"],
             credits=int(user.get("credits", 0)), disabled=bool(user.get("disabled")),
             created_at=clock.as_utc(user["created_at"]),
-            quota={k: QuotaState(**v) for k, v in quota.items()},
+            quota=Quota(**{k: QuotaState(**v) for k, v in quota.items()}),
         )
 
 

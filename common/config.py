@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     JWT_TTL_S: int = 7 * 24 * 3600
     MEDIA_SIGNING_KEY: str = ""  # empty: the media-signing-key secret (generated locally)
     GOOGLE_CLIENT_ID: str = ""
-    ADMIN_EMAIL: str = "admin@sora.local"
+    ADMIN_EMAIL: str = "admin@example.com"  # .local/.test are refused by email validation
     ADMIN_PASSWORD: str = "sora-admin-2026"  # noqa: S105 - local default; production refuses it
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_WINDOW_S: int = 900
@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     SIM_DURATION_S: float = 6.0
     IMAGE_PROVIDER: str = "sim"
     VIDEO_PROVIDER: str = "sim"
+    IMAGE_MODEL: str = "gemini-2.5-flash-image"
+    VEO_MODEL: str = "veo-3.1-generate-preview"
+    SORA_MODEL: str = "sora-2"
+    GEMINI_BASE_URL: str = ""  # empty: Google's endpoint; tests point at a fake
+    OPENAI_BASE_URL: str = ""  # an OpenAI-style /v1/videos gateway
     POLL_INTERVAL_S: float = 2.0
     TASK_DEADLINE_S: int = 1800  # a task not finished by then is failed and refunded
     STEP_LEASE_S: int = 300  # a worker step longer than this is presumed dead

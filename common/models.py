@@ -91,6 +91,12 @@ class QuotaState(Out):
     resets_at: datetime
 
 
+class Quota(Out):
+    video: QuotaState
+    image: QuotaState
+    chat: QuotaState
+
+
 class User(Out):
     id: str
     email: str
@@ -99,7 +105,7 @@ class User(Out):
     credits: int
     disabled: bool
     created_at: datetime
-    quota: dict[str, QuotaState]
+    quota: Quota
 
 
 class AuthResponse(Out):
@@ -203,6 +209,7 @@ SCHEMA_MODELS: list[type[BaseModel]] = [
     LoginRequest,
     GoogleLoginRequest,
     QuotaState,
+    Quota,
     User,
     AuthResponse,
     CreateImageRequest,

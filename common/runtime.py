@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from common.config import Settings, get_settings
@@ -160,8 +161,26 @@ class Services:
         s = self.settings
         return ProviderRegistry(
             secrets=self.secrets, sim_duration_s=s.SIM_DURATION_S, work_dir=s.DATA_DIR / "sim-jobs",
-            options={"image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER},
+            options=self.provider_options,
         )
+
+    def provider_options(self) -> dict[str, Any]:
+        """Provider and model choice: environment defaults, overridden by the `settings` document
+        (`_id: "providers"`) that the admin panel writes; cached like secrets, so a change applies
+        to every function within seconds."""
+        s = self.settings
+        defaults: dict[str, Any] = {
+            "image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER, "image_model": s.IMAGE_MODEL,
+            "veo_model": s.VEO_MODEL, "sora_model": s.SORA_MODEL, "gemini_base_url": s.GEMINI_BASE_URL,
+            "openai_base_url": s.OPENAI_BASE_URL,
+        }
+        now = time.monotonic()
+        cached = self.__dict__.get("_provider_options")
+        if cached is None or now - cached[0] >= s.SECRETS_TTL_S:
+            doc = self.db.settings.find_one({"_id": "providers"}) or {}
+            cached = (now, {k: v for k, v in doc.items() if k in defaults and v not in (None, "")})
+            self.__dict__["_provider_options"] = cached
+        return {**defaults, **cached[1]}
 
     @_lazy
     def uploads(self) -> Uploads:

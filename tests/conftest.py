@@ -24,7 +24,7 @@ from common.runtime import Services, use
 from localstack.app import create_app
 from localstack.emulator import StorageEmulator, free_port
 
-WORKER_SECRET = "test-worker-secret-0123456789abcdef"  # noqa: S105 - test only
+WORKER_SECRET = "test-worker-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")

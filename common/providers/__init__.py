@@ -8,6 +8,7 @@ rotates is used within seconds.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,27 +23,31 @@ VIDEO_PROVIDERS = ("sim", "veo", "sora")
 class ProviderRegistry:
     """Builds each provider once, lazily; which one serves a kind is a setting."""
 
-    def __init__(self, *, secrets: CachedSecrets, sim_duration_s: float, work_dir: Path, options: dict[str, Any]) -> None:
+    def __init__(
+        self, *, secrets: CachedSecrets, sim_duration_s: float, work_dir: Path, options: Callable[[], dict[str, Any]]
+    ) -> None:
         self._secrets = secrets
         self._sim_duration_s = sim_duration_s
         self._work_dir = work_dir
-        self.options = options  # image_provider, video_provider, *_model, *_base_url
-        self._built: dict[str, Provider] = {}
+        self._options = options  # image_provider, video_provider, *_model, *_base_url; may change at run time
+        self._built: dict[tuple[str, str], Provider] = {}
         self._lock = threading.Lock()
 
     def name_for(self, kind: MediaKind) -> str:
-        name = str(self.options.get(f"{kind.value}_provider") or "sim")
+        name = str(self._options().get(f"{kind.value}_provider") or "sim")
         allowed = IMAGE_PROVIDERS if kind is MediaKind.IMAGE else VIDEO_PROVIDERS
         return name if name in allowed else "sim"
 
     def get(self, name: str) -> Provider:
+        """The provider `name` as currently configured; a changed model or base URL builds a new one."""
+        opts = self._options()
+        key = (name, repr(sorted((k, str(v)) for k, v in opts.items())))
         with self._lock:
-            if name not in self._built:
-                self._built[name] = self._build(name)
-            return self._built[name]
+            if key not in self._built:
+                self._built[key] = self._build(name, opts)
+            return self._built[key]
 
-    def _build(self, name: str) -> Provider:
-        opts = self.options
+    def _build(self, name: str, opts: dict[str, Any]) -> Provider:
         if name == "sim":
             return SimProvider(duration_s=self._sim_duration_s, work_dir=self._work_dir)
         if name == "gemini":

@@ -182,7 +182,7 @@ def test_race_on_the_last_credits_charges_only_what_exists(stack: Stack) -> None
 
 def test_stalled_task_is_picked_up_by_the_sweep(stack: Stack) -> None:
     token = stack.register()
-    task = _create_pending(stack, token)
+    _create_pending(stack, token)
     queue = stack.svc.queue
     counts = stack.svc.generation.sweep(idle_s=0)
     assert counts["requeued"] == 1

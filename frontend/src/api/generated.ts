@@ -43,6 +43,12 @@ export interface LoginRequest {
   password: string;
 }
 
+export interface Quota {
+  video: QuotaState;
+  image: QuotaState;
+  chat: QuotaState;
+}
+
 export interface QuotaState {
   limit: number;
   used: number;
@@ -119,5 +125,5 @@ export interface User {
   credits: number;
   disabled: boolean;
   created_at: string;
-  quota: Record<string, QuotaState>;
+  quota: Quota;
 }

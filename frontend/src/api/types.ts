@@ -1,85 +1,31 @@
 // Types of the HTTP contract (shared/API.md). Every type import in the app
-// goes through this module: when the backend starts generating
-// `generated.ts` from common/models.py, this file becomes a re-export and no
-// caller changes.
+// goes through this module. Shapes the backend defines are generated from
+// common/models.py into generated.ts (`make openapi`) and re-exported here;
+// only frontend-side helpers and not-yet-generated shapes are written below.
 
-export type Role = 'user' | 'admin';
-export type TaskType = 'image' | 'video';
-export type TaskStatus = 'PENDING' | 'GENERATING' | 'COMPLETED' | 'FAILED';
+import type { QuotaState, Quota, Role, Task as GeneratedTask, TaskStatus, TaskType } from './generated';
+
+export type {
+  AuthResponse,
+  CreateImageRequest,
+  CreateVideoRequest,
+  LoginRequest,
+  Quota,
+  RegisterRequest,
+  Role,
+  TaskCost,
+  TaskError,
+  TaskResult,
+  TaskStatus,
+  TaskType,
+  UploadResult,
+  User,
+} from './generated';
+
+export type Task = GeneratedTask;
+export type QuotaBucket = QuotaState;
+export type QuotaKind = keyof Quota;
 export const ACTIVE_STATUSES: readonly TaskStatus[] = ['PENDING', 'GENERATING'];
-export type QuotaKind = 'video' | 'image' | 'chat';
-
-export interface QuotaBucket {
-  limit: number;
-  used: number;
-  resets_at: string;
-}
-
-export type Quota = Record<QuotaKind, QuotaBucket>;
-
-export interface User {
-  id: string;
-  email: string;
-  name: string | null;
-  role: Role;
-  credits: number;
-  disabled: boolean;
-  created_at: string;
-  quota: Quota;
-}
-
-export interface AuthResponse {
-  token: string;
-  user: User;
-}
-
-export interface RegisterRequest {
-  email: string;
-  password: string;
-  name?: string;
-}
-
-export interface LoginRequest {
-  email: string;
-  password: string;
-}
-
-export interface TaskResult {
-  url: string;
-  thumbnail_url: string | null;
-  mime_type: string;
-  bytes: number;
-  width: number | null;
-  height: number | null;
-  duration_s: number | null;
-}
-
-export interface TaskError {
-  code: string;
-  message: string;
-}
-
-export interface TaskCost {
-  credits: number;
-  from_quota: boolean;
-}
-
-export interface Task {
-  id: string;
-  type: TaskType;
-  status: TaskStatus;
-  progress: number;
-  prompt: string;
-  params: Record<string, unknown>;
-  provider: string;
-  result: TaskResult | null;
-  error: TaskError | null;
-  cost: TaskCost | null;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-}
 
 export type ImageAspectRatio = '1:1' | '16:9' | '9:16' | '4:3' | '3:4';
 export type VideoAspectRatio = '16:9' | '9:16';
@@ -88,27 +34,6 @@ export type VideoDuration = 4 | 8 | 12;
 export const IMAGE_ASPECT_RATIOS: readonly ImageAspectRatio[] = ['1:1', '16:9', '9:16', '4:3', '3:4'];
 export const VIDEO_ASPECT_RATIOS: readonly VideoAspectRatio[] = ['16:9', '9:16'];
 export const VIDEO_DURATIONS: readonly VideoDuration[] = [4, 8, 12];
-
-export interface CreateImageRequest {
-  prompt: string;
-  aspect_ratio?: ImageAspectRatio;
-  reference_urls?: string[];
-}
-
-export interface CreateVideoRequest {
-  prompt: string;
-  image_url?: string;
-  duration_s?: VideoDuration;
-  aspect_ratio?: VideoAspectRatio;
-}
-
-export interface UploadResult {
-  url: string;
-  mime_type: string;
-  bytes: number;
-  width: number;
-  height: number;
-}
 
 export interface Page<T> {
   items: T[];
