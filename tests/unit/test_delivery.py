@@ -34,12 +34,14 @@ class FakeStorage:
     def __init__(self, *, chunk: int = 64 * 1024) -> None:
         self.chunk = chunk
         self._objects: dict[str, tuple[bytes, ObjectInfo]] = {}
+        self._generation = 0
         self.opened: list[tuple[str, int, int]] = []  # every storage read, (name, start, end)
         self.pulled = 0  # bytes handed out by open_range iterators
         self.closed = 0  # open_range iterators closed
 
     def upload_bytes(self, name: str, data: bytes, *, content_type: str) -> ObjectInfo:
-        generation = str(len(self._objects) + 1)
+        self._generation += 1
+        generation = str(self._generation)
         info = ObjectInfo(name=name, size=len(data), content_type=content_type, etag=f"{name}@{generation}",
                           updated=UPDATED, generation=generation)
         self._objects[name] = (data, info)
