@@ -49,7 +49,7 @@ def main() -> None:
     svc = Services(settings)
     use(svc)
     svc.storage.ensure_bucket()
-    svc.accounting.pricing.quotas["image"] = 1_000_000
+    svc.db.settings.update_one({"_id": "pricing"}, {"$set": {"quotas": {"image": 1_000_000}}}, upsert=True)
     server = make_server("127.0.0.1", port, create_app(), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{port}"

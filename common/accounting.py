@@ -12,6 +12,7 @@ used it, so taking and giving back a unit is idempotent per task too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,9 +45,14 @@ class Pricing:
 
 
 class Accounting:
-    def __init__(self, db: Database, pricing: Pricing | None = None) -> None:
+    def __init__(self, db: Database, *, pricing: Callable[[], Pricing] | None = None) -> None:
         self._db = db
-        self.pricing = pricing or Pricing(dict(DEFAULT_QUOTAS), dict(DEFAULT_COSTS))
+        self._pricing = pricing or (lambda: Pricing(dict(DEFAULT_QUOTAS), dict(DEFAULT_COSTS)))
+
+    @property
+    def pricing(self) -> Pricing:
+        """Current quotas and costs (the admin panel may change them at any time)."""
+        return self._pricing()
 
     # ---- quota ------------------------------------------------------------------
 

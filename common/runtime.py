@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 from common.config import Settings, get_settings
 
 if TYPE_CHECKING:
-    from common.accounting import Accounting
+    from common.accounting import Accounting, Pricing
+    from common.admin import AdminService
     from common.auth import AuthService
+    from common.billing import BillingService
+    from common.chat import ChatService
     from common.db import Database
     from common.generation import Generation
     from common.media import MediaSigner
@@ -136,7 +139,7 @@ class Services:
     def accounting(self) -> Accounting:
         from common.accounting import Accounting
 
-        return Accounting(self.db)
+        return Accounting(self.db, pricing=self.pricing)
 
     @_lazy
     def auth(self) -> AuthService:
@@ -174,13 +177,25 @@ class Services:
             "veo_model": s.VEO_MODEL, "sora_model": s.SORA_MODEL, "gemini_base_url": s.GEMINI_BASE_URL,
             "openai_base_url": s.OPENAI_BASE_URL,
         }
+        return {**defaults, **self.runtime_overrides("providers", allowed=set(defaults))}
+
+    def runtime_overrides(self, doc_id: str, *, allowed: set[str]) -> dict[str, Any]:
+        """Fields of the `settings` document `doc_id` (what the admin panel writes), cached for SECRETS_TTL_S."""
         now = time.monotonic()
-        cached = self.__dict__.get("_provider_options")
-        if cached is None or now - cached[0] >= s.SECRETS_TTL_S:
-            doc = self.db.settings.find_one({"_id": "providers"}) or {}
-            cached = (now, {k: v for k, v in doc.items() if k in defaults and v not in (None, "")})
-            self.__dict__["_provider_options"] = cached
-        return {**defaults, **cached[1]}
+        cache: dict[str, tuple[float, dict[str, Any]]] = self.__dict__.setdefault("_runtime_overrides", {})
+        hit = cache.get(doc_id)
+        if hit is None or now - hit[0] >= self.settings.SECRETS_TTL_S:
+            doc = self.db.settings.find_one({"_id": doc_id}) or {}
+            hit = (now, {k: v for k, v in doc.items() if k in allowed and v not in (None, "")})
+            cache[doc_id] = hit
+        return hit[1]
+
+    def pricing(self) -> Pricing:
+        """Daily quotas and credit costs: defaults overridden by the `pricing` settings document."""
+        from common.accounting import DEFAULT_COSTS, DEFAULT_QUOTAS, Pricing
+
+        o = self.runtime_overrides("pricing", allowed={"quotas", "costs"})
+        return Pricing(quotas={**DEFAULT_QUOTAS, **(o.get("quotas") or {})}, costs={**DEFAULT_COSTS, **(o.get("costs") or {})})
 
     @_lazy
     def uploads(self) -> Uploads:
@@ -205,8 +220,28 @@ class Services:
             config=GenerationConfig(poll_interval_s=s.POLL_INTERVAL_S, lease_s=s.STEP_LEASE_S, deadline_s=s.TASK_DEADLINE_S),
         )
 
+    @_lazy
+    def chat(self) -> ChatService:
+        from common.chat import ChatService
+
+        return ChatService.from_services(self)
+
+    @_lazy
+    def billing(self) -> BillingService:
+        from common.billing import BillingService
+
+        return BillingService.from_services(self)
+
+    @_lazy
+    def admin(self) -> AdminService:
+        from common.admin import AdminService
+
+        return AdminService.from_services(self)
+
     def cors_origins(self) -> list[str]:
-        return self.settings.cors_origins
+        """CORS_ORIGINS plus the origins the admin panel added (settings document `cors`)."""
+        extra = self.runtime_overrides("cors", allowed={"origins"}).get("origins") or []
+        return [*self.settings.cors_origins, *[str(o).rstrip("/") for o in extra]]
 
     def close(self) -> None:
         for name in ("queue", "db"):

@@ -13,28 +13,11 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from common.models import SCHEMA_MODELS, Strict
+from common.models import ROUTES, SCHEMA_MODELS, Strict
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "openapi.json"
 TYPESCRIPT = ROOT / "frontend" / "src" / "api" / "generated.ts"
-
-# (method, path, request model | None, answer model | None, status, summary)
-ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
-    ("get", "/api/health", None, "Health", 200, "Health of the database, storage and queue"),
-    ("post", "/api/auth/register", "RegisterRequest", "AuthResponse", 201, "Create an account"),
-    ("post", "/api/auth/login", "LoginRequest", "AuthResponse", 200, "Sign in"),
-    ("get", "/api/auth/me", None, "User", 200, "The signed-in user with quota and credits"),
-    ("post", "/api/auth/google", "GoogleLoginRequest", "AuthResponse", 200, "Sign in with a Google ID token"),
-    ("post", "/api/ai/image", "CreateImageRequest", "Task", 202, "Generate an image (asynchronous)"),
-    ("post", "/api/ai/video", "CreateVideoRequest", "Task", 202, "Generate a video (asynchronous)"),
-    ("post", "/api/ai/uploads", None, "UploadResult", 201, "Upload an image (multipart field `file`)"),
-    ("get", "/api/ai/tasks", None, "TaskPage", 200, "Own tasks, newest first"),
-    ("get", "/api/ai/tasks/{id}", None, "Task", 200, "One own task"),
-    ("delete", "/api/ai/tasks/{id}", None, None, 204, "Delete a task and its media"),
-    ("get", "/api/ai/proxy", None, None, 200, "Signed media, with Range support"),
-]
-
 
 def build_openapi() -> dict[str, Any]:
     _, schema = models_json_schema(

@@ -17,6 +17,11 @@ def _create_pending(stack: Stack, token: str, prompt: str = "p", kind: str = "im
     return dict(r.json())
 
 
+def set_pricing(stack: Stack, **fields: dict[str, int]) -> None:
+    """What the admin panel does: write the `pricing` settings document."""
+    stack.svc.db.settings.update_one({"_id": "pricing"}, {"$set": fields}, upsert=True)
+
+
 def swap_queue(stack: Stack, queue: Any) -> None:
     stack.svc.queue.close()
     stack.svc.__dict__["queue"] = queue
@@ -137,8 +142,7 @@ def test_provider_down_fails_after_retries_with_readable_message(stack: Stack) -
 def test_quota_then_credits_then_402_and_refund_is_exactly_once(stack: Stack) -> None:
     token = stack.register()
     user = stack.svc.db.users.find_one({}, sort=[("created_at", -1)])
-    stack.svc.accounting.pricing.quotas["image"] = 1
-    stack.svc.accounting.pricing.costs["image"] = 5
+    set_pricing(stack, quotas={"image": 1}, costs={"image": 5})
     first = stack.api("POST", "/api/ai/image", token=token, json={"prompt": "free"}).json()
     assert first["cost"] == {"credits": 0, "from_quota": True}
     broke = stack.api("POST", "/api/ai/image", token=token, json={"prompt": "no credits"})
@@ -161,8 +165,7 @@ def test_quota_then_credits_then_402_and_refund_is_exactly_once(stack: Stack) ->
 def test_race_on_the_last_credits_charges_only_what_exists(stack: Stack) -> None:
     token = stack.register()
     user = stack.svc.db.users.find_one({}, sort=[("created_at", -1)])
-    stack.svc.accounting.pricing.quotas["video"] = 0
-    stack.svc.accounting.pricing.costs["video"] = 10
+    set_pricing(stack, quotas={"video": 0}, costs={"video": 10})
     stack.svc.accounting.apply_credits(user_id=user["_id"], delta=30, key="gift:race", reason="test")
     codes: list[int] = []
     barrier = threading.Barrier(8)

@@ -203,7 +203,7 @@ class Health(Out):
 
 
 # Everything exported into openapi.json / generated.ts.
-SCHEMA_MODELS: list[type[BaseModel]] = [
+CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     ErrorBody,
     RegisterRequest,
     LoginRequest,
@@ -221,4 +221,21 @@ SCHEMA_MODELS: list[type[BaseModel]] = [
     TaskPage,
     UploadResult,
     Health,
+]
+
+
+# For openapi.json: (method, path, request model | None, answer model | None, status, summary).
+CORE_ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
+    ("get", "/api/health", None, "Health", 200, "Health of the database, storage and queue"),
+    ("post", "/api/auth/register", "RegisterRequest", "AuthResponse", 201, "Create an account"),
+    ("post", "/api/auth/login", "LoginRequest", "AuthResponse", 200, "Sign in"),
+    ("get", "/api/auth/me", None, "User", 200, "The signed-in user with quota and credits"),
+    ("post", "/api/auth/google", "GoogleLoginRequest", "AuthResponse", 200, "Sign in with a Google ID token"),
+    ("post", "/api/ai/image", "CreateImageRequest", "Task", 202, "Generate an image (asynchronous)"),
+    ("post", "/api/ai/video", "CreateVideoRequest", "Task", 202, "Generate a video (asynchronous)"),
+    ("post", "/api/ai/uploads", None, "UploadResult", 201, "Upload an image (multipart field `file`)"),
+    ("get", "/api/ai/tasks", None, "TaskPage", 200, "Own tasks, newest first"),
+    ("get", "/api/ai/tasks/{id}", None, "Task", 200, "One own task"),
+    ("delete", "/api/ai/tasks/{id}", None, None, 204, "Delete a task and its media"),
+    ("get", "/api/ai/proxy", None, None, 200, "Signed media, with Range support"),
 ]
