@@ -52,7 +52,7 @@ class DatabaseSecretStore:
 
     def put(self, name: str, value: str) -> None:
         for _ in range(20):
-            latest = self._db.secrets.find({"name": name}, sort=[("version", -1)], limit=1)
+            latest = list(self._db.secrets.find({"name": name}, sort=[("version", -1)], limit=1))
             version = (latest[0]["version"] + 1) if latest else 1
             try:
                 self._db.secrets.insert_one(
