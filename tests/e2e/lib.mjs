@@ -1,7 +1,7 @@
 // Shared helpers for the browser scenarios: launching the system Chromium through
 // playwright-core, collecting console errors and 5xx responses, small assertions.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,7 @@ export async function loginViaUi(page, { email, password }) {
 
 /** Runs a scenario: launches the browser, fails (exit 1) on an error or on any recorded browser problem. */
 export async function runScenario(name, body) {
+  rmSync(path.join(ARTIFACTS, `FAILED-${name}.png`), { force: true });
   const browser = await launch();
   const { context, problems, watch } = await newWatchedContext(browser);
   let failure = null;

@@ -75,7 +75,10 @@ await runScenario('studio', async ({ context }) => {
   const firstImageStatus = await status(page, imageId);
   assert.ok(ACTIVE.includes(firstImageStatus), `a new image task starts PENDING/GENERATING, was ${firstImageStatus}`);
   await card(page, imageId).getByTestId('task-progress').waitFor();
-  await card(page, imageId).getByRole('progressbar').waitFor().catch(() => card(page, imageId).getByTestId('progress-bar').waitFor());
+  const bar = card(page, imageId).getByTestId('progress-bar');
+  await bar.waitFor();
+  assert.equal(await bar.getAttribute('role'), 'progressbar');
+  assert.ok(Number(await bar.getAttribute('aria-valuenow')) >= 0);
   const imageSeen = await followTask(page, imageId);
   log(`   image ${imageId}: ${imageSeen.map((s) => `${s.status}${s.progress ? `(${s.progress})` : ''}`).join(' → ')}`);
   const thumb = card(page, imageId).getByTestId('task-thumb');
