@@ -1,11 +1,353 @@
-"""Admin: being built (see functions/admin.py)."""
+"""Admin panel: stats, users, all tasks and orders, run-time settings and API keys, and the audit trail.
+
+The role is checked at the HTTP edge on every request (`auth="admin"`); every
+change made here writes an `audit` entry (who, what, when, target, a before/after
+summary that never holds a secret value). Settings are the `settings` documents
+the runtime reads through its short cache (`Services.runtime_overrides`), and
+API keys are new secret versions, so a change reaches every function within
+seconds with no redeploy.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import uuid
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
+
+from bson import ObjectId
+
+from common import clock
+from common.accounting import DEFAULT_COSTS, DEFAULT_QUOTAS
+from common.errors import Conflict, InvalidRequest, NotFound, PaymentRequired
+from common.models import TaskStatus
+from common.models.admin import (
+    AdminOrder,
+    AdminSettings,
+    AdminSettingsUpdate,
+    AdminStats,
+    AdminTask,
+    AdminUserPatch,
+    ApiKeyState,
+    AuditEntry,
+)
+from common.models.billing import OrderStatus
+from common.secrets import GEMINI_API_KEY, OPENAI_API_KEY, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
+from common.tasks import decode_cursor, encode_cursor
+
+log = logging.getLogger(__name__)
+
+# Settings field -> secret name (common/secrets.py; Terraform creates the same secrets).
+API_KEYS = {
+    "gemini_api_key": GEMINI_API_KEY,
+    "openai_api_key": OPENAI_API_KEY,
+    "stripe_secret_key": STRIPE_SECRET_KEY,
+    "stripe_webhook_secret": STRIPE_WEBHOOK_SECRET,
+}
+PROVIDER_FIELDS = ("image_provider", "video_provider", "chat_provider", "image_model", "veo_model", "sora_model",
+                   "chat_model", "gemini_base_url", "openai_base_url")
+
+
+def _field_error(field: str, message: str) -> InvalidRequest:
+    return InvalidRequest(f"Invalid field '{field}': {message}.",
+                          details={"field": field, "errors": [{"field": field, "message": message}]})
 
 
 class AdminService:
+    def __init__(self, *, svc: Any) -> None:
+        self._svc = svc
+        self._db = svc.db
+        self._production = svc.settings.ENV == "production"
+
     @classmethod
     def from_services(cls, svc: Any) -> AdminService:
-        raise NotImplementedError
+        return cls(svc=svc)
+
+    # ---- audit ------------------------------------------------------------------------
+
+    def audit(self, *, actor: dict[str, Any], action: str, target_type: str, target_id: str | None,
+              before: dict[str, Any], after: dict[str, Any]) -> None:
+        self._db.audit.insert_one({
+            "_id": str(ObjectId()), "actor_id": str(actor["_id"]), "actor_email": actor.get("email"), "action": action,
+            "target_type": target_type, "target_id": target_id, "before": before, "after": after, "created_at": clock.now(),
+        })
+        log.info("admin change", extra={"actor_id": str(actor["_id"]), "action": action, "target_id": target_id})
+
+    def audit_page(self, *, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
+        docs, next_cursor = self._page(self._db.audit, {}, limit=limit, cursor=cursor)
+        return [AuditEntry(id=d["_id"], actor_id=d["actor_id"], actor_email=d.get("actor_email"), action=d["action"],
+                           target_type=d["target_type"], target_id=d.get("target_id"), before=d.get("before") or {},
+                           after=d.get("after") or {}, created_at=clock.as_utc(d["created_at"])) for d in docs], next_cursor
+
+    @staticmethod
+    def _page(coll: Any, query: dict[str, Any], *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        query = dict(query)
+        if cursor:
+            query["_id"] = {"$lt": decode_cursor(cursor)}
+        docs = list(coll.find(query, sort=[("_id", -1)], limit=limit + 1))
+        more = len(docs) > limit
+        docs = docs[:limit]
+        return docs, (encode_cursor(docs[-1]["_id"]) if more and docs else None)
+
+    # ---- stats ------------------------------------------------------------------------
+
+    def stats(self) -> AdminStats:
+        def grouped(coll: Any, field: str, match: dict[str, Any] | None = None, total: str | None = None) -> dict[str, int]:
+            pipeline: list[dict[str, Any]] = [{"$match": match}] if match else []
+            pipeline.append({"$group": {"_id": f"${field}", "n": {"$sum": f"${total}" if total else 1}}})
+            return {str(row["_id"]): int(row["n"]) for row in coll.aggregate(pipeline) if row["_id"] is not None}
+
+        midnight = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return AdminStats(
+            users=self._db.users.count_documents({}),
+            disabled_users=self._db.users.count_documents({"disabled": True}),
+            tasks_by_status={s.value: 0 for s in TaskStatus} | grouped(self._db.tasks, "status"),
+            tasks_by_type={"image": 0, "video": 0} | grouped(self._db.tasks, "type"),
+            orders_by_status={s.value: 0 for s in OrderStatus} | grouped(self._db.orders, "status"),
+            revenue_cents=grouped(self._db.orders, "currency", {"status": OrderStatus.PAID.value}, total="price_cents"),
+            generations_today=self._db.tasks.count_documents({"created_at": {"$gte": midnight}}),
+        )
+
+    # ---- users ------------------------------------------------------------------------
+
+    def users(self, *, q: str | None, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        query: dict[str, Any] = {}
+        if q:
+            pattern = {"$regex": re.escape(q.strip()), "$options": "i"}
+            query["$or"] = [{"email": pattern}, {"name": pattern}]
+        return self._page(self._db.users, query, limit=limit, cursor=cursor)
+
+    def update_user(self, *, actor: dict[str, Any], user_id: str, patch: AdminUserPatch,
+                    idempotency_key: str | None = None) -> dict[str, Any]:
+        if patch.role is None and patch.disabled is None and not patch.credits_delta:
+            raise InvalidRequest("Nothing to change: send role, disabled or credits_delta.", details={"field": "body"})
+        target = self._db.users.find_one({"_id": user_id}) if len(user_id) <= 64 else None
+        if target is None:
+            raise NotFound("User not found.")
+        is_self = str(actor["_id"]) == target["_id"]
+        if is_self and patch.disabled:
+            raise Conflict("You cannot disable your own account.")
+        if is_self and patch.role is not None and patch.role.value != "admin":
+            raise Conflict("You cannot remove your own admin role; ask another admin.")
+        before = {"role": target["role"], "disabled": bool(target.get("disabled")), "credits": int(target.get("credits", 0))}
+        changes: dict[str, Any] = {}
+        if patch.role is not None:
+            changes["role"] = patch.role.value
+        if patch.disabled is not None:
+            changes["disabled"] = patch.disabled
+        if patch.credits_delta:
+            self._adjust_credits(actor=actor, target=target, delta=patch.credits_delta, note=patch.note,
+                                 idempotency_key=idempotency_key)
+        if changes:
+            self._db.users.update_one({"_id": user_id}, {"$set": {**changes, "updated_at": clock.now()}})
+        updated = self._db.users.find_one({"_id": user_id}) or target
+        after = {"role": updated["role"], "disabled": bool(updated.get("disabled")), "credits": int(updated.get("credits", 0))}
+        summary_after: dict[str, Any] = {**after}
+        if patch.credits_delta:
+            summary_after["credits_delta"] = patch.credits_delta
+        if patch.note:
+            summary_after["note"] = patch.note
+        self.audit(actor=actor, action="user.update", target_type="user", target_id=user_id, before=before, after=summary_after)
+        return updated
+
+    def _adjust_credits(self, *, actor: dict[str, Any], target: dict[str, Any], delta: int, note: str | None,
+                        idempotency_key: str | None) -> None:
+        # One key per admin action; a client retry that sends the same Idempotency-Key applies once.
+        suffix = idempotency_key[:100] if idempotency_key else uuid.uuid4().hex
+        key = f"admin:{actor['_id']}:{target['_id']}:{suffix}"
+        try:
+            self._svc.accounting.apply_credits(
+                user_id=target["_id"], delta=delta, key=key, reason=f"admin adjustment: {note}" if note else "admin adjustment",
+                meta={"admin_id": str(actor["_id"]), "note": note or ""},
+            )
+        except PaymentRequired as exc:
+            raise Conflict(f"The user has only {exc.details.get('credits', 0)} credits; a balance cannot go below zero.",
+                           details={"field": "credits_delta", "credits": exc.details.get("credits", 0)}) from None
+
+    def emails(self, user_ids: set[str]) -> dict[str, str]:
+        if not user_ids:
+            return {}
+        return {d["_id"]: d["email"] for d in self._db.users.find({"_id": {"$in": sorted(user_ids)}}, {"email": 1})}
+
+    # ---- tasks ------------------------------------------------------------------------
+
+    def tasks(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminTask], str | None]:
+        docs, next_cursor = self._svc.tasks.page(filters=filters, limit=limit, cursor=cursor)
+        return self._admin_tasks(docs), next_cursor
+
+    def _admin_tasks(self, docs: list[dict[str, Any]]) -> list[AdminTask]:
+        emails = self.emails({d["user_id"] for d in docs})
+        gen = self._svc.generation
+        return [AdminTask(**gen.to_api(d).model_dump(), user_id=d["user_id"], email=emails.get(d["user_id"])) for d in docs]
+
+    def retry_task(self, *, actor: dict[str, Any], task_id: str) -> AdminTask:
+        """FAILED → PENDING at a fresh step, free for the user, and enqueued."""
+        tasks = self._svc.tasks
+        current = tasks.get(task_id) if len(task_id) <= 64 else None
+        if current is None:
+            raise NotFound("Task not found.")
+        doc = tasks.reset_for_retry(task_id)
+        if doc is None:
+            raise Conflict(f"Only failed tasks can be retried; this one is {current['status'].lower()}.",
+                           details={"status": current["status"]})
+        free = {"credits": 0, "from_quota": False}  # nothing to refund if it fails again
+        self._db.tasks.update_one({"_id": task_id, "step": doc["step"]}, {"$set": {"cost": free}})
+        doc["cost"] = free
+        step = int(doc["step"])
+        self._svc.generation.queue.enqueue({"task_id": task_id, "step": step}, name=f"{task_id}-{step}")
+        self.audit(actor=actor, action="task.retry", target_type="task", target_id=task_id,
+                   before={"status": current["status"], "error": current.get("error"), "cost": current.get("cost")},
+                   after={"status": doc["status"], "step": step, "cost": free})
+        return self._admin_tasks([doc])[0]
+
+    # ---- orders -----------------------------------------------------------------------
+
+    def orders(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminOrder], str | None]:
+        docs, next_cursor = self._svc.billing.page(filters=filters, limit=limit, cursor=cursor)
+        return self._admin_orders(docs), next_cursor
+
+    def _admin_orders(self, docs: list[dict[str, Any]]) -> list[AdminOrder]:
+        emails = self.emails({d["user_id"] for d in docs})
+        billing = self._svc.billing
+        return [AdminOrder(**billing.to_api(d).model_dump(), email=emails.get(d["user_id"])) for d in docs]
+
+    def refund_order(self, *, actor: dict[str, Any], order_id: str) -> AdminOrder:
+        before = self._svc.billing.get(order_id)
+        doc = self._svc.billing.refund_order(order_id=order_id, actor_id=str(actor["_id"]))
+        self.audit(actor=actor, action="order.refund", target_type="order", target_id=order_id,
+                   before={"status": (before or {}).get("status")},
+                   after={"status": doc["status"], "credits": doc["credits"], "price_cents": doc["price_cents"],
+                          "currency": doc["currency"]})
+        return self._admin_orders([doc])[0]
+
+    # ---- settings ---------------------------------------------------------------------
+
+    def settings(self) -> AdminSettings:
+        svc = self._svc
+        pricing = self._doc("pricing")
+        providers = self._doc("providers")
+        s = svc.settings
+        env_providers = {
+            "image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER,
+            "chat_provider": getattr(s, "CHAT_PROVIDER", "sim"), "image_model": s.IMAGE_MODEL, "veo_model": s.VEO_MODEL,
+            "sora_model": s.SORA_MODEL, "chat_model": getattr(s, "CHAT_MODEL", ""), "gemini_base_url": s.GEMINI_BASE_URL,
+            "openai_base_url": s.OPENAI_BASE_URL,
+        }
+        return AdminSettings.model_validate({
+            "pricing": {"quotas": {**DEFAULT_QUOTAS, **(pricing.get("quotas") or {})},
+                        "costs": {**DEFAULT_COSTS, **(pricing.get("costs") or {})}},
+            "packages": [p.model_dump() for p in svc.billing.packages()],
+            "providers": {k: str(providers.get(k) or env_providers.get(k) or "") for k in PROVIDER_FIELDS},
+            "cors_origins": list(self._doc("cors").get("origins") or []),
+            "api_keys": self._key_states(),
+        })
+
+    def _doc(self, doc_id: str) -> dict[str, Any]:
+        return dict(self._db.settings.find_one({"_id": doc_id}) or {})
+
+    def _key_states(self) -> dict[str, ApiKeyState]:
+        meta = self._doc("api_keys_meta")
+        out: dict[str, ApiKeyState] = {}
+        for field, secret in API_KEYS.items():
+            known = meta.get(field)
+            if isinstance(known, dict):
+                updated = known.get("updated_at")
+                out[field] = ApiKeyState(set=bool(known.get("set", True)), last4=known.get("last4"),
+                                         updated_at=clock.as_utc(updated) if isinstance(updated, datetime) else None)
+                continue
+            try:  # set outside the panel (Terraform, gcloud): describe it if this identity may read it
+                described = self._svc.secrets.describe(secret)
+            except Exception:  # noqa: BLE001 - no access to the value in production is expected
+                described = {"set": False, "last4": None}
+            out[field] = ApiKeyState(set=bool(described["set"]), last4=described.get("last4"), updated_at=None)
+        return out
+
+    def update_settings(self, *, actor: dict[str, Any], update: AdminSettingsUpdate) -> AdminSettings:
+        """Validate everything first, then write: one `$set` per settings document, a new version per key."""
+        self._validate(update)
+        before = self.settings().model_dump(mode="json")
+        now = clock.now()
+        if update.pricing is not None:
+            fields: dict[str, Any] = {}
+            for part in ("quotas", "costs"):
+                values = getattr(update.pricing, part)
+                if values is not None:
+                    fields.update({f"{part}.{k}": v for k, v in values.model_dump(exclude_none=True).items()})
+            if fields:
+                self._db.settings.update_one({"_id": "pricing"}, {"$set": {**fields, "updated_at": now}}, upsert=True)
+        if update.packages is not None:
+            items = [p.model_dump() for p in update.packages]
+            self._db.settings.update_one({"_id": "packages"}, {"$set": {"items": items, "updated_at": now}}, upsert=True)
+        if update.providers is not None:
+            changes = update.providers.model_dump(exclude_none=True)
+            if changes:
+                self._db.settings.update_one({"_id": "providers"}, {"$set": {**changes, "updated_at": now}}, upsert=True)
+        if update.cors_origins is not None:
+            origins = list(dict.fromkeys(o.strip().rstrip("/") for o in update.cors_origins))
+            self._db.settings.update_one({"_id": "cors"}, {"$set": {"origins": origins, "updated_at": now}}, upsert=True)
+        if update.api_keys is not None:
+            for field, value in update.api_keys.model_dump(exclude_none=True).items():
+                value = value.strip()
+                if not value:
+                    continue  # '' = leave unchanged
+                self._svc.secrets.put(API_KEYS[field], value)
+                meta = {"set": True, "last4": value[-4:] if len(value) >= 8 else None, "updated_at": now,
+                        "updated_by": str(actor["_id"])}
+                self._db.settings.update_one({"_id": "api_keys_meta"}, {"$set": {field: meta}}, upsert=True)
+        after = self.settings()
+        changed = _diff(before, after.model_dump(mode="json"))
+        self.audit(actor=actor, action="settings.update", target_type="settings", target_id=None,
+                   before={k: v[0] for k, v in changed.items()}, after={k: v[1] for k, v in changed.items()})
+        return after
+
+    def _validate(self, update: AdminSettingsUpdate) -> None:
+        if update.providers is not None:
+            for field in ("gemini_base_url", "openai_base_url"):
+                url = getattr(update.providers, field)
+                if url:
+                    self._check_base_url(f"providers.{field}", url)
+        for i, origin in enumerate(update.cors_origins or []):
+            self._check_origin(f"cors_origins.{i}", origin.strip())
+        if update.api_keys is not None:
+            raw = update.api_keys.model_dump(exclude_unset=True)
+            for field, value in raw.items():
+                if value is None:
+                    raise _field_error(f"api_keys.{field}", "keys can be replaced but not removed here (send '' to keep "
+                                       "the current one; disable a version in Secret Manager to revoke it)")
+                if value.strip() and (len(value.strip()) < 8 or any(c.isspace() for c in value.strip())):
+                    raise _field_error(f"api_keys.{field}", "a key is at least 8 characters without spaces")
+
+    def _check_base_url(self, field: str, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme == "https" and parts.hostname and not parts.query and not parts.fragment and not parts.username:
+            return
+        if not self._production and parts.scheme == "http" and parts.hostname in {"127.0.0.1", "localhost", "::1"}:
+            return
+        allowed = "https://…" if self._production else "https://… (or http://127.0.0.1 for local testing)"
+        raise _field_error(field, f"must be {allowed} without credentials, query or fragment")
+
+    def _check_origin(self, field: str, origin: str) -> None:
+        parts = urlsplit(origin)
+        ok = (
+            parts.scheme in ("https", "http") and bool(parts.hostname) and parts.path in ("", "/")
+            and not parts.query and not parts.fragment and not parts.username and "*" not in origin
+        )
+        if ok and parts.scheme == "http" and self._production and parts.hostname not in {"127.0.0.1", "localhost"}:
+            ok = False
+        if not ok:
+            raise _field_error(field, "must be an origin like https://studio.example.com (scheme and host, no path)")
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dict[str, tuple[Any, Any]]:
+    """Changed leaves as `a/b/c` paths (no dots: they are field names in the audit document); lists compare whole. Key states hold no values, so this holds no secret."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        path = f"{prefix}{key}"
+        if isinstance(b, dict) and isinstance(a, dict):
+            out.update(_diff(b, a, prefix=f"{path}/"))
+        elif b != a:
+            out[path] = (b, a)
+    return out

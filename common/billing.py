@@ -1,11 +1,452 @@
-"""Billing: being built (see functions/billing.py)."""
+"""Billing: credit packages, orders, Stripe Checkout (or a local sandbox), webhook fulfilment, refunds.
+
+An order moves   PENDING ──pay──► PAID ──refund──► REFUNDED
+                    └──cancel/expire──► CANCELED
+and every move is ONE `find_one_and_update` with the expected status in the
+filter. Credits move only through `Accounting.apply_credits` with a key per
+order (`order:<id>`, `order-refund:<id>`), which applies at most once per key.
+
+Exactly-once fulfilment: the CAS PENDING→PAID stores `fulfilled: False`; the
+credit (keyed `order:<id>`) follows, then `fulfilled: True`. Whoever finds a
+PAID order with `fulfilled: False` — a replayed webhook, a retried sandbox
+payment, the owner listing their orders — finishes the credit; the key makes
+doing so twice harmless. So a crash between the two steps never loses the
+credit, and no replay or concurrent duplicate can credit twice.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+import requests
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from common import clock
+from common.accounting import Accounting
+from common.db import Database
+from common.errors import AppError, Conflict, Forbidden, InvalidRequest, NotFound, PaymentRequired, ServiceUnavailable
+from common.models.billing import CheckoutResponse, Order, OrderStatus, Package
+from common.secrets import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, CachedSecrets
+from common.tasks import decode_cursor, encode_cursor
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PACKAGES: tuple[dict[str, Any], ...] = (
+    {"id": "starter", "name": "Starter", "credits": 100, "price_cents": 499, "currency": "usd"},
+    {"id": "creator", "name": "Creator", "credits": 500, "price_cents": 1999, "currency": "usd"},
+    {"id": "studio", "name": "Studio", "credits": 2000, "price_cents": 5999, "currency": "usd"},
+)
+STRIPE_API_BASE = "https://api.stripe.com"
+WEBHOOK_TOLERANCE_S = 300
+REFUND_ATTEMPTS = 20
+
+
+class BadSignature(InvalidRequest):
+    """A webhook whose Stripe-Signature does not verify: 400, nothing changes."""
+
+
+@dataclass(frozen=True)
+class BillingConfig:
+    production: bool
+    public_base_url: str
+    stripe_api_base: str = STRIPE_API_BASE
 
 
 class BillingService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        accounting: Accounting,
+        secrets: CachedSecrets,
+        packages: Callable[[], list[dict[str, Any]] | None],
+        sandbox_key: Callable[[], str],
+        config: BillingConfig,
+    ) -> None:
+        self._db = db
+        self._accounting = accounting
+        self._secrets = secrets
+        self._packages = packages
+        self._sandbox_key = sandbox_key
+        self.config = config
+        self.http = requests.Session()
+
     @classmethod
     def from_services(cls, svc: Any) -> BillingService:
-        raise NotImplementedError
+        s = svc.settings
+
+        def packages() -> list[dict[str, Any]] | None:
+            items = svc.runtime_overrides("packages", allowed={"items"}).get("items")
+            return list(items) if isinstance(items, list) else None
+
+        def sandbox_key() -> str:
+            # Derived, so the sandbox needs no secret of its own and never reuses the JWT key as is.
+            return hmac.new(svc.jwt_key().encode(), b"sora-sandbox-checkout-v1", hashlib.sha256).hexdigest()
+
+        return cls(
+            db=svc.db, accounting=svc.accounting, secrets=svc.secrets, packages=packages, sandbox_key=sandbox_key,
+            config=BillingConfig(
+                production=s.ENV == "production", public_base_url=s.PUBLIC_BASE_URL.rstrip("/"),
+                stripe_api_base=(getattr(s, "STRIPE_API_BASE", "") or STRIPE_API_BASE).rstrip("/"),
+            ),
+        )
+
+    # ---- packages -------------------------------------------------------------------
+
+    def packages(self) -> list[Package]:
+        """Defaults, replaced as a whole by the `packages` settings document (admin panel)."""
+        items = self._packages()
+        source = DEFAULT_PACKAGES if items is None else items
+        out = []
+        for p in source:
+            try:
+                out.append(Package(id=str(p["id"]), name=str(p["name"]), credits=int(p["credits"]),
+                                   price_cents=int(p["price_cents"]), currency=str(p["currency"]).lower()))
+            except (KeyError, TypeError, ValueError):
+                log.warning("skipping a malformed package in settings", extra={"package": str(p)[:200]})
+        return out
+
+    def _package(self, package_id: str) -> Package:
+        for p in self.packages():
+            if p.id == package_id:
+                return p
+        raise InvalidRequest("There is no such package. Pick one on the pricing page.", details={"field": "package_id"})
+
+    # ---- checkout ---------------------------------------------------------------------
+
+    def checkout(self, *, user: dict[str, Any], package_id: str, origin: str | None) -> CheckoutResponse:
+        """Store the order PENDING first, then open a checkout for it. Amounts come from the server only."""
+        package = self._package(package_id)
+        stripe_key = self._secrets.get(STRIPE_SECRET_KEY)
+        if not stripe_key and self.config.production:
+            raise ServiceUnavailable("Payments are not configured on this server yet.", code="provider_unavailable")
+        now = clock.now()
+        order_id = str(ObjectId())
+        order: dict[str, Any] = {
+            "_id": order_id, "user_id": str(user["_id"]), "package_id": package.id, "package_name": package.name,
+            "credits": package.credits, "price_cents": package.price_cents, "currency": package.currency,
+            "status": OrderStatus.PENDING.value, "provider": "stripe" if stripe_key else "sandbox",
+            "fulfilled": False, "created_at": now, "updated_at": now, "paid_at": None,
+        }
+        self._db.orders.insert_one(order)
+        log.info("order created", extra={"order_id": order["_id"], "user_id": order["user_id"], "provider": order["provider"]})
+        if not stripe_key:
+            return CheckoutResponse(order=self.to_api(order), checkout_url=self.sandbox_url(order_id, str(user["_id"])))
+        try:
+            session = self._create_stripe_session(order=order, user=user, key=stripe_key, origin=origin)
+        except AppError:
+            self._cancel(order_id, reason="checkout could not be created")
+            raise
+        self._db.orders.update_one({"_id": order["_id"]}, {"$set": {"stripe_session_id": session["id"]}})
+        order["stripe_session_id"] = session["id"]
+        return CheckoutResponse(order=self.to_api(order), checkout_url=str(session["url"]))
+
+    def _base_url(self, origin: str | None) -> str:
+        if self.config.public_base_url:
+            return self.config.public_base_url
+        if origin and origin.startswith(("https://", "http://")) and "/" not in origin.split("://", 1)[1]:
+            return origin.rstrip("/")
+        return ""
+
+    def _create_stripe_session(self, *, order: dict[str, Any], user: dict[str, Any], key: str, origin: str | None) -> dict[str, Any]:
+        base = self._base_url(origin) or "http://127.0.0.1"
+        oid = order["_id"]
+        form = {
+            "mode": "payment",
+            "client_reference_id": oid,
+            "customer_email": str(user.get("email", "")),
+            "success_url": f"{base}/account?order={oid}",
+            "cancel_url": f"{base}/account?order={oid}&canceled=1",
+            "metadata[order_id]": oid,
+            "metadata[user_id]": order["user_id"],
+            "payment_intent_data[metadata][order_id]": oid,
+            "line_items[0][quantity]": "1",
+            "line_items[0][price_data][currency]": order["currency"],
+            "line_items[0][price_data][unit_amount]": str(order["price_cents"]),
+            "line_items[0][price_data][product_data][name]": f"{order['credits']} credits ({order['package_name']})",
+        }
+        answer = self._stripe("POST", "/v1/checkout/sessions", key=key, form=form, idempotency_key=f"checkout:{oid}")
+        if not answer.get("id") or not answer.get("url"):
+            raise ServiceUnavailable("The payment provider gave an unexpected answer. Please try again.")
+        return answer
+
+    def _stripe(self, method: str, path: str, *, key: str, form: dict[str, str], idempotency_key: str) -> dict[str, Any]:
+        try:
+            r = self.http.request(
+                method, self.config.stripe_api_base + path, data=form, auth=(key, ""), timeout=20,
+                headers={"Idempotency-Key": idempotency_key},
+            )
+        except requests.RequestException as exc:
+            log.warning("stripe unreachable: %s", type(exc).__name__, extra={"path": path})
+            raise ServiceUnavailable("The payment provider is unreachable. Please try again.") from None
+        if r.status_code >= 400:
+            message = ""
+            try:
+                message = str(r.json().get("error", {}).get("message", ""))[:300]
+            except ValueError:
+                pass
+            log.warning("stripe refused %s: %s %s", path, r.status_code, message)
+            raise ServiceUnavailable("The payment provider refused the request. Please try again later.")
+        data: dict[str, Any] = r.json()
+        return data
+
+    # ---- the local sandbox -------------------------------------------------------------
+
+    def _sandbox_sig(self, order_id: str, user_id: str) -> str:
+        return hmac.new(self._sandbox_key().encode(), f"{order_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+    def sandbox_url(self, order_id: str, user_id: str) -> str:
+        return f"/api/billing/sandbox/{order_id}?sig={self._sandbox_sig(order_id, user_id)}"
+
+    def sandbox_order(self, order_id: str, sig: str) -> dict[str, Any]:
+        """The sandbox order behind a signed link. Unknown, unsigned or someone else's: 403."""
+        if self.config.production:
+            raise NotFound("The sandbox checkout is not available on this server.", code="not_enabled")
+        order = self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+        if order is None or order.get("provider") != "sandbox" or not hmac.compare_digest(
+            self._sandbox_sig(order["_id"], order["user_id"]), sig or ""
+        ):
+            raise Forbidden("This checkout link is not valid.", code="bad_signature")
+        return order
+
+    def sandbox_pay(self, order_id: str, sig: str) -> dict[str, Any]:
+        order = self.sandbox_order(order_id, sig)
+        paid = self._mark_paid(order["_id"], from_statuses=[OrderStatus.PENDING.value], extra={})
+        if paid is None:
+            current = self._db.orders.find_one({"_id": order["_id"]}) or order
+            if current["status"] == OrderStatus.PAID.value and not current.get("fulfilled"):
+                return self._fulfil(current)  # a payment interrupted half-way: finish it
+            raise Conflict(f"This order is {current['status'].lower()}; it cannot be paid.", details={"status": current["status"]})
+        return self._fulfil(paid)
+
+    def sandbox_cancel(self, order_id: str, sig: str) -> dict[str, Any]:
+        order = self.sandbox_order(order_id, sig)
+        canceled = self._cancel(order["_id"], reason="canceled in the sandbox")
+        if canceled is None:
+            current = self._db.orders.find_one({"_id": order["_id"]}) or order
+            raise Conflict(f"This order is {current['status'].lower()}; it cannot be canceled.", details={"status": current["status"]})
+        return canceled
+
+    # ---- fulfilment -------------------------------------------------------------------
+
+    def _mark_paid(self, order_id: str, *, from_statuses: list[str], extra: dict[str, Any]) -> dict[str, Any] | None:
+        now = clock.now()
+        return self._db.orders.find_one_and_update(
+            {"_id": order_id, "status": {"$in": from_statuses}},
+            {"$set": {"status": OrderStatus.PAID.value, "fulfilled": False, "paid_at": now, "updated_at": now, **extra}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def _fulfil(self, order: dict[str, Any]) -> dict[str, Any]:
+        """Credit a PAID order (idempotent per order), then mark it fulfilled."""
+        self._accounting.apply_credits(
+            user_id=order["user_id"], delta=int(order["credits"]), key=f"order:{order['_id']}",
+            reason="credits purchase", meta={"order_id": order["_id"], "package_id": order["package_id"]},
+        )
+        done = self._db.orders.find_one_and_update(
+            {"_id": order["_id"]}, {"$set": {"fulfilled": True}}, return_document=ReturnDocument.AFTER
+        )
+        log.info("order fulfilled", extra={"order_id": order["_id"], "user_id": order["user_id"], "credits": order["credits"]})
+        return done or order
+
+    def finish_unfulfilled(self, *, user_id: str | None = None, limit: int = 100) -> int:
+        """Complete credits a crash interrupted (PAID, not fulfilled). Safe to run any time."""
+        query: dict[str, Any] = {"status": {"$in": [OrderStatus.PAID.value, OrderStatus.REFUNDED.value]}, "fulfilled": False}
+        if user_id:
+            query["user_id"] = user_id
+        docs = list(self._db.orders.find(query, limit=limit))
+        for doc in docs:
+            self._fulfil(doc)
+        return len(docs)
+
+    def _cancel(self, order_id: str, *, reason: str) -> dict[str, Any] | None:
+        now = clock.now()
+        return self._db.orders.find_one_and_update(
+            {"_id": order_id, "status": OrderStatus.PENDING.value},
+            {"$set": {"status": OrderStatus.CANCELED.value, "canceled_at": now, "updated_at": now, "cancel_reason": reason}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    # ---- the Stripe webhook -------------------------------------------------------------
+
+    def verify_webhook(self, *, payload: bytes, signature_header: str, now: float | None = None) -> dict[str, Any]:
+        """Stripe's scheme: `t=<ts>,v1=<hex HMAC-SHA256("<t>.<body>")>`, within 5 minutes."""
+        secret = self._secrets.get(STRIPE_WEBHOOK_SECRET)
+        if not secret:
+            log.warning("webhook received but no stripe-webhook-secret is set")
+            raise BadSignature("Webhooks are not configured on this server.", details={"field": "Stripe-Signature"})
+        timestamp: int | None = None
+        candidates: list[str] = []
+        for item in (signature_header or "").split(","):
+            name, _, value = item.strip().partition("=")
+            if name == "t":
+                try:
+                    timestamp = int(value)
+                except ValueError:
+                    timestamp = None
+            elif name == "v1":
+                candidates.append(value)
+        if timestamp is None or not candidates:
+            raise BadSignature("The Stripe-Signature header is missing or malformed.", details={"field": "Stripe-Signature"})
+        if abs((now if now is not None else time.time()) - timestamp) > WEBHOOK_TOLERANCE_S:
+            raise BadSignature("The webhook signature is too old.", details={"field": "Stripe-Signature"})
+        expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+        if not any(hmac.compare_digest(expected, c) for c in candidates):
+            raise BadSignature("The webhook signature does not match.", details={"field": "Stripe-Signature"})
+        try:
+            event = json.loads(payload)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidRequest("The webhook body is not JSON.") from None
+        if not isinstance(event, dict):
+            raise InvalidRequest("The webhook body is not an event.")
+        return event
+
+    def handle_webhook(self, *, payload: bytes, signature_header: str) -> str:
+        """Verify, then act on the event. Returns what happened (for the 200 answer and the log)."""
+        event = self.verify_webhook(payload=payload, signature_header=signature_header)
+        kind = str(event.get("type", ""))
+        session = (event.get("data") or {}).get("object") or {}
+        if not isinstance(session, dict):
+            return "ignored"
+        if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+            if session.get("payment_status") not in (None, "paid", "no_payment_required"):
+                return "awaiting_payment"  # async methods: `async_payment_succeeded` follows
+            return self._stripe_paid(session, event_id=str(event.get("id", "")))
+        if kind in ("checkout.session.expired", "checkout.session.async_payment_failed"):
+            order = self._order_for_session(session)
+            if order is None:
+                return "ignored"
+            return "canceled" if self._cancel(order["_id"], reason=kind) is not None else "unchanged"
+        return "ignored"
+
+    def _order_for_session(self, session: dict[str, Any]) -> dict[str, Any] | None:
+        order_id = str((session.get("metadata") or {}).get("order_id") or session.get("client_reference_id") or "")
+        order = self._db.orders.find_one({"_id": order_id}) if 0 < len(order_id) <= 64 else None
+        if order is None or order.get("provider") != "stripe":
+            log.warning("webhook for an unknown order", extra={"order_id": order_id[:64], "session_id": str(session.get("id"))[:100]})
+            return None
+        if order.get("stripe_session_id") and order["stripe_session_id"] != session.get("id"):
+            log.warning("webhook session does not match the order", extra={"order_id": order_id})
+            return None
+        return order
+
+    def _stripe_paid(self, session: dict[str, Any], *, event_id: str) -> str:
+        order = self._order_for_session(session)
+        if order is None:
+            return "ignored"
+        amount, currency = session.get("amount_total"), session.get("currency")
+        if (amount is not None and int(amount) != int(order["price_cents"])) or (currency and str(currency).lower() != order["currency"]):
+            log.error("webhook amount does not match the order; not fulfilled",
+                      extra={"order_id": order["_id"], "amount": amount, "currency": currency})
+            return "amount_mismatch"
+        # Money Stripe confirms wins over our own cancel (e.g. a checkout we gave up on but the user completed).
+        extra = {"stripe_payment_intent": session.get("payment_intent"), "stripe_event_id": event_id}
+        paid = self._mark_paid(order["_id"], from_statuses=[OrderStatus.PENDING.value, OrderStatus.CANCELED.value], extra=extra)
+        if paid is not None:
+            self._fulfil(paid)
+            return "fulfilled"
+        current = self._db.orders.find_one({"_id": order["_id"]}) or order
+        if current["status"] in (OrderStatus.PAID.value, OrderStatus.REFUNDED.value) and not current.get("fulfilled"):
+            self._fulfil(current)
+            return "fulfilled"
+        return "duplicate"
+
+    # ---- refunds ------------------------------------------------------------------------
+
+    def refund_order(self, *, order_id: str, actor_id: str) -> dict[str, Any]:
+        """PAID → REFUNDED once; credits taken back (key `order-refund:<id>`), never below zero.
+
+        What the user already spent cannot be taken: the ledger entry records the shortfall.
+        A Stripe order is refunded at Stripe first (idempotency key per order), so the money
+        goes back before our books say so; a crash after that is finished by the next call.
+        """
+        order = self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+        if order is None:
+            raise NotFound("Order not found.")
+        if order["status"] == OrderStatus.REFUNDED.value and order.get("refund", {}).get("state") == "pending":
+            return self._take_back(order)  # a refund a crash interrupted
+        if order["status"] != OrderStatus.PAID.value:
+            raise Conflict(f"Only paid orders can be refunded; this one is {order['status'].lower()}.",
+                           details={"status": order["status"]})
+        if not order.get("fulfilled"):
+            order = self._fulfil(order)  # credit first, so the take-back below has something to undo
+        if order["provider"] == "stripe":
+            self._refund_at_stripe(order)
+        now = clock.now()
+        refunded = self._db.orders.find_one_and_update(
+            {"_id": order_id, "status": OrderStatus.PAID.value},
+            {"$set": {"status": OrderStatus.REFUNDED.value, "refunded_at": now, "updated_at": now,
+                      "refund": {"state": "pending", "actor_id": actor_id}}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if refunded is None:
+            raise Conflict("This order was refunded meanwhile.")
+        return self._take_back(refunded)
+
+    def _refund_at_stripe(self, order: dict[str, Any]) -> None:
+        intent = order.get("stripe_payment_intent")
+        key = self._secrets.get(STRIPE_SECRET_KEY)
+        if not intent or not key:
+            raise ServiceUnavailable("This Stripe order cannot be refunded from here (no payment or no Stripe key); "
+                                     "refund it in the Stripe dashboard.")
+        self._stripe("POST", "/v1/refunds", key=key, form={"payment_intent": str(intent), "metadata[order_id]": order["_id"]},
+                     idempotency_key=f"order-refund:{order['_id']}")
+
+    def _take_back(self, order: dict[str, Any]) -> dict[str, Any]:
+        key = f"order-refund:{order['_id']}"
+        credits = int(order["credits"])
+        for _ in range(REFUND_ATTEMPTS):
+            user = self._db.users.find_one({"_id": order["user_id"]}, {"credits": 1})
+            balance = max(0, int((user or {}).get("credits", 0)))
+            take = min(credits, balance)
+            try:
+                self._accounting.apply_credits(
+                    user_id=order["user_id"], delta=-take, key=key, reason="order refund",
+                    meta={"order_id": order["_id"], "credits": credits, "taken": take, "shortfall": credits - take},
+                )
+                break
+            except PaymentRequired:
+                continue  # the user spent credits meanwhile: read the balance again
+            except NotFound:
+                break  # the account is gone; nothing to take back
+        else:
+            raise Conflict("The balance kept changing; try the refund again.")
+        done = self._db.orders.find_one_and_update(
+            {"_id": order["_id"]}, {"$set": {"refund.state": "done"}}, return_document=ReturnDocument.AFTER
+        )
+        log.info("order refunded", extra={"order_id": order["_id"], "user_id": order["user_id"]})
+        return done or order
+
+    # ---- reads ---------------------------------------------------------------------------
+
+    def page(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        query = dict(filters)
+        if cursor:
+            query["_id"] = {"$lt": decode_cursor(cursor)}
+        docs = list(self._db.orders.find(query, sort=[("_id", -1)], limit=limit + 1))
+        more = len(docs) > limit
+        docs = docs[:limit]
+        return docs, (encode_cursor(docs[-1]["_id"]) if more and docs else None)
+
+    def own_orders(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        self.finish_unfulfilled(user_id=user_id, limit=10)
+        return self.page(filters={"user_id": user_id}, limit=limit, cursor=cursor)
+
+    def get(self, order_id: str) -> dict[str, Any] | None:
+        return self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+
+    @staticmethod
+    def to_api(doc: dict[str, Any]) -> Order:
+        return Order(
+            id=doc["_id"], user_id=doc["user_id"], package_id=doc["package_id"], credits=int(doc["credits"]),
+            price_cents=int(doc["price_cents"]), currency=doc["currency"], status=doc["status"], provider=doc["provider"],
+            created_at=clock.as_utc(doc["created_at"]), paid_at=clock.as_utc(doc["paid_at"]) if doc.get("paid_at") else None,
+        )

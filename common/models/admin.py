@@ -1,0 +1,247 @@
+"""Admin panel types: stats, user changes, all tasks and orders, run-time settings, audit (API.md, Admin)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from common.models.billing import PACKAGE_ID_PATTERN, Order
+from common.models.core import Out, Role, Strict, Task, User
+
+# Strict ints: "5", 5.0 and true are refused rather than coerced into an amount.
+SmallCount = Annotated[int, Field(strict=True, ge=0, le=10_000)]
+MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$"
+MAX_KEY_LENGTH = 4096
+
+
+# ---- stats ------------------------------------------------------------------
+
+
+class AdminStats(Out):
+    users: int
+    disabled_users: int
+    tasks_by_status: dict[str, int]
+    tasks_by_type: dict[str, int]
+    orders_by_status: dict[str, int]
+    revenue_cents: dict[str, int] = Field(description="Sum of PAID orders' price_cents by currency (refunds excluded).")
+    generations_today: int = Field(description="Tasks created since 00:00 UTC.")
+
+
+# ---- users ------------------------------------------------------------------
+
+
+class AdminUserPage(Out):
+    items: list[User]
+    next_cursor: str | None = None
+
+
+class AdminUserPatch(Strict):
+    role: Role | None = None
+    disabled: bool | None = Field(None, strict=True)
+    credits_delta: int | None = Field(None, strict=True, ge=-1_000_000, le=1_000_000)
+    note: str | None = Field(None, max_length=500)
+
+
+# ---- tasks and orders ---------------------------------------------------------
+
+
+class AdminTask(Task):
+    user_id: str
+    email: str | None = None
+
+
+class AdminTaskPage(Out):
+    items: list[AdminTask]
+    next_cursor: str | None = None
+
+
+class AdminOrder(Order):
+    email: str | None = None
+
+
+class AdminOrderPage(Out):
+    items: list[AdminOrder]
+    next_cursor: str | None = None
+
+
+# ---- settings (read shape) ------------------------------------------------------
+
+
+class KindNumbers(Out):
+    video: int
+    image: int
+    chat: int
+
+
+class PricingSettings(Out):
+    quotas: KindNumbers
+    costs: KindNumbers
+
+
+class PackageSettings(Out):
+    id: str
+    name: str
+    credits: int
+    price_cents: int
+    currency: str
+
+
+class ProviderSettings(Out):
+    image_provider: str
+    video_provider: str
+    chat_provider: str
+    image_model: str
+    veo_model: str
+    sora_model: str
+    chat_model: str
+    gemini_base_url: str
+    openai_base_url: str
+
+
+class ApiKeyState(Out):
+    """What the panel may know of a key: never its value."""
+
+    set: bool
+    last4: str | None = None
+    updated_at: datetime | None = None
+
+
+class ApiKeyStates(Out):
+    gemini_api_key: ApiKeyState
+    openai_api_key: ApiKeyState
+    stripe_secret_key: ApiKeyState
+    stripe_webhook_secret: ApiKeyState
+
+
+class AdminSettings(Out):
+    pricing: PricingSettings
+    packages: list[PackageSettings]
+    providers: ProviderSettings
+    cors_origins: list[str]
+    api_keys: ApiKeyStates
+
+
+# ---- settings (PUT: every part optional) ------------------------------------------
+
+
+class KindNumbersUpdate(Strict):
+    video: SmallCount | None = None
+    image: SmallCount | None = None
+    chat: SmallCount | None = None
+
+
+class PricingUpdate(Strict):
+    quotas: KindNumbersUpdate | None = None
+    costs: KindNumbersUpdate | None = None
+
+
+class PackageInput(Strict):
+    id: str = Field(pattern=PACKAGE_ID_PATTERN)
+    name: str = Field(min_length=1, max_length=60)
+    credits: int = Field(strict=True, ge=1, le=1_000_000)
+    price_cents: int = Field(strict=True, ge=50, le=10_000_000)
+    currency: str = Field(pattern=r"^[a-zA-Z]{3}$")
+
+    @field_validator("currency")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class ProvidersUpdate(Strict):
+    image_provider: Literal["sim", "gemini"] | None = None
+    video_provider: Literal["sim", "veo", "sora"] | None = None
+    chat_provider: Literal["sim", "gemini"] | None = None
+    image_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
+    veo_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
+    sora_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
+    chat_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
+    gemini_base_url: str | None = Field(None, max_length=300, description="'' = the provider's official endpoint")
+    openai_base_url: str | None = Field(None, max_length=300, description="'' = the provider's official endpoint")
+
+
+class ApiKeysUpdate(Strict):
+    """Write-only. Absent or '' = leave unchanged; a value = a new secret version. null is refused:
+    keys are replaced, never removed here (Secret Manager refuses empty versions)."""
+
+    gemini_api_key: str | None = Field(None, max_length=MAX_KEY_LENGTH)
+    openai_api_key: str | None = Field(None, max_length=MAX_KEY_LENGTH)
+    stripe_secret_key: str | None = Field(None, max_length=MAX_KEY_LENGTH)
+    stripe_webhook_secret: str | None = Field(None, max_length=MAX_KEY_LENGTH)
+
+
+class AdminSettingsUpdate(Strict):
+    pricing: PricingUpdate | None = None
+    packages: list[PackageInput] | None = Field(None, max_length=20)
+    providers: ProvidersUpdate | None = None
+    cors_origins: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=50)
+    api_keys: ApiKeysUpdate | None = None
+
+    @field_validator("packages")
+    @classmethod
+    def _unique_ids(cls, packages: list[PackageInput] | None) -> list[PackageInput] | None:
+        if packages is not None and len({p.id for p in packages}) != len(packages):
+            raise ValueError("package ids must be unique")
+        return packages
+
+
+# ---- audit --------------------------------------------------------------------
+
+
+class AuditEntry(Out):
+    id: str
+    actor_id: str
+    actor_email: str | None = None
+    action: str
+    target_type: str
+    target_id: str | None = None
+    before: dict[str, Any] = Field(default_factory=dict)
+    after: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+
+
+class AuditPage(Out):
+    items: list[AuditEntry]
+    next_cursor: str | None = None
+
+
+SCHEMA_MODELS: list[type[BaseModel]] = [
+    AdminStats,
+    AdminUserPage,
+    AdminUserPatch,
+    AdminTask,
+    AdminTaskPage,
+    AdminOrder,
+    AdminOrderPage,
+    KindNumbers,
+    PricingSettings,
+    PackageSettings,
+    ProviderSettings,
+    ApiKeyState,
+    ApiKeyStates,
+    AdminSettings,
+    KindNumbersUpdate,
+    PricingUpdate,
+    PackageInput,
+    ProvidersUpdate,
+    ApiKeysUpdate,
+    AdminSettingsUpdate,
+    AuditEntry,
+    AuditPage,
+]
+
+ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
+    ("get", "/api/admin/stats", None, "AdminStats", 200, "Users, tasks by status and type, revenue, today's generations"),
+    ("get", "/api/admin/users", None, "AdminUserPage", 200, "Users (q searches email and name), newest first"),
+    ("patch", "/api/admin/users/{id}", "AdminUserPatch", "User", 200, "Change role, disable, adjust credits"),
+    ("get", "/api/admin/tasks", None, "AdminTaskPage", 200, "Every user's tasks, newest first"),
+    ("post", "/api/admin/tasks/{id}/retry", None, "AdminTask", 200, "Retry a FAILED task for free"),
+    ("get", "/api/admin/orders", None, "AdminOrderPage", 200, "Every order, newest first"),
+    ("post", "/api/admin/orders/{id}/refund", None, "AdminOrder", 200, "Refund a PAID order (credits taken back)"),
+    ("get", "/api/admin/settings", None, "AdminSettings", 200, "Run-time settings; API keys as {set, last4, updated_at}"),
+    ("put", "/api/admin/settings", "AdminSettingsUpdate", "AdminSettings", 200,
+     "Change settings (partial document); applies to every function within 10 s"),
+    ("get", "/api/admin/audit", None, "AuditPage", 200, "Every admin change, newest first"),
+]

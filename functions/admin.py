@@ -1,0 +1,122 @@
+"""Function `admin`: the admin panel's API. Every route requires the admin role, checked per request."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.errors import NotFound
+from common.http import Api, Ctx
+from common.models import TaskStatus, TaskType, User
+from common.models.admin import (
+    AdminOrder,
+    AdminOrderPage,
+    AdminSettings,
+    AdminSettingsUpdate,
+    AdminStats,
+    AdminTask,
+    AdminTaskPage,
+    AdminUserPage,
+    AdminUserPatch,
+    AuditPage,
+)
+from common.models.billing import OrderStatus
+
+api = Api("admin")
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=200)
+
+
+class UserQuery(PageQuery):
+    q: str | None = Field(None, max_length=200)
+
+
+class TaskQuery(PageQuery):
+    status: TaskStatus | None = None
+    type: TaskType | None = None
+    user_id: str | None = Field(None, max_length=64)
+
+
+class OrderQuery(PageQuery):
+    status: OrderStatus | None = None
+
+
+@api.route("/api/admin/stats", methods=["GET"], auth="admin")
+def stats(ctx: Ctx) -> AdminStats:
+    return ctx.svc.admin.stats()
+
+
+@api.route("/api/admin/users", methods=["GET"], auth="admin")
+def users(ctx: Ctx) -> AdminUserPage:
+    q = ctx.query(UserQuery)
+    docs, cursor = ctx.svc.admin.users(q=q.q, limit=q.limit, cursor=q.cursor)
+    return AdminUserPage(items=[ctx.svc.auth.to_api(d) for d in docs], next_cursor=cursor)
+
+
+@api.route("/api/admin/users/<user_id>", methods=["PATCH"], auth="admin")
+def update_user(ctx: Ctx) -> User:
+    assert ctx.user is not None
+    doc = ctx.svc.admin.update_user(actor=ctx.user, user_id=ctx.args["user_id"], patch=ctx.body(AdminUserPatch),
+                                    idempotency_key=ctx.request.headers.get("Idempotency-Key"))
+    return ctx.svc.auth.to_api(doc)
+
+
+@api.route("/api/admin/tasks", methods=["GET"], auth="admin")
+def tasks(ctx: Ctx) -> AdminTaskPage:
+    q = ctx.query(TaskQuery)
+    filters: dict[str, object] = {}
+    if q.status:
+        filters["status"] = q.status.value
+    if q.type:
+        filters["type"] = q.type.value
+    if q.user_id:
+        filters["user_id"] = q.user_id
+    items, cursor = ctx.svc.admin.tasks(filters=filters, limit=q.limit, cursor=q.cursor)
+    return AdminTaskPage(items=items, next_cursor=cursor)
+
+
+@api.route("/api/admin/tasks/<task_id>/retry", methods=["POST"], auth="admin")
+def retry_task(ctx: Ctx) -> AdminTask:
+    assert ctx.user is not None
+    return ctx.svc.admin.retry_task(actor=ctx.user, task_id=ctx.args["task_id"])
+
+
+@api.route("/api/admin/orders", methods=["GET"], auth="admin")
+def orders(ctx: Ctx) -> AdminOrderPage:
+    q = ctx.query(OrderQuery)
+    filters: dict[str, object] = {"status": q.status.value} if q.status else {}
+    items, cursor = ctx.svc.admin.orders(filters=filters, limit=q.limit, cursor=q.cursor)
+    return AdminOrderPage(items=items, next_cursor=cursor)
+
+
+@api.route("/api/admin/orders/<order_id>/refund", methods=["POST"], auth="admin")
+def refund_order(ctx: Ctx) -> AdminOrder:
+    assert ctx.user is not None
+    return ctx.svc.admin.refund_order(actor=ctx.user, order_id=ctx.args["order_id"])
+
+
+@api.route("/api/admin/settings", methods=["GET"], auth="admin")
+def get_settings(ctx: Ctx) -> AdminSettings:
+    return ctx.svc.admin.settings()
+
+
+@api.route("/api/admin/settings", methods=["PUT"], auth="admin")
+def put_settings(ctx: Ctx) -> AdminSettings:
+    assert ctx.user is not None
+    return ctx.svc.admin.update_settings(actor=ctx.user, update=ctx.body(AdminSettingsUpdate))
+
+
+@api.route("/api/admin/audit", methods=["GET"], auth="admin")
+def audit(ctx: Ctx) -> AuditPage:
+    q = ctx.query(PageQuery)
+    items, cursor = ctx.svc.admin.audit_page(limit=q.limit, cursor=q.cursor)
+    return AuditPage(items=items, next_cursor=cursor)
+
+
+@api.route("/api/admin/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], auth="admin")
+def unknown(ctx: Ctx) -> None:
+    """Unknown admin paths answer 403 to non-admins too, so the route list is not probeable."""
+    raise NotFound("No such endpoint.")
