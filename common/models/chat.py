@@ -1,0 +1,96 @@
+"""Chat (function `chat`): request bodies, answers and the server-sent events of a streamed reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from common.models.core import MAX_MEDIA_URL, Out, Strict
+
+MAX_CHAT_MESSAGE = 8000
+MAX_CHAT_ATTACHMENTS = 4
+
+
+class ChatRequest(Strict):
+    conversation_id: str | None = Field(None, max_length=200, description="Omit to start a new conversation.")
+    message: str = Field(min_length=1, max_length=MAX_CHAT_MESSAGE)
+    attachments: list[str] = Field(
+        default_factory=list, max_length=MAX_CHAT_ATTACHMENTS, description="Proxy URLs of the caller's own images."
+    )
+
+    @field_validator("attachments")
+    @classmethod
+    def _bounded(cls, urls: list[str]) -> list[str]:
+        if any(len(u) > MAX_MEDIA_URL for u in urls):
+            raise ValueError("an attachment URL is too long")
+        return urls
+
+
+class ChatMessage(Out):
+    id: str
+    role: Literal["user", "assistant"]
+    text: str
+    attachments: list[str] = Field(description="Proxy URLs, signed when read.")
+    partial: bool = Field(False, description="A reply cut short (connection dropped or the model failed mid-way).")
+    created_at: datetime
+
+
+class ChatResponse(Out):
+    """The non-streaming answer: the assistant's stored message."""
+
+    conversation_id: str
+    message: ChatMessage
+
+
+class ChatSummary(Out):
+    id: str
+    title: str
+    updated_at: datetime
+
+
+class ChatList(Out):
+    items: list[ChatSummary]
+    next_cursor: str | None = None
+
+
+class ChatConversation(Out):
+    id: str
+    title: str
+    messages: list[ChatMessage]
+
+
+class ChatDelta(Out):
+    """SSE event `delta`: the next piece of the reply's text."""
+
+    text: str
+
+
+class ChatDone(Out):
+    """SSE event `done`: the reply is stored under these ids."""
+
+    conversation_id: str
+    message_id: str
+
+
+class ChatStreamError(Out):
+    """SSE event `error`: the reply failed; any text already sent is stored as a partial reply."""
+
+    code: str
+    message: str
+    conversation_id: str
+
+
+SCHEMA_MODELS: list[type[BaseModel]] = [
+    ChatRequest, ChatMessage, ChatResponse, ChatSummary, ChatList, ChatConversation, ChatDelta, ChatDone,
+    ChatStreamError,
+]
+
+ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
+    ("post", "/api/ai/chat", "ChatRequest", "ChatResponse", 200,
+     "Send a message; the assistant's reply (or, with Accept: text/event-stream, events delta/done/error)"),
+    ("get", "/api/ai/chats", None, "ChatList", 200, "Own conversations, most recently active first"),
+    ("get", "/api/ai/chats/{id}", None, "ChatConversation", 200, "One own conversation with its messages"),
+    ("delete", "/api/ai/chats/{id}", None, None, 204, "Delete a conversation and its messages"),
+]

@@ -1,0 +1,64 @@
+"""Function `chat`: send a message (JSON answer or an event stream), list, read and delete own conversations."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import flask
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.chat import Turn
+from common.http import Api, Ctx
+from common.models.chat import ChatConversation, ChatList, ChatRequest, ChatResponse
+
+api = Api("chat")
+
+
+class ChatListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=300)
+
+
+@api.route("/api/ai/chat", methods=["POST"])
+def send_message(ctx: Ctx) -> ChatResponse | flask.Response:
+    turn = ctx.svc.chat.start_turn(user_id=ctx.user_id, body=ctx.body(ChatRequest))
+    if "text/event-stream" in ctx.request.headers.get("Accept", ""):
+        return event_stream(turn)
+    return turn.complete()
+
+
+@api.route("/api/ai/chats", methods=["GET"])
+def list_conversations(ctx: Ctx) -> ChatList:
+    q = ctx.query(ChatListQuery)
+    return ctx.svc.chat.page(user_id=ctx.user_id, limit=q.limit, cursor=q.cursor)
+
+
+@api.route("/api/ai/chats/<conversation_id>", methods=["GET"])
+def get_conversation(ctx: Ctx) -> ChatConversation:
+    return ctx.svc.chat.conversation(user_id=ctx.user_id, conversation_id=ctx.args["conversation_id"])
+
+
+@api.route("/api/ai/chats/<conversation_id>", methods=["DELETE"])
+def delete_conversation(ctx: Ctx) -> None:
+    ctx.svc.chat.delete(user_id=ctx.user_id, conversation_id=ctx.args["conversation_id"])
+
+
+def event_stream(turn: Turn) -> flask.Response:
+    """The turn's events as server-sent events; the turn is closed however the response ends."""
+
+    def body() -> Iterator[str]:
+        yield ": accepted\n\n"  # sends the headers now: the message is stored, the model is working
+        with contextlib.closing(turn.events()) as events:
+            for event in events:
+                if event.data is None:
+                    yield ": keep-alive\n\n"
+                else:
+                    yield f"event: {event.name}\ndata: {event.data.model_dump_json()}\n\n"
+
+    response = flask.Response(body(), status=200, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    response.call_on_close(turn.close)
+    return response
