@@ -1,8 +1,9 @@
 import { QueryClientProvider, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
-import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { setUnauthorizedHandler } from './api/apiService';
 import { AppShell } from './components/layout/AppShell';
+import { safeNext } from './features/auth/validation';
 import { LoadingState } from './components/ui/States';
 import { ToastProvider } from './components/ui/Toast';
 import { useMe, useToken } from './hooks/useSession';
@@ -26,8 +27,10 @@ function RequireAuth({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/** Signed-in visitors leave the login/register pages for the page they asked for (`?next=`). */
 function GuestOnly({ children }: { children: ReactNode }) {
-  return useToken() ? <Navigate to="/video" replace /> : <>{children}</>;
+  const [params] = useSearchParams();
+  return useToken() ? <Navigate to={safeNext(params.get('next'))} replace /> : <>{children}</>;
 }
 
 function RequireAdmin({ children }: { children: ReactNode }) {

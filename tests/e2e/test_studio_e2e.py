@@ -31,10 +31,5 @@ def test_admin_sees_admin_nav_and_normal_user_does_not(run_spec: SpecRunner) -> 
     run_spec("admin.spec.mjs")
 
 
-# Not strict: when the frontend is fixed this XPASSes (shown by -ra) and the marker should go.
-@pytest.mark.xfail(strict=False, reason=(
-    "frontend bug: after sign-in the app goes to ?next= and is then sent on to /video, because GuestOnly "
-    "(frontend/src/App.tsx:30) re-renders with the new token while still on /login and its <Navigate to='/video'> "
-    "runs after LoginPage's navigate(safeNext(next)) (frontend/src/features/auth/LoginPage.tsx:25-26)"))
 def test_sign_in_returns_to_the_page_asked_for(run_spec: SpecRunner) -> None:
     run_spec("login-next.spec.mjs")
