@@ -339,7 +339,8 @@ def provider_failure(exc: Exception, *, conversation_id: str) -> AppError:
         headers = {"Retry-After": "10"} if exc.retryable else None
         return ServiceUnavailable(exc.message, details=details, headers=headers)
     if isinstance(exc, AppError):
-        return AppError(exc.message, code=exc.code, details={**exc.details, **details}) if exc.status >= 500 else exc
+        exc.details = {**exc.details, **details}
+        return exc
     return AppError(details=details)
 
 

@@ -476,3 +476,35 @@ def test_gemini_without_a_key_is_provider_unavailable(gemini_stack: Stack, gemin
     assert events[-1][0] == "error" and events[-1][1]["code"] == "provider_unavailable"
     assert "administrator" in events[-1][1]["message"]
     assert gemini.requests_to("stream") == []
+
+
+# ---- the deployable ---------------------------------------------------------------------------
+
+CHAT_TARGET = '''
+import flask
+import functions_framework
+from functions import chat as _chat
+
+
+@functions_framework.http
+def chat(request: flask.Request) -> flask.Response:
+    return _chat.api(request)
+'''
+
+
+def test_chat_target_streams_under_functions_framework(stack: Stack, tmp_path: Any) -> None:
+    """The `chat` entry point main.py needs, loaded the way Cloud Run loads it."""
+    import functions_framework
+
+    source = tmp_path / "chat_main.py"
+    source.write_text(CHAT_TARGET)
+    client = functions_framework.create_app("chat", str(source)).test_client()
+    token = stack.register()
+
+    r = client.post("/api/ai/chat", json={"message": "hi there"}, headers={**SSE, "Authorization": f"Bearer {token}"})
+
+    assert r.status_code == 200 and r.mimetype == "text/event-stream"
+    body = r.get_data(as_text=True)
+    assert body.startswith(": accepted\n\n") and "event: delta\n" in body and body.rstrip().splitlines()[-2] == "event: done"
+    done = json.loads(body.rstrip().splitlines()[-1][len("data: "):])
+    assert conversation(stack, token, done["conversation_id"])["messages"][-1]["id"] == done["message_id"]
