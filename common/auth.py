@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from common import clock
 from common.accounting import Accounting
 from common.db import Database
-from common.errors import AppError, Conflict, Forbidden, TooManyRequests, Unauthorized
+from common.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
 from common.models import Quota, QuotaState, Role, User
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class AuthService:
             ok = False
         if not ok or user is None:
             self._record_failure(email)
-            raise _invalid_credentials()
+            raise Unauthorized("Wrong email or password.", code="invalid_credentials")
         if user.get("disabled"):
             raise Forbidden("This account is disabled. Contact support.", code="account_disabled")
         self._db.login_attempts.delete_one({"_id": email})
@@ -172,9 +172,6 @@ class AuthService:
             quota=Quota(**{k: QuotaState(**v) for k, v in quota.items()}),
         )
 
-
-def _invalid_credentials() -> AppError:
-    return Unauthorized("Wrong email or password.", code="invalid_credentials")
 
 
 def _verify_google_token(id_token: str, client_id: str) -> dict[str, Any]:

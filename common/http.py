@@ -182,10 +182,6 @@ def _error_response(exc: AppError, status: int | None = None) -> flask.Response:
     return response
 
 
-def error_response(exc: AppError) -> flask.Response:
-    return _with_cors(_error_response(exc), flask.request.headers.get("Origin"), services())
-
-
 def _with_cors(response: flask.Response, origin: str | None, svc: Services, *, preflight: bool = False) -> flask.Response:
     if origin and origin.rstrip("/") in svc.cors_origins():
         response.headers["Access-Control-Allow-Origin"] = origin
