@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -51,7 +51,8 @@ class Recorder:
     """Every admin answer, so a test can assert no secret ever left through one."""
 
     def __init__(self, stack: Stack, token: str) -> None:
-        self.stack, self.token, self.bodies = stack, token, []
+        self.stack, self.token = stack, token
+        self.bodies: list[str] = []
 
     def __call__(self, method: str, path: str, **kwargs: Any) -> Any:
         r = self.stack.api(method, path, token=self.token, **kwargs)
@@ -305,7 +306,8 @@ def test_partial_put_changes_only_what_it_names(stack: Stack, admin: Recorder) -
 
 
 def test_settings_apply_to_the_next_generation_provider_quota_and_key(stack: Stack, admin: Recorder) -> None:
-    with FakeGemini(accepted_keys=(GEMINI_KEY,)) as gemini:
+    with FakeGemini(accepted_keys=(GEMINI_KEY,)) as started:
+        gemini = cast(FakeGemini, started)
         token = stack.register()
         uid = me(stack, token)["id"]
         admin("PATCH", f"/api/admin/users/{uid}", json={"credits_delta": 20})
@@ -375,7 +377,8 @@ def test_audit_records_who_what_when_and_before_after(stack: Stack, admin: Recor
 
 @pytest.fixture
 def sm_stack(emulator: StorageEmulator, tmp_path: Path) -> Iterator[tuple[Stack, FakeSecretManager]]:
-    with FakeSecretManager() as fake:
+    with FakeSecretManager() as started:
+        fake = cast(FakeSecretManager, started)
         settings = make_settings(
             emulator, tmp_path, SECRETS_BACKEND="secretmanager", SECRET_MANAGER_ENDPOINT=fake.endpoint,
             GCP_PROJECT="sora-prod", JWT_SECRET="j" * 40, MEDIA_SIGNING_KEY="m" * 40,

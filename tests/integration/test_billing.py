@@ -12,7 +12,7 @@ import hmac
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 
 import pytest
@@ -91,7 +91,8 @@ def send_webhook(stack: Stack, payload: bytes, signature: str | None = None) -> 
 
 @pytest.fixture
 def stripe(stack: Stack) -> Any:
-    with FakeStripe() as fake:
+    with FakeStripe() as started:
+        fake = cast(FakeStripe, started)
         stack.svc.secrets.put(STRIPE_SECRET_KEY, fake.key)
         stack.svc.secrets.put(STRIPE_WEBHOOK_SECRET, WEBHOOK_SECRET)
         stack.svc.billing.config = type(stack.svc.billing.config)(
@@ -282,7 +283,7 @@ def test_crash_between_paid_and_credit_is_finished_by_the_replay(stack: Stack, s
     order = checkout(stack, token)["order"]
     billing = stack.svc.billing
     real_apply = billing._accounting.apply_credits
-    crashed = []
+    crashed: list[bool] = []
 
     def crash_once(**kwargs: Any) -> bool:
         if not crashed:
