@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, errorMessage } from '../../api/apiService';
-import type { ChatConversation, ChatMessage, ChatResponse } from '../../api/types';
+import { api, ApiError, errorMessage } from '../../api/apiService';
+import type { ChatConversation, ChatMessage, ChatRequest, UploadResult } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { ErrorState, LoadingState, PageHeader } from '../../components/ui/States';
@@ -10,13 +10,18 @@ import { useToast } from '../../components/ui/Toast';
 import { cx } from '../../components/ui/cx';
 import { meKey } from '../../hooks/useSession';
 import { useI18n } from '../../i18n';
+import { ImageUpload } from '../media/ImageUpload';
+import { MediaImage } from '../media/MediaImage';
+import { conversationOf, streamChat } from './chatStream';
 
 const chatsKey = ['chats'] as const;
+const MAX_ATTACHMENTS = 4; // API.md: at most 4 proxy URLs per message
 
-function replyText(res: ChatResponse): ChatMessage {
-  const m = res.message;
-  if (typeof m === 'string') return { id: `reply-${Date.now()}`, role: 'assistant', text: m, attachments: [], created_at: new Date().toISOString() };
-  return m;
+// The server also says whether a reply was cut short (generated.ts ChatMessage.partial).
+type Message = ChatMessage & { partial?: boolean };
+
+function localMessage(role: 'user' | 'assistant', text: string, attachments: string[] = []): Message {
+  return { id: `local-${role}-${Date.now()}`, role, text, attachments, created_at: new Date().toISOString() };
 }
 
 export default function ChatPage() {
@@ -25,9 +30,14 @@ export default function ChatPage() {
   const toast = useToast();
   const [activeId, setActiveId] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
-  // Messages sent in this view before the conversation is refetched.
+  const [attachments, setAttachments] = useState<UploadResult[]>([]);
+  // The message being sent and the reply streaming in, shown until the stored copy is loaded.
   const [pending, setPending] = useState<ChatMessage[]>([]);
+  const [streamText, setStreamText] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
+
+  useEffect(() => () => abort.current?.abort(), []);
 
   const chats = useQuery({ queryKey: chatsKey, queryFn: () => api.listChats() });
   const conversation = useQuery<ChatConversation>({
@@ -36,13 +46,36 @@ export default function ChatPage() {
     enabled: Boolean(activeId),
   });
 
+  // Load the stored conversation (the message, the reply or what was kept of it) before
+  // dropping the local copies, so nothing flickers away.
+  const settle = async (conversationId: string) => {
+    await qc.fetchQuery({ queryKey: [...chatsKey, conversationId], queryFn: () => api.getChat(conversationId), staleTime: 0 });
+    setActiveId(conversationId);
+    setPending([]);
+    setStreamText(null);
+    void qc.invalidateQueries({ queryKey: chatsKey, exact: true });
+    void qc.invalidateQueries({ queryKey: meKey });
+  };
+
   const send = useMutation({
-    mutationFn: api.chat,
-    onSuccess: (res) => {
-      setPending((xs) => [...xs, replyText(res)]);
-      if (res.conversation_id !== activeId) setActiveId(res.conversation_id);
-      void qc.invalidateQueries({ queryKey: chatsKey });
-      void qc.invalidateQueries({ queryKey: meKey });
+    mutationFn: (body: ChatRequest) => {
+      abort.current?.abort();
+      abort.current = new AbortController();
+      setStreamText('');
+      return streamChat(body, { onDelta: (text) => setStreamText((s) => (s ?? '') + text), signal: abort.current.signal });
+    },
+    onSuccess: (done) => settle(done.conversation_id).catch(() => undefined),
+    onError: (error, body) => {
+      if (error instanceof DOMException && error.name === 'AbortError') return undefined; // the user moved on
+      // The message was stored (the model failed, or the connection dropped in a known conversation):
+      // show what the server kept. Otherwise it was refused before storing: give the text back.
+      const stored = conversationOf(error) ?? (error instanceof ApiError && error.code === 'network' ? body.conversation_id : null);
+      if (stored) return settle(stored).catch(() => undefined);
+      setPending([]);
+      setStreamText(null);
+      setDraft((d) => d || body.message);
+      void qc.invalidateQueries({ queryKey: chatsKey, exact: true });
+      return undefined;
     },
   });
 
@@ -56,28 +89,31 @@ export default function ChatPage() {
     onError: (e) => toast.show(errorMessage(e), 'error'),
   });
 
-  // Once the server copy has caught up, drop the local echoes.
+  const messages: Message[] = [
+    ...(conversation.data?.messages ?? []),
+    ...pending,
+    ...(streamText ? [{ ...localMessage('assistant', streamText), id: 'local-streaming' }] : []),
+  ];
   useEffect(() => {
-    if (conversation.data && !send.isPending) setPending([]);
-  }, [conversation.data, send.isPending]);
-
-  const messages = [...(conversation.data?.messages ?? []), ...pending];
-  useEffect(() => {
-    scroller.current?.scrollTo({ top: scroller.current.scrollHeight, behavior: 'smooth' });
-  }, [messages.length]);
+    scroller.current?.scrollTo?.({ top: scroller.current.scrollHeight, behavior: 'smooth' });
+  }, [messages.length, streamText]);
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     const text = draft.trim();
     if (!text || send.isPending) return;
-    setPending((xs) => [...xs, { id: `local-${Date.now()}`, role: 'user', text, attachments: [], created_at: new Date().toISOString() }]);
+    const urls = attachments.map((a) => a.url);
+    setPending([localMessage('user', text, urls)]);
     setDraft('');
-    send.mutate({ message: text, ...(activeId ? { conversation_id: activeId } : {}) });
+    setAttachments([]);
+    send.mutate({ message: text, ...(urls.length ? { attachments: urls } : {}), ...(activeId ? { conversation_id: activeId } : {}) });
   };
 
   const newChat = () => {
+    abort.current?.abort();
     setActiveId(null);
     setPending([]);
+    setStreamText(null);
     send.reset();
   };
 
@@ -108,8 +144,10 @@ export default function ChatPage() {
                   <button
                     type="button"
                     onClick={() => {
+                      if (send.isPending) return;
                       setActiveId(c.id);
                       setPending([]);
+                      send.reset();
                     }}
                     aria-current={c.id === activeId || undefined}
                     className={cx(
@@ -144,15 +182,40 @@ export default function ChatPage() {
                     )}
                   >
                     <span className="sr-only">{m.role === 'user' ? t('chat.you') : t('chat.assistant')}: </span>
+                    {m.attachments.length > 0 && (
+                      <span className="mb-2 flex flex-wrap gap-2">
+                        {m.attachments.map((url, i) => (
+                          <MediaImage key={url} src={url} alt={`${i + 1}`} className="h-20 w-20 rounded-lg object-cover ring-1 ring-white/15" data-testid="chat-attachment" />
+                        ))}
+                      </span>
+                    )}
                     {m.text}
+                    {(m.partial || m.id === 'local-streaming') && <span aria-hidden="true"> …</span>}
                   </div>
                 </div>
               ))
             )}
-            {send.isPending && <Spinner label="…" />}
+            {send.isPending && !streamText && <Spinner label="…" />}
             {send.isError && <ErrorState error={send.error} compact />}
           </div>
-          <form onSubmit={onSubmit} className="flex items-end gap-2 border-t border-white/10 p-3" data-testid="chat-form">
+          {attachments.length > 0 && (
+            <div className="flex flex-wrap gap-2 border-t border-white/10 px-3 pt-3" data-testid="chat-attachments">
+              {attachments.map((a, i) => (
+                <div key={a.url} className="relative h-14 w-14 overflow-hidden rounded-lg border border-white/15">
+                  <MediaImage src={a.url} alt={`${i + 1}`} className="h-full w-full object-cover" />
+                  <button
+                    type="button"
+                    onClick={() => setAttachments((xs) => xs.filter((x) => x.url !== a.url))}
+                    aria-label={`${t('upload.remove')} ${i + 1}`}
+                    className="absolute right-0.5 top-0.5 grid h-5 w-5 place-items-center rounded-full bg-ink-950/80 text-xs text-slate-200 hover:bg-rose-500/80"
+                  >
+                    ×
+                  </button>
+                </div>
+              ))}
+            </div>
+          )}
+          <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-2 border-t border-white/10 p-3" data-testid="chat-form">
             <label htmlFor="chat-input" className="sr-only">
               {t('chat.placeholder')}
             </label>
@@ -171,6 +234,13 @@ export default function ChatPage() {
               className="field min-h-0 flex-1 resize-none"
               data-testid="chat-input"
             />
+            {attachments.length < MAX_ATTACHMENTS && (
+              <ImageUpload
+                testId="chat-upload-input"
+                disabled={send.isPending}
+                onUploaded={(r) => setAttachments((xs) => (xs.length < MAX_ATTACHMENTS && !xs.some((x) => x.url === r.url) ? [...xs, r] : xs))}
+              />
+            )}
             <Button type="submit" variant="primary" disabled={!draft.trim()} loading={send.isPending} data-testid="chat-send">
               {t('chat.send')}
             </Button>
