@@ -1,21 +1,46 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { api } from '../../api/apiService';
-import type { QuotaKind } from '../../api/types';
+import type { Order, QuotaKind } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { ProgressBar } from '../../components/ui/ProgressBar';
 import { ErrorState, LoadingState, PageHeader } from '../../components/ui/States';
-import { useMe, useSignOut } from '../../hooks/useSession';
+import { meKey, useMe, useSignOut } from '../../hooks/useSession';
 import { useI18n, type MessageKey } from '../../i18n';
+import { useAdminText } from '../admin/text';
 import { formatPrice } from '../billing/money';
 
 const KINDS: QuotaKind[] = ['video', 'image', 'chat'];
+const POLL_MS = 2_000;
+const POLL_FOR_MS = 120_000; // Stripe's webhook usually lands within seconds of the redirect
 
 export default function AccountPage() {
   const { t, formatDate, lang } = useI18n();
+  const a = useAdminText();
   const me = useMe();
   const signOut = useSignOut();
-  const orders = useQuery({ queryKey: ['billing', 'orders'], queryFn: () => api.orders() });
+  const qc = useQueryClient();
+  const [params] = useSearchParams();
+  const returnedOrder = params.get('order');
+  const since = useRef(Date.now());
+  const orders = useQuery({
+    queryKey: ['billing', 'orders'],
+    queryFn: () => api.orders(),
+    // Back from checkout: poll until the order the user just paid is settled.
+    refetchInterval: (query) => {
+      const o = query.state.data?.items.find((x) => x.id === returnedOrder);
+      return o?.status === 'PENDING' && Date.now() - since.current < POLL_FOR_MS ? POLL_MS : false;
+    },
+  });
+  const returned: Order | undefined = orders.data?.items.find((o) => o.id === returnedOrder);
+  const returnedStatus = returned?.status;
+
+  useEffect(() => {
+    // New credits: refresh the header badge and the profile as soon as the order is paid.
+    if (returnedStatus === 'PAID') void qc.invalidateQueries({ queryKey: meKey });
+  }, [returnedStatus, qc]);
 
   if (me.isPending) return <LoadingState />;
   if (me.isError) return <ErrorState error={me.error} onRetry={() => void me.refetch()} />;
@@ -24,6 +49,25 @@ export default function AccountPage() {
   return (
     <div>
       <PageHeader title={t('account.title')} actions={<Button onClick={signOut}>{t('auth.logout')}</Button>} />
+      {returned && (
+        <div
+          role="status"
+          data-testid="order-result"
+          data-status={returned.status}
+          className={
+            'mb-4 rounded-2xl border px-4 py-3 text-sm ' +
+            (returned.status === 'PAID' ? 'border-neon-cyan/40 bg-neon-cyan/10 text-neon-cyan' : 'border-white/10 bg-white/5 text-slate-300')
+          }
+        >
+          {returned.status === 'PAID'
+            ? a('orderPaid', { n: returned.credits })
+            : returned.status === 'PENDING'
+              ? a('orderPending')
+              : returned.status === 'CANCELED'
+                ? a('orderCanceled')
+                : a('orderRefunded')}
+        </div>
+      )}
       <div className="grid gap-4 lg:grid-cols-2">
         <GlassPanel data-testid="account-profile">
           <h2 className="label">{t('account.profile')}</h2>
@@ -34,7 +78,7 @@ export default function AccountPage() {
             <span className="chip">
               {t('account.role')}: {user.role}
             </span>
-            <span className="chip border-neon-cyan/40 text-neon-cyan">
+            <span className="chip border-neon-cyan/40 text-neon-cyan" data-testid="account-credits" data-credits={user.credits}>
               {t('header.credits')}: {user.credits}
             </span>
           </p>
@@ -71,7 +115,13 @@ export default function AccountPage() {
               <table className="w-full text-left text-sm" data-testid="orders-table">
                 <tbody>
                   {orders.data.items.map((o) => (
-                    <tr key={o.id} className="border-t border-white/5">
+                    <tr
+                      key={o.id}
+                      className={'border-t border-white/5' + (o.id === returnedOrder ? ' bg-white/5' : '')}
+                      data-testid="order-row"
+                      data-order-id={o.id}
+                      data-status={o.status}
+                    >
                       <td className="py-2 pr-4 text-slate-400">{formatDate(o.created_at)}</td>
                       <td className="py-2 pr-4">{t('pricing.credits', { n: o.credits })}</td>
                       <td className="py-2 pr-4 font-mono">{formatPrice(o.price_cents, o.currency, lang)}</td>

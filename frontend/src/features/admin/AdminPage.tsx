@@ -1,20 +1,32 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, errorMessage } from '../../api/apiService';
-import type { AdminUserPatch, TaskStatus, User } from '../../api/types';
+import { errorMessage } from '../../api/apiService';
+import type { AdminSettings, AdminSettingsUpdate, AdminStats, AdminUserPatch, PackageInput, ProvidersUpdate } from '../../api/generated';
+import type { TaskStatus, User } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
-import { Input } from '../../components/ui/Input';
-import { ErrorState, LoadingState, PageHeader } from '../../components/ui/States';
+import { Input, Textarea } from '../../components/ui/Input';
+import { Select } from '../../components/ui/Select';
+import { EmptyState, ErrorState, LoadingState, PageHeader } from '../../components/ui/States';
 import { useToast } from '../../components/ui/Toast';
 import { cx } from '../../components/ui/cx';
 import { useI18n, type MessageKey } from '../../i18n';
+import { formatPrice } from '../billing/money';
+import { adminApi } from './adminApi';
+import { useAdminText, type AdminTextKey } from './text';
 
-type Tab = 'stats' | 'users' | 'tasks' | 'settings';
-const TABS: Tab[] = ['stats', 'users', 'tasks', 'settings'];
+type Tab = 'stats' | 'users' | 'tasks' | 'orders' | 'settings' | 'audit';
+const TABS: Tab[] = ['stats', 'users', 'tasks', 'orders', 'settings', 'audit'];
+const SHARED_LABEL: Partial<Record<Tab, MessageKey>> = {
+  stats: 'admin.stats',
+  users: 'admin.users',
+  tasks: 'admin.tasks',
+  settings: 'admin.settings',
+};
 
 export default function AdminPage() {
   const { t } = useI18n();
+  const a = useAdminText();
   const [tab, setTab] = useState<Tab>('stats');
   return (
     <div>
@@ -35,7 +47,7 @@ export default function AdminPage() {
               tab === name ? 'bg-white/10 text-white shadow-glow' : 'text-slate-400 hover:bg-white/5 hover:text-white',
             )}
           >
-            {t(`admin.${name}` as MessageKey)}
+            {SHARED_LABEL[name] ? t(SHARED_LABEL[name]) : a(name as AdminTextKey)}
           </button>
         ))}
       </div>
@@ -43,75 +55,104 @@ export default function AdminPage() {
         {tab === 'stats' && <Stats />}
         {tab === 'users' && <Users />}
         {tab === 'tasks' && <Tasks />}
+        {tab === 'orders' && <Orders />}
         {tab === 'settings' && <Settings />}
+        {tab === 'audit' && <Audit />}
       </div>
     </div>
   );
 }
 
-/** Stats' shape is not pinned by API.md: numbers become tiles, nested objects become groups of tiles. */
+// ---------------------------------------------------------------- stats
+
 function Stats() {
-  const stats = useQuery({ queryKey: ['admin', 'stats'], queryFn: api.adminStats, refetchInterval: 30_000 });
+  const a = useAdminText();
+  const { lang } = useI18n();
+  const stats = useQuery({ queryKey: ['admin', 'stats'], queryFn: adminApi.stats, refetchInterval: 30_000 });
   if (stats.isPending) return <LoadingState />;
   if (stats.isError) return <ErrorState error={stats.error} onRetry={() => void stats.refetch()} />;
+  const s: AdminStats = stats.data;
+  const revenue = Object.entries(s.revenue_cents).map(([cur, cents]) => formatPrice(cents, cur, lang));
   return (
     <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="admin-stats">
-      {Object.entries(stats.data).map(([key, value]) => (
-        <GlassPanel key={key} className="p-4 sm:p-4">
-          <h3 className="label">{key.replace(/_/g, ' ')}</h3>
-          <StatValue value={value} />
-        </GlassPanel>
-      ))}
+      <Tile label={a('users')} testId="stat-users" value={s.users} />
+      <Tile label={a('today')} testId="stat-today" value={s.generations_today} />
+      <Tile label={a('revenue')} testId="stat-revenue" value={revenue.length ? revenue.join(' · ') : '—'} />
+      <Tile label={a('disabledUsers')} value={s.disabled_users} />
+      <Group label={a('tasksByStatus')} values={s.tasks_by_status} />
+      <Group label={a('tasksByType')} values={s.tasks_by_type} />
+      <Group label={a('ordersByStatus')} values={s.orders_by_status} />
     </div>
   );
 }
 
-function StatValue({ value }: { value: unknown }) {
-  if (value && typeof value === 'object' && !Array.isArray(value))
-    return (
+function Tile({ label, value, testId }: { label: string; value: string | number; testId?: string }) {
+  return (
+    <GlassPanel className="p-4 sm:p-4">
+      <h3 className="label">{label}</h3>
+      <p className="font-mono text-3xl text-neon-cyan" data-testid={testId}>
+        {value}
+      </p>
+    </GlassPanel>
+  );
+}
+
+function Group({ label, values }: { label: string; values: Record<string, number> }) {
+  return (
+    <GlassPanel className="p-4 sm:p-4">
+      <h3 className="label">{label}</h3>
       <dl className="grid grid-cols-2 gap-x-4 gap-y-1 text-sm">
-        {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
+        {Object.entries(values).map(([k, v]) => (
           <div key={k} className="contents">
             <dt className="text-slate-400">{k}</dt>
-            <dd className="text-right font-mono text-neon-cyan">{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+            <dd className="text-right font-mono text-neon-cyan">{v}</dd>
           </div>
         ))}
       </dl>
-    );
-  return <p className="font-mono text-3xl text-neon-cyan">{String(value)}</p>;
+    </GlassPanel>
+  );
 }
+
+// ---------------------------------------------------------------- users
 
 function Users() {
   const { t } = useI18n();
+  const a = useAdminText();
   const toast = useToast();
   const qc = useQueryClient();
   const [q, setQ] = useState('');
   const [search, setSearch] = useState('');
-  const users = useQuery({ queryKey: ['admin', 'users', search], queryFn: () => api.adminUsers({ q: search || undefined }) });
+  const [cursor, setCursor] = useState<string | null>(null);
+  const users = useQuery({ queryKey: ['admin', 'users', search, cursor], queryFn: () => adminApi.users({ q: search || undefined, cursor }) });
   const patch = useMutation({
-    mutationFn: ({ id, body }: { id: string; body: AdminUserPatch }) => api.adminPatchUser(id, body),
+    mutationFn: ({ id, body }: { id: string; body: Partial<AdminUserPatch> }) => adminApi.patchUser(id, body),
     onSuccess: () => {
       toast.show(t('admin.updated'), 'success');
       void qc.invalidateQueries({ queryKey: ['admin', 'users'] });
+      void qc.invalidateQueries({ queryKey: ['admin', 'audit'] });
     },
     onError: (e) => toast.show(errorMessage(e), 'error'),
   });
 
   const grant = (user: User) => {
     const raw = window.prompt(t('admin.grantPrompt'), '100');
-    const delta = raw === null ? NaN : Number(raw);
-    if (Number.isInteger(delta) && delta !== 0) patch.mutate({ id: user.id, body: { credits_delta: delta, note: 'admin panel' } });
+    if (raw === null) return;
+    const delta = Number(raw.trim());
+    if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > 1_000_000) return;
+    const note = (window.prompt(a('notePrompt'), '') ?? '').slice(0, 500);
+    patch.mutate({ id: user.id, body: { credits_delta: delta, note: note || 'admin panel' } });
   };
 
   const onSearch = (e: FormEvent) => {
     e.preventDefault();
+    setCursor(null);
     setSearch(q.trim());
   };
 
   return (
     <GlassPanel>
       <form onSubmit={onSearch} className="mb-4 flex items-end gap-2">
-        <Input label={t('admin.search')} value={q} onChange={(e) => setQ(e.target.value)} className="flex-1" data-testid="admin-user-search" />
+        <Input label={t('admin.search')} value={q} onChange={(e) => setQ(e.target.value)} className="flex-1" maxLength={200} data-testid="admin-user-search" />
         <Button type="submit">{t('admin.search')}</Button>
       </form>
       {users.isPending ? (
@@ -123,7 +164,7 @@ function Users() {
           <table className="w-full text-left text-sm" data-testid="admin-users">
             <tbody>
               {users.data.items.map((u) => (
-                <tr key={u.id} className="border-t border-white/5" data-testid="admin-user-row">
+                <tr key={u.id} className="border-t border-white/5" data-testid="admin-user-row" data-user-id={u.id}>
                   <td className="py-2 pr-3">
                     <span className="block">{u.email}</span>
                     <span className="text-xs text-slate-500">{u.name}</span>
@@ -131,16 +172,23 @@ function Users() {
                   <td className="py-2 pr-3">
                     <span className="chip">{u.role}</span>
                   </td>
-                  <td className="py-2 pr-3 font-mono text-neon-cyan">{u.credits}</td>
+                  <td className="py-2 pr-3 font-mono text-neon-cyan" data-testid="admin-user-credits">
+                    {u.credits}
+                  </td>
                   <td className="py-2 pr-3">{u.disabled && <span className="chip border-rose-400/40 text-rose-200">disabled</span>}</td>
                   <td className="flex flex-wrap justify-end gap-1 py-2">
-                    <Button size="sm" onClick={() => grant(u)}>
+                    <Button size="sm" onClick={() => grant(u)} data-testid="admin-user-grant">
                       {t('admin.grant')}
                     </Button>
                     <Button size="sm" onClick={() => patch.mutate({ id: u.id, body: { role: u.role === 'admin' ? 'user' : 'admin' } })}>
                       {u.role === 'admin' ? t('admin.makeUser') : t('admin.makeAdmin')}
                     </Button>
-                    <Button size="sm" variant={u.disabled ? 'ghost' : 'danger'} onClick={() => patch.mutate({ id: u.id, body: { disabled: !u.disabled } })}>
+                    <Button
+                      size="sm"
+                      variant={u.disabled ? 'ghost' : 'danger'}
+                      onClick={() => patch.mutate({ id: u.id, body: { disabled: !u.disabled } })}
+                      data-testid="admin-user-disable"
+                    >
                       {u.disabled ? t('admin.enable') : t('admin.disable')}
                     </Button>
                   </td>
@@ -148,110 +196,449 @@ function Users() {
               ))}
             </tbody>
           </table>
+          <Pager next={users.data.next_cursor} onNext={setCursor} onFirst={cursor ? () => setCursor(null) : undefined} />
         </div>
       )}
     </GlassPanel>
   );
 }
 
+function Pager({ next, onNext, onFirst }: { next: string | null; onNext: (c: string) => void; onFirst?: () => void }) {
+  const a = useAdminText();
+  if (!next && !onFirst) return null;
+  return (
+    <div className="mt-3 flex gap-2">
+      {onFirst && (
+        <Button size="sm" variant="subtle" onClick={onFirst}>
+          ↑
+        </Button>
+      )}
+      {next && (
+        <Button size="sm" onClick={() => onNext(next)}>
+          {a('loadMore')}
+        </Button>
+      )}
+    </div>
+  );
+}
+
+// ---------------------------------------------------------------- tasks
+
+const TASK_STATUSES: TaskStatus[] = ['PENDING', 'GENERATING', 'COMPLETED', 'FAILED'];
+
 function Tasks() {
   const { t, formatDate } = useI18n();
+  const a = useAdminText();
   const toast = useToast();
   const qc = useQueryClient();
-  const tasks = useQuery({ queryKey: ['admin', 'tasks'], queryFn: () => api.adminTasks({}), refetchInterval: 10_000 });
+  const [status, setStatus] = useState('');
+  const [type, setType] = useState('');
+  const [cursor, setCursor] = useState<string | null>(null);
+  const tasks = useQuery({
+    queryKey: ['admin', 'tasks', status, type, cursor],
+    queryFn: () => adminApi.tasks({ status: status || undefined, type: type || undefined, cursor }),
+    refetchInterval: 10_000,
+  });
   const retry = useMutation({
-    mutationFn: api.adminRetryTask,
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['admin', 'tasks'] }),
+    mutationFn: adminApi.retryTask,
+    onSuccess: () => {
+      toast.show(a('retried'), 'success');
+      void qc.invalidateQueries({ queryKey: ['admin', 'tasks'] });
+    },
     onError: (e) => toast.show(errorMessage(e), 'error'),
   });
-  if (tasks.isPending) return <LoadingState />;
-  if (tasks.isError) return <ErrorState error={tasks.error} onRetry={() => void tasks.refetch()} />;
   return (
     <GlassPanel className="overflow-x-auto">
-      <table className="w-full text-left text-sm" data-testid="admin-tasks">
+      <div className="mb-3 flex flex-wrap gap-2">
+        <Select
+          label={a('filter')}
+          value={status}
+          onChange={(e) => {
+            setCursor(null);
+            setStatus(e.target.value);
+          }}
+          options={[{ value: '', label: a('allStatuses') }, ...TASK_STATUSES.map((s) => ({ value: s, label: t(`task.status.${s}` as MessageKey) }))]}
+          data-testid="admin-task-status"
+        />
+        <Select
+          label={a('allTypes')}
+          value={type}
+          onChange={(e) => {
+            setCursor(null);
+            setType(e.target.value);
+          }}
+          options={[{ value: '', label: a('allTypes') }, { value: 'image', label: t('kind.image') }, { value: 'video', label: t('kind.video') }]}
+        />
+      </div>
+      {tasks.isPending ? (
+        <LoadingState />
+      ) : tasks.isError ? (
+        <ErrorState error={tasks.error} onRetry={() => void tasks.refetch()} />
+      ) : tasks.data.items.length === 0 ? (
+        <EmptyState>{a('empty')}</EmptyState>
+      ) : (
+        <>
+          <table className="w-full text-left text-sm" data-testid="admin-tasks">
+            <tbody>
+              {tasks.data.items.map((task) => (
+                <tr key={task.id} className="border-t border-white/5" data-testid="admin-task-row" data-status={task.status}>
+                  <td className="py-2 pr-3 text-xs text-slate-500">{formatDate(task.created_at)}</td>
+                  <td className="py-2 pr-3 text-xs text-slate-400">{task.email ?? task.user_id}</td>
+                  <td className="py-2 pr-3">{task.type}</td>
+                  <td className="py-2 pr-3">
+                    <span className="chip" title={task.error?.message ?? undefined}>
+                      {t(`task.status.${task.status}` as MessageKey)}
+                    </span>
+                  </td>
+                  <td className="max-w-xs truncate py-2 pr-3" title={task.prompt}>
+                    {task.prompt}
+                  </td>
+                  <td className="py-2 text-right">
+                    {task.status === 'FAILED' && (
+                      <Button size="sm" onClick={() => retry.mutate(task.id)} loading={retry.isPending && retry.variables === task.id} data-testid="admin-task-retry">
+                        {t('admin.retry')}
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager next={tasks.data.next_cursor} onNext={setCursor} onFirst={cursor ? () => setCursor(null) : undefined} />
+        </>
+      )}
+    </GlassPanel>
+  );
+}
+
+// ---------------------------------------------------------------- orders
+
+const ORDER_STATUSES = ['PENDING', 'PAID', 'CANCELED', 'REFUNDED'] as const;
+
+function Orders() {
+  const { formatDate, lang } = useI18n();
+  const a = useAdminText();
+  const toast = useToast();
+  const qc = useQueryClient();
+  const [status, setStatus] = useState('');
+  const [cursor, setCursor] = useState<string | null>(null);
+  const orders = useQuery({ queryKey: ['admin', 'orders', status, cursor], queryFn: () => adminApi.orders({ status: status || undefined, cursor }) });
+  const refund = useMutation({
+    mutationFn: adminApi.refundOrder,
+    onSuccess: () => {
+      toast.show(a('refunded'), 'success');
+      void qc.invalidateQueries({ queryKey: ['admin'] });
+    },
+    onError: (e) => toast.show(errorMessage(e), 'error'),
+  });
+  return (
+    <GlassPanel className="overflow-x-auto">
+      <Select
+        label={a('filter')}
+        className="mb-3 max-w-xs"
+        value={status}
+        onChange={(e) => {
+          setCursor(null);
+          setStatus(e.target.value);
+        }}
+        options={[{ value: '', label: a('allStatuses') }, ...ORDER_STATUSES.map((s) => ({ value: s, label: s }))]}
+      />
+      {orders.isPending ? (
+        <LoadingState />
+      ) : orders.isError ? (
+        <ErrorState error={orders.error} onRetry={() => void orders.refetch()} />
+      ) : orders.data.items.length === 0 ? (
+        <EmptyState>{a('empty')}</EmptyState>
+      ) : (
+        <>
+          <table className="w-full text-left text-sm" data-testid="admin-orders">
+            <tbody>
+              {orders.data.items.map((o) => (
+                <tr key={o.id} className="border-t border-white/5" data-testid="admin-order-row" data-status={o.status}>
+                  <td className="py-2 pr-3 text-xs text-slate-500">{formatDate(o.created_at)}</td>
+                  <td className="py-2 pr-3 text-xs text-slate-400">{o.email ?? o.user_id}</td>
+                  <td className="py-2 pr-3">{o.package_id}</td>
+                  <td className="py-2 pr-3 font-mono text-neon-cyan">{o.credits}</td>
+                  <td className="py-2 pr-3 font-mono">{formatPrice(o.price_cents, o.currency, lang)}</td>
+                  <td className="py-2 pr-3">
+                    <span className="chip">{o.status}</span> <span className="text-xs text-slate-500">{o.provider}</span>
+                  </td>
+                  <td className="py-2 text-right">
+                    {o.status === 'PAID' && (
+                      <Button
+                        size="sm"
+                        variant="danger"
+                        onClick={() => window.confirm(a('refundConfirm')) && refund.mutate(o.id)}
+                        loading={refund.isPending && refund.variables === o.id}
+                        data-testid="admin-order-refund"
+                      >
+                        {a('refund')}
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pager next={orders.data.next_cursor} onNext={setCursor} onFirst={cursor ? () => setCursor(null) : undefined} />
+        </>
+      )}
+    </GlassPanel>
+  );
+}
+
+// ---------------------------------------------------------------- settings
+
+type Kind = 'video' | 'image' | 'chat';
+const KINDS: Kind[] = ['video', 'image', 'chat'];
+const KEY_FIELDS = ['gemini_api_key', 'openai_api_key', 'stripe_secret_key', 'stripe_webhook_secret'] as const;
+type KeyField = (typeof KEY_FIELDS)[number];
+const PROVIDER_CHOICES = {
+  image_provider: ['sim', 'gemini'],
+  video_provider: ['sim', 'veo', 'sora'],
+  chat_provider: ['sim', 'gemini'],
+} as const;
+const TEXT_PROVIDER_FIELDS = ['image_model', 'veo_model', 'sora_model', 'chat_model', 'gemini_base_url', 'openai_base_url'] as const;
+
+interface Draft {
+  quotas: Record<Kind, string>;
+  costs: Record<Kind, string>;
+  packages: { id: string; name: string; credits: string; price: string; currency: string }[];
+  providers: AdminSettings['providers'];
+  cors: string;
+  keys: Record<KeyField, string>;
+}
+
+function toDraft(s: AdminSettings): Draft {
+  const nums = (v: AdminSettings['pricing']['quotas']) => ({ video: String(v.video), image: String(v.image), chat: String(v.chat) });
+  return {
+    quotas: nums(s.pricing.quotas),
+    costs: nums(s.pricing.costs),
+    packages: s.packages.map((p) => ({ id: p.id, name: p.name, credits: String(p.credits), price: (p.price_cents / 100).toFixed(2), currency: p.currency })),
+    providers: { ...s.providers },
+    cors: s.cors_origins.join('\n'),
+    keys: { gemini_api_key: '', openai_api_key: '', stripe_secret_key: '', stripe_webhook_secret: '' },
+  };
+}
+
+const isCount = (v: string) => /^\d{1,5}$/.test(v.trim()) && Number(v) <= 10_000;
+
+/** The PUT body: only valid whole numbers; keys only when typed (empty = keep). */
+function toUpdate(d: Draft): AdminSettingsUpdate | { error: string } {
+  for (const group of [d.quotas, d.costs]) for (const k of KINDS) if (!isCount(group[k])) return { error: k };
+  const count = (g: Record<Kind, string>) => ({ video: Number(g.video), image: Number(g.image), chat: Number(g.chat) });
+  const packages: PackageInput[] = d.packages.map((p) => ({
+    id: p.id.trim(),
+    name: p.name.trim(),
+    credits: Number(p.credits),
+    price_cents: Math.round(Number(p.price) * 100),
+    currency: p.currency.trim().toLowerCase(),
+  }));
+  const keys: Partial<Record<KeyField, string>> = {};
+  for (const k of KEY_FIELDS) if (d.keys[k].trim()) keys[k] = d.keys[k].trim();
+  return {
+    pricing: { quotas: count(d.quotas), costs: count(d.costs) },
+    packages,
+    providers: { ...d.providers } as ProvidersUpdate, // the selects only offer the allowed values
+    cors_origins: d.cors
+      .split(/\s+/)
+      .map((o) => o.trim())
+      .filter(Boolean),
+    api_keys: keys,
+  };
+}
+
+function Settings() {
+  const { t } = useI18n();
+  const a = useAdminText();
+  const toast = useToast();
+  const qc = useQueryClient();
+  const settings = useQuery({ queryKey: ['admin', 'settings'], queryFn: adminApi.settings });
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [localError, setLocalError] = useState<string | null>(null);
+  useEffect(() => {
+    if (settings.data) setDraft(toDraft(settings.data));
+  }, [settings.data]);
+  const save = useMutation({
+    mutationFn: adminApi.putSettings,
+    onSuccess: (data) => {
+      toast.show(t('admin.saved'), 'success');
+      qc.setQueryData(['admin', 'settings'], data);
+      void qc.invalidateQueries({ queryKey: ['billing', 'packages'] });
+    },
+  });
+
+  if (settings.isPending || !draft) return settings.isError ? <ErrorState error={settings.error} onRetry={() => void settings.refetch()} /> : <LoadingState />;
+  const keyStates = settings.data?.api_keys;
+
+  const set = (fn: (d: Draft) => void) => {
+    const next = structuredClone(draft);
+    fn(next);
+    setDraft(next);
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    const update = toUpdate(draft);
+    if ('error' in update) {
+      setLocalError(`${update.error}: ${a('integerError')}`);
+      return;
+    }
+    setLocalError(null);
+    save.mutate(update);
+  };
+
+  return (
+    <form onSubmit={onSubmit} className="flex flex-col gap-4" data-testid="admin-settings" noValidate>
+      <GlassPanel className="grid gap-4 sm:grid-cols-2">
+        {(['quotas', 'costs'] as const).map((group) => (
+          <fieldset key={group} className="flex flex-col gap-2">
+            <legend className="label">{a(group)}</legend>
+            <div className="grid grid-cols-3 gap-2">
+              {KINDS.map((k) => (
+                <Input
+                  key={k}
+                  label={t(`kind.${k}` as MessageKey)}
+                  inputMode="numeric"
+                  value={draft[group][k]}
+                  onChange={(e) => set((d) => void (d[group][k] = e.target.value))}
+                  error={isCount(draft[group][k]) ? null : a('integerError')}
+                  data-testid={`settings-${group}-${k}`}
+                />
+              ))}
+            </div>
+          </fieldset>
+        ))}
+      </GlassPanel>
+
+      <GlassPanel className="flex flex-col gap-2">
+        <h3 className="label">{a('packages')}</h3>
+        {draft.packages.map((p, i) => (
+          <div key={i} className="grid grid-cols-2 items-end gap-2 sm:grid-cols-6" data-testid="settings-package">
+            <Input label="id" value={p.id} onChange={(e) => set((d) => void (d.packages[i].id = e.target.value))} />
+            <Input label="name" value={p.name} onChange={(e) => set((d) => void (d.packages[i].name = e.target.value))} />
+            <Input label="credits" inputMode="numeric" value={p.credits} onChange={(e) => set((d) => void (d.packages[i].credits = e.target.value))} />
+            <Input label="price" inputMode="decimal" value={p.price} onChange={(e) => set((d) => void (d.packages[i].price = e.target.value))} />
+            <Input label="currency" value={p.currency} maxLength={3} onChange={(e) => set((d) => void (d.packages[i].currency = e.target.value))} />
+            <Button variant="subtle" onClick={() => set((d) => void d.packages.splice(i, 1))}>
+              {a('remove')}
+            </Button>
+          </div>
+        ))}
+        <Button
+          size="sm"
+          className="self-start"
+          onClick={() => set((d) => void d.packages.push({ id: '', name: '', credits: '100', price: '4.99', currency: 'usd' }))}
+        >
+          {a('addPackage')}
+        </Button>
+      </GlassPanel>
+
+      <GlassPanel className="grid gap-3 sm:grid-cols-3">
+        <h3 className="label sm:col-span-3">{a('providers')}</h3>
+        {(Object.keys(PROVIDER_CHOICES) as (keyof typeof PROVIDER_CHOICES)[]).map((field) => (
+          <Select
+            key={field}
+            label={field}
+            value={draft.providers[field]}
+            onChange={(e) => set((d) => void (d.providers[field] = e.target.value))}
+            options={PROVIDER_CHOICES[field].map((v) => ({ value: v, label: v }))}
+            data-testid={`settings-${field}`}
+          />
+        ))}
+        {TEXT_PROVIDER_FIELDS.map((field) => (
+          <Input
+            key={field}
+            label={field}
+            value={draft.providers[field]}
+            onChange={(e) => set((d) => void (d.providers[field] = e.target.value))}
+            data-testid={`settings-${field}`}
+          />
+        ))}
+      </GlassPanel>
+
+      <GlassPanel className="flex flex-col gap-3">
+        <Textarea label={a('cors')} rows={3} value={draft.cors} onChange={(e) => set((d) => void (d.cors = e.target.value))} data-testid="settings-cors" />
+      </GlassPanel>
+
+      <GlassPanel className="grid gap-3 sm:grid-cols-2">
+        <h3 className="label sm:col-span-2">{a('apiKeys')}</h3>
+        {KEY_FIELDS.map((field) => {
+          const state = keyStates?.[field];
+          const hint = state?.set ? (state.last4 ? a('keySet', { last4: state.last4 }) : a('keySetNoHint')) : a('keyUnset');
+          return (
+            <Input
+              key={field}
+              label={field}
+              type="password"
+              autoComplete="off"
+              placeholder={a('keyPlaceholder')}
+              hint={hint}
+              value={draft.keys[field]}
+              onChange={(e) => set((d) => void (d.keys[field] = e.target.value))}
+              data-testid={`settings-${field}`}
+            />
+          );
+        })}
+      </GlassPanel>
+
+      {localError && (
+        <p role="alert" className="text-xs text-rose-300">
+          {localError}
+        </p>
+      )}
+      {save.isError && <ErrorState error={save.error} compact />}
+      <div className="flex items-center gap-3">
+        <Button type="submit" variant="primary" loading={save.isPending} data-testid="settings-save">
+          {a('saveSettings')}
+        </Button>
+        <span className="text-xs text-slate-500">{a('settingsHint')}</span>
+      </div>
+    </form>
+  );
+}
+
+// ---------------------------------------------------------------- audit
+
+function Audit() {
+  const { formatDate } = useI18n();
+  const a = useAdminText();
+  const [cursor, setCursor] = useState<string | null>(null);
+  const audit = useQuery({ queryKey: ['admin', 'audit', cursor], queryFn: () => adminApi.audit(cursor) });
+  if (audit.isPending) return <LoadingState />;
+  if (audit.isError) return <ErrorState error={audit.error} onRetry={() => void audit.refetch()} />;
+  if (audit.data.items.length === 0) return <EmptyState>{a('empty')}</EmptyState>;
+  return (
+    <GlassPanel className="overflow-x-auto">
+      <table className="w-full text-left text-sm" data-testid="admin-audit">
+        <thead className="text-xs text-slate-500">
+          <tr>
+            <th className="py-1 pr-3">{a('when')}</th>
+            <th className="py-1 pr-3">{a('who')}</th>
+            <th className="py-1 pr-3">{a('what')}</th>
+            <th className="py-1">{a('change')}</th>
+          </tr>
+        </thead>
         <tbody>
-          {tasks.data.items.map((task) => (
-            <tr key={task.id} className="border-t border-white/5">
-              <td className="py-2 pr-3 text-xs text-slate-500">{formatDate(task.created_at)}</td>
-              <td className="py-2 pr-3">{task.type}</td>
+          {audit.data.items.map((e) => (
+            <tr key={e.id} className="border-t border-white/5 align-top">
+              <td className="py-2 pr-3 text-xs text-slate-500">{formatDate(e.created_at)}</td>
+              <td className="py-2 pr-3 text-xs">{e.actor_email ?? e.actor_id}</td>
               <td className="py-2 pr-3">
-                <span className="chip">{t(`task.status.${task.status as TaskStatus}` as MessageKey)}</span>
+                <span className="chip">{e.action}</span> <span className="text-xs text-slate-500">{e.target_id}</span>
               </td>
-              <td className="max-w-xs truncate py-2 pr-3" title={task.prompt}>
-                {task.prompt}
-              </td>
-              <td className="py-2 text-right">
-                {task.status === 'FAILED' && (
-                  <Button size="sm" onClick={() => retry.mutate(task.id)} loading={retry.isPending && retry.variables === task.id}>
-                    {t('admin.retry')}
-                  </Button>
-                )}
+              <td className="py-2 font-mono text-xs text-slate-300">
+                {Object.keys(e.after).map((k) => (
+                  <div key={k}>
+                    {k}: {JSON.stringify(e.before[k] ?? null)} → {JSON.stringify(e.after[k])}
+                  </div>
+                ))}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-    </GlassPanel>
-  );
-}
-
-/** Settings as JSON: the server validates; API keys read back as {set, last4} and are written by value. */
-function Settings() {
-  const { t } = useI18n();
-  const toast = useToast();
-  const qc = useQueryClient();
-  const settings = useQuery({ queryKey: ['admin', 'settings'], queryFn: api.adminSettings });
-  const [text, setText] = useState('');
-  const [invalid, setInvalid] = useState(false);
-  useEffect(() => {
-    if (settings.data) setText(JSON.stringify(settings.data, null, 2));
-  }, [settings.data]);
-  const save = useMutation({
-    mutationFn: api.adminPutSettings,
-    onSuccess: (data) => {
-      toast.show(t('admin.saved'), 'success');
-      qc.setQueryData(['admin', 'settings'], data);
-    },
-  });
-
-  if (settings.isPending) return <LoadingState />;
-  if (settings.isError) return <ErrorState error={settings.error} onRetry={() => void settings.refetch()} />;
-
-  const onSave = () => {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-      setInvalid(false);
-      save.mutate(parsed as Record<string, unknown>);
-    } catch {
-      setInvalid(true);
-    }
-  };
-
-  return (
-    <GlassPanel className="flex flex-col gap-3">
-      <label htmlFor="admin-settings" className="label">
-        {t('admin.settings')}
-      </label>
-      <textarea
-        id="admin-settings"
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        spellCheck={false}
-        rows={20}
-        className="field font-mono text-xs"
-        aria-invalid={invalid || undefined}
-        data-testid="admin-settings"
-      />
-      {invalid && (
-        <p role="alert" className="text-xs text-rose-300">
-          {t('admin.invalidJson')}
-        </p>
-      )}
-      {save.isError && <ErrorState error={save.error} compact />}
-      <Button variant="primary" onClick={onSave} loading={save.isPending} className="self-start">
-        {t('admin.save')}
-      </Button>
+      <Pager next={audit.data.next_cursor} onNext={setCursor} onFirst={cursor ? () => setCursor(null) : undefined} />
     </GlassPanel>
   );
 }
