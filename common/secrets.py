@@ -108,8 +108,17 @@ class SecretManagerStore:
         return bytes(answer.payload.data).decode()
 
     def versions(self, name: str, limit: int = 2) -> list[str]:
-        latest = self.get(name)
-        return [latest] if latest else []
+        """Values of the newest `limit` enabled versions, newest first (signing-key rotation grace)."""
+        from google.api_core import exceptions as gexc
+
+        client = self._get_client()
+        parent = f"projects/{self._project}/secrets/{name}"
+        try:
+            listed = client.list_secret_versions(request={"parent": parent, "filter": "state:ENABLED"}, timeout=10)
+            names = sorted((v.name for v in listed), key=lambda n: int(n.rsplit("/", 1)[-1]), reverse=True)[:limit]
+            return [bytes(client.access_secret_version(request={"name": n}, timeout=10).payload.data).decode() for n in names]
+        except (gexc.NotFound, gexc.FailedPrecondition):
+            return []
 
     def put(self, name: str, value: str) -> None:
         parent = f"projects/{self._project}/secrets/{name}"

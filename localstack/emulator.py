@@ -30,16 +30,16 @@ class StorageEmulator:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 20.0) -> StorageEmulator:
-        exe = Path(sys.executable).with_name("gcp-storage-emulator")
-        cmd = [str(exe)]
+        cmd = [sys.executable, "-m", "localstack.storage_server"]
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             cmd += ["-d", str(self.data_dir)]
         cmd += ["start", "--host", "127.0.0.1", "--port", str(self.port), "--default-bucket", self.bucket, "-q"]
         if self.data_dir is None:
             cmd.append("--in-memory")
-        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -92,13 +92,21 @@ class FakeSecretManager(_Fake):
 
     def handle(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         path = path.split("?")[0]
-        access = re.match(r"^/v1/(projects/[^/]+/secrets/[^/]+)/versions/latest:access$", path)
+        access = re.match(r"^/v1/(projects/[^/]+/secrets/[^/]+)/versions/(latest|\d+):access$", path)
         if method == "GET" and access:
             versions = self.versions.get(access.group(1))
-            if not versions:
+            number = len(versions or []) if access.group(2) == "latest" else int(access.group(2))
+            if not versions or not 1 <= number <= len(versions):
                 return _error(404, "NOT_FOUND", "Secret Version not found")
-            data = base64.b64encode(versions[-1]).decode()
-            return 200, {"name": f"{access.group(1)}/versions/{len(versions)}", "payload": {"data": data}}
+            data = base64.b64encode(versions[number - 1]).decode()
+            return 200, {"name": f"{access.group(1)}/versions/{number}", "payload": {"data": data}}
+        listing = re.match(r"^/v1/(projects/[^/]+/secrets/[^/]+)/versions$", path)
+        if method == "GET" and listing:
+            if listing.group(1) not in self.versions:
+                return _error(404, "NOT_FOUND", "Secret not found")
+            count = len(self.versions[listing.group(1)])
+            return 200, {"versions": [{"name": f"{listing.group(1)}/versions/{n}", "state": "ENABLED"}
+                                      for n in range(count, 0, -1)], "totalSize": count}
         add = re.match(r"^/v1/(projects/[^/]+/secrets/[^/]+):addVersion$", path)
         if method == "POST" and add:
             self.versions.setdefault(add.group(1), []).append(base64.b64decode(body["payload"]["data"]))

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
+from common.errors import Forbidden
 from common.queue import CloudTasksQueue
 from common.secrets import CachedSecrets, SecretManagerStore
 from tests.integration.gcp_fakes import FakeCloudTasks, FakeSecretManager
@@ -51,6 +54,15 @@ def test_secret_manager_store_reads_latest_version_and_rotation_shows_through_ca
         assert fake.versions["projects/p/secrets/gemini-api-key"] == [b"key-one-1234", b"key-two-5678"]
 
 
+def test_secret_manager_lists_the_two_newest_versions_for_signing_key_grace() -> None:
+    with FakeSecretManager() as fake:
+        store = SecretManagerStore(project="p", endpoint=fake.endpoint)
+        assert store.versions("media-signing-key") == []
+        for value in ("key-v1-aaaaaaaa", "key-v2-bbbbbbbb", "key-v3-cccccccc"):
+            store.put("media-signing-key", value)
+        assert store.versions("media-signing-key") == ["key-v3-cccccccc", "key-v2-bbbbbbbb"]
+
+
 def test_cached_secrets_serve_from_cache_within_ttl() -> None:
     with FakeSecretManager() as fake:
         store = SecretManagerStore(project="p", endpoint=fake.endpoint)
@@ -60,3 +72,25 @@ def test_cached_secrets_serve_from_cache_within_ttl() -> None:
         reads = len(fake.requests)
         assert secrets.get("k") == "v1-abcdefgh"
         assert len(fake.requests) == reads
+
+
+def test_media_links_survive_a_signing_key_rotation_in_secret_manager(settings) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import parse_qs, urlsplit
+
+    from common.runtime import Services
+
+    with FakeSecretManager() as fake:
+        svc = Services(settings.model_copy(update={"SECRETS_BACKEND": "secretmanager", "SECRET_MANAGER_ENDPOINT": fake.endpoint}))
+        svc.secrets.put("media-signing-key", "first-key-0123456789abcdef")
+        url = svc.signer.url_for("media/u1/t1.png")
+        svc.secrets.put("media-signing-key", "second-key-0123456789abcdef")
+        fresh = svc.signer.url_for("media/u1/t1.png")
+        assert fresh != url
+        for link in (url, fresh):
+            q = parse_qs(urlsplit(link).query)
+            assert svc.signer.verify(q["url"][0], q["sig"][0]).name == "media/u1/t1.png"
+        svc.secrets.put("media-signing-key", "third-key-0123456789abcdef")
+        q = parse_qs(urlsplit(url).query)
+        with pytest.raises(Forbidden) as refused:  # two versions old: past the grace period
+            svc.signer.verify(q["url"][0], q["sig"][0])
+        assert refused.value.code == "bad_signature"

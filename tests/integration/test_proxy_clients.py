@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +17,6 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,36 +34,15 @@ class Media:
     objects: dict[int, tuple[str, bytes]]  # size -> (absolute proxy URL, bytes)
 
 
-# gcp-storage-emulator serves one request at a time (http.server.HTTPServer). ffmpeg seeks by opening a
-# second connection while it keeps the first one, unread, open; the emulator then blocks writing the first
-# ranged read and cannot answer the second: a deadlock GCS does not have. These clients therefore run
-# against the same emulator with a threading server (see docs/proxy.md, "Local emulator").
-_THREADED = ("import http.server as s; s.HTTPServer = s.ThreadingHTTPServer; "
-             "from gcp_storage_emulator.__main__ import main; raise SystemExit(main())")
-
-
-class ThreadedStorageEmulator(StorageEmulator):
-    def start(self, timeout_s: float = 20.0) -> ThreadedStorageEmulator:
-        cmd = [sys.executable, "-c", _THREADED, "start", "--host", "127.0.0.1", "--port", str(self.port),
-               "--default-bucket", self.bucket, "-q", "--in-memory"]
-        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "storage emulator exited"
-            try:
-                requests.get(f"{self.url}/storage/v1/b/{self.bucket}", timeout=1)
-                return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("storage emulator did not start")
+# ffmpeg seeks by opening a second connection while it keeps the first one open and unread;
+# localstack.storage_server runs the emulator threaded so that does not deadlock (see docs/proxy.md).
 
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Media]:
     from common.runtime import use
 
-    emulator = ThreadedStorageEmulator(bucket="media").start()
+    emulator = StorageEmulator(bucket="media").start()
     stack, server = start_stack(make_settings(emulator, tmp_path_factory.mktemp("proxy-clients")))
     objects = {}
     for size in SIZES:
