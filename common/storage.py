@@ -180,7 +180,7 @@ def _stream(response: Any, *, skip: int, length: int) -> Iterator[bytes]:
             todo, remaining = skip, length
             if remaining <= 0:
                 return
-            for chunk in response.iter_content(CHUNK):
+            for chunk in response.raw.stream(CHUNK, decode_content=False):
                 if todo:
                     if len(chunk) <= todo:
                         todo -= len(chunk)
