@@ -154,7 +154,7 @@ def sim_reply(history: Sequence[tuple[str, str]], message: str, attachments: Seq
         "cinematic 8-second shot, slow dolly-in, volumetric neon light, shallow depth of field, 16:9"
         if kind == "video" else "detailed illustration, neon-lit cyberpunk palette, soft rim light, 35 mm lens, 1:1"
     )
-    parts.append(f"A {kind} prompt you could try: “{subject}, {style}”.")
+    parts.append(f"{'An' if kind == 'image' else 'A'} {kind} prompt you could try: “{subject}, {style}”.")
     return " ".join(parts)
 
 
