@@ -10,7 +10,10 @@ import flask
 import functions_framework
 
 from common.logging_setup import configure_logging
+from functions import admin as _admin
 from functions import auth as _auth
+from functions import billing as _billing
+from functions import chat as _chat
 from functions import generate as _generate
 from functions import proxy as _proxy
 from functions import web as _web
@@ -30,8 +33,23 @@ def generate(request: flask.Request) -> flask.Response:
 
 
 @functions_framework.http
+def chat(request: flask.Request) -> flask.Response:
+    return _chat.api(request)
+
+
+@functions_framework.http
 def proxy(request: flask.Request) -> flask.Response:
     return _proxy.api(request)
+
+
+@functions_framework.http
+def billing(request: flask.Request) -> flask.Response:
+    return _billing.api(request)
+
+
+@functions_framework.http
+def admin(request: flask.Request) -> flask.Response:
+    return _admin.api(request)
 
 
 @functions_framework.http

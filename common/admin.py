@@ -228,13 +228,7 @@ class AdminService:
         svc = self._svc
         pricing = self._doc("pricing")
         providers = self._doc("providers")
-        s = svc.settings
-        env_providers = {
-            "image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER,
-            "chat_provider": getattr(s, "CHAT_PROVIDER", "sim"), "image_model": s.IMAGE_MODEL, "veo_model": s.VEO_MODEL,
-            "sora_model": s.SORA_MODEL, "chat_model": getattr(s, "CHAT_MODEL", ""), "gemini_base_url": s.GEMINI_BASE_URL,
-            "openai_base_url": s.OPENAI_BASE_URL,
-        }
+        env_providers = svc.provider_defaults()
         return AdminSettings.model_validate({
             "pricing": {"quotas": {**DEFAULT_QUOTAS, **(pricing.get("quotas") or {})},
                         "costs": {**DEFAULT_COSTS, **(pricing.get("costs") or {})}},

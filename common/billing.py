@@ -95,7 +95,7 @@ class BillingService:
             db=svc.db, accounting=svc.accounting, secrets=svc.secrets, packages=packages, sandbox_key=sandbox_key,
             config=BillingConfig(
                 production=s.ENV == "production", public_base_url=s.PUBLIC_BASE_URL.rstrip("/"),
-                stripe_api_base=(getattr(s, "STRIPE_API_BASE", "") or STRIPE_API_BASE).rstrip("/"),
+                stripe_api_base=(s.STRIPE_API_BASE or STRIPE_API_BASE).rstrip("/"),
             ),
         )
 

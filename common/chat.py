@@ -535,21 +535,11 @@ class ChatService:
     def from_services(cls, svc: Services) -> ChatService:
         s = svc.settings
 
-        def options() -> dict[str, Any]:
-            # Environment defaults (CHAT_PROVIDER / CHAT_MODEL once Settings has them), then the
-            # `providers` settings document the admin panel writes.
-            defaults = {
-                "chat_provider": getattr(s, "CHAT_PROVIDER", "sim"),
-                "chat_model": getattr(s, "CHAT_MODEL", DEFAULT_CHAT_MODEL),
-                "gemini_base_url": svc.provider_options().get("gemini_base_url"),
-            }
-            return {**defaults, **svc.runtime_overrides("providers", allowed={"chat_provider", "chat_model"})}
-
         # The sim streams at ~20 ms a word, except when the stack makes simulations instant (tests).
-        delay = float(getattr(s, "CHAT_SIM_DELAY_S", 0.02 if s.SIM_DURATION_S > 0 else 0.0))
+        delay = s.CHAT_SIM_DELAY_S if s.CHAT_SIM_DELAY_S is not None else (0.02 if s.SIM_DURATION_S > 0 else 0.0)
         return cls(
             store=ConversationStore(svc.db), accounting=svc.accounting, storage=svc.storage, signer=svc.signer,
-            api_key=lambda: svc.secrets.get(GEMINI_API_KEY), options=options,
+            api_key=lambda: svc.secrets.get(GEMINI_API_KEY), options=svc.provider_options,
             config=ChatConfig(sim_chunk_delay_s=delay, max_attachment_bytes=s.MAX_UPLOAD_BYTES),
         )
 

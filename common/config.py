@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     JWT_TTL_S: int = 7 * 24 * 3600
     MEDIA_SIGNING_KEY: str = ""  # empty: the media-signing-key secret (generated locally)
     GOOGLE_CLIENT_ID: str = ""
+    STRIPE_API_BASE: str = ""  # empty: https://api.stripe.com; tests point at a fake
     ADMIN_EMAIL: str = "admin@example.com"  # .local/.test are refused by email validation
     ADMIN_PASSWORD: str = "sora-admin-2026"  # noqa: S105 - local default; production refuses it
     LOGIN_MAX_FAILURES: int = 5
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     SIM_DURATION_S: float = 6.0
     IMAGE_PROVIDER: str = "sim"
     VIDEO_PROVIDER: str = "sim"
+    CHAT_PROVIDER: str = "sim"
+    CHAT_MODEL: str = "gemini-2.5-flash"
+    CHAT_SIM_DELAY_S: float | None = None  # seconds per streamed word of the sim assistant; None: 0.02 (0 if SIM_DURATION_S=0)
     IMAGE_MODEL: str = "gemini-2.5-flash-image"
     VEO_MODEL: str = "veo-3.1-generate-preview"
     SORA_MODEL: str = "sora-2"

@@ -171,13 +171,17 @@ class Services:
         """Provider and model choice: environment defaults, overridden by the `settings` document
         (`_id: "providers"`) that the admin panel writes; cached like secrets, so a change applies
         to every function within seconds."""
-        s = self.settings
-        defaults: dict[str, Any] = {
-            "image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER, "image_model": s.IMAGE_MODEL,
-            "veo_model": s.VEO_MODEL, "sora_model": s.SORA_MODEL, "gemini_base_url": s.GEMINI_BASE_URL,
-            "openai_base_url": s.OPENAI_BASE_URL,
-        }
+        defaults = self.provider_defaults()
         return {**defaults, **self.runtime_overrides("providers", allowed=set(defaults))}
+
+    def provider_defaults(self) -> dict[str, Any]:
+        """Provider and model choice from the environment, before the admin panel's overrides."""
+        s = self.settings
+        return {
+            "image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER, "chat_provider": s.CHAT_PROVIDER,
+            "image_model": s.IMAGE_MODEL, "veo_model": s.VEO_MODEL, "sora_model": s.SORA_MODEL,
+            "chat_model": s.CHAT_MODEL, "gemini_base_url": s.GEMINI_BASE_URL, "openai_base_url": s.OPENAI_BASE_URL,
+        }
 
     def runtime_overrides(self, doc_id: str, *, allowed: set[str]) -> dict[str, Any]:
         """Fields of the `settings` document `doc_id` (what the admin panel writes), cached for SECRETS_TTL_S."""

@@ -84,6 +84,17 @@ resource "google_secret_manager_secret_iam_member" "reader" {
   member    = google_service_account.fn[each.value.fn].member
 }
 
+# Functions that verify media signatures list the two newest versions of the
+# signing key (old links stay valid through a rotation): versions.list is in
+# roles/secretmanager.viewer, not in secretAccessor.
+resource "google_secret_manager_secret_iam_member" "media_key_lister" {
+  for_each = toset([for fn, secrets in local.handler_secrets : fn if contains(secrets, "media-signing-key")])
+
+  secret_id = google_secret_manager_secret.s["media-signing-key"].id
+  role      = "roles/secretmanager.viewer"
+  member    = google_service_account.fn[each.value].member
+}
+
 # admin: writes new versions of provider and payment keys (settings page);
 # the keys are write-only, so it gets no accessor on the AI keys.
 resource "google_secret_manager_secret_iam_member" "admin_version_adder" {

@@ -12,7 +12,7 @@ from tests.conftest import Stack
 MAIN = str(Path(__file__).resolve().parents[2] / "main.py")
 
 
-@pytest.mark.parametrize("target", ["auth", "generate", "proxy", "worker", "web"])
+@pytest.mark.parametrize("target", ["auth", "generate", "chat", "proxy", "billing", "admin", "worker", "web"])
 def test_every_target_loads_and_answers_json_errors(stack: Stack, target: str) -> None:
     client = functions_framework.create_app(target, MAIN).test_client()
     r = client.get("/api/definitely-not-here")

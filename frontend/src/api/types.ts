@@ -3,10 +3,25 @@
 // common/models.py into generated.ts (`make openapi`) and re-exported here;
 // only frontend-side helpers and not-yet-generated shapes are written below.
 
-import type { QuotaState, Quota, Role, Task as GeneratedTask, TaskStatus, TaskType } from './generated';
+import type { QuotaState, Quota, Task as GeneratedTask, TaskStatus, TaskType } from './generated';
 
 export type {
+  AdminOrder,
+  AdminSettings,
+  AdminStats,
+  AdminTask,
+  AdminUserPatch,
+  AuditEntry,
   AuthResponse,
+  ChatConversation,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ChatSummary,
+  CheckoutResponse,
+  Order,
+  OrderStatus,
+  Package,
   CreateImageRequest,
   CreateVideoRequest,
   LoginRequest,
@@ -21,6 +36,7 @@ export type {
   UploadResult,
   User,
 } from './generated';
+export type { Health as HealthResponse } from './generated';
 
 export type Task = GeneratedTask;
 export type QuotaBucket = QuotaState;
@@ -53,85 +69,6 @@ export interface ApiErrorBody {
     message: string;
     details?: Record<string, unknown> | null;
   };
-}
-
-// Chat
-export interface ChatSummary {
-  id: string;
-  title: string;
-  updated_at: string;
-}
-
-export interface ChatMessage {
-  id: string;
-  role: 'user' | 'assistant' | 'system' | string;
-  text: string;
-  attachments: string[];
-  created_at: string;
-}
-
-export interface ChatConversation {
-  id: string;
-  title: string;
-  messages: ChatMessage[];
-}
-
-export interface ChatRequest {
-  conversation_id?: string;
-  message: string;
-  attachments?: string[];
-}
-
-export interface ChatResponse {
-  conversation_id: string;
-  // API.md says `message`; accept either a message object or its text.
-  message: ChatMessage | string;
-}
-
-// Billing
-export interface Package {
-  id: string;
-  name: string;
-  credits: number;
-  price_cents: number;
-  currency: string;
-}
-
-export type OrderStatus = 'PENDING' | 'PAID' | 'CANCELED' | 'REFUNDED';
-
-export interface Order {
-  id: string;
-  user_id: string;
-  package_id: string;
-  credits: number;
-  price_cents: number;
-  currency: string;
-  status: OrderStatus;
-  provider: 'stripe' | 'sandbox';
-  created_at: string;
-  paid_at: string | null;
-}
-
-export interface CheckoutResponse {
-  order: Order;
-  checkout_url: string;
-}
-
-// Admin (shapes of stats and settings are not pinned by API.md yet)
-export type AdminStats = Record<string, unknown>;
-export type AdminSettings = Record<string, unknown>;
-
-export interface AdminUserPatch {
-  role?: Role;
-  disabled?: boolean;
-  credits_delta?: number;
-  note?: string;
-}
-
-export interface HealthResponse {
-  status: string;
-  version: string;
-  checks: Record<string, string>;
 }
 
 /** The runtime config served as /config.json next to the frontend on *.run.app. */

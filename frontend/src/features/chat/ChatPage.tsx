@@ -17,11 +17,11 @@ import { conversationOf, streamChat } from './chatStream';
 const chatsKey = ['chats'] as const;
 const MAX_ATTACHMENTS = 4; // API.md: at most 4 proxy URLs per message
 
-// The server also says whether a reply was cut short (generated.ts ChatMessage.partial).
-type Message = ChatMessage & { partial?: boolean };
+// `partial` says a stored reply was cut short (the connection dropped mid-stream).
+type Message = ChatMessage;
 
 function localMessage(role: 'user' | 'assistant', text: string, attachments: string[] = []): Message {
-  return { id: `local-${role}-${Date.now()}`, role, text, attachments, created_at: new Date().toISOString() };
+  return { id: `local-${role}-${Date.now()}`, role, text, attachments, partial: false, created_at: new Date().toISOString() };
 }
 
 export default function ChatPage() {
