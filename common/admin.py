@@ -21,6 +21,7 @@ from bson import ObjectId
 
 from common import clock
 from common.accounting import DEFAULT_COSTS, DEFAULT_QUOTAS
+from common.db import newest_first
 from common.errors import Conflict, InvalidRequest, NotFound, PaymentRequired
 from common.models import TaskStatus
 from common.models.admin import (
@@ -35,7 +36,6 @@ from common.models.admin import (
 )
 from common.models.billing import OrderStatus
 from common.secrets import GEMINI_API_KEY, OPENAI_API_KEY, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
-from common.tasks import decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
 
@@ -76,20 +76,10 @@ class AdminService:
         log.info("admin change", extra={"actor_id": str(actor["_id"]), "action": action, "target_id": target_id})
 
     def audit_page(self, *, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
-        docs, next_cursor = self._page(self._db.audit, {}, limit=limit, cursor=cursor)
+        docs, next_cursor = newest_first(self._db.audit, {}, limit=limit, cursor=cursor)
         return [AuditEntry(id=d["_id"], actor_id=d["actor_id"], actor_email=d.get("actor_email"), action=d["action"],
                            target_type=d["target_type"], target_id=d.get("target_id"), before=d.get("before") or {},
                            after=d.get("after") or {}, created_at=clock.as_utc(d["created_at"])) for d in docs], next_cursor
-
-    @staticmethod
-    def _page(coll: Any, query: dict[str, Any], *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        query = dict(query)
-        if cursor:
-            query["_id"] = {"$lt": decode_cursor(cursor)}
-        docs = list(coll.find(query, sort=[("_id", -1)], limit=limit + 1))
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return docs, (encode_cursor(docs[-1]["_id"]) if more and docs else None)
 
     # ---- stats ------------------------------------------------------------------------
 
@@ -117,7 +107,7 @@ class AdminService:
         if q:
             pattern = {"$regex": re.escape(q.strip()), "$options": "i"}
             query["$or"] = [{"email": pattern}, {"name": pattern}]
-        return self._page(self._db.users, query, limit=limit, cursor=cursor)
+        return newest_first(self._db.users, query, limit=limit, cursor=cursor)
 
     def update_user(self, *, actor: dict[str, Any], user_id: str, patch: AdminUserPatch,
                     idempotency_key: str | None = None) -> dict[str, Any]:

@@ -31,11 +31,10 @@ from pymongo import ReturnDocument
 
 from common import clock
 from common.accounting import Accounting
-from common.db import Database
+from common.db import Database, newest_first
 from common.errors import AppError, Conflict, Forbidden, InvalidRequest, NotFound, PaymentRequired, ServiceUnavailable
 from common.models.billing import CheckoutResponse, Order, OrderStatus, Package
 from common.secrets import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, CachedSecrets
-from common.tasks import decode_cursor, encode_cursor
 
 log = logging.getLogger(__name__)
 
@@ -428,13 +427,7 @@ class BillingService:
     # ---- reads ---------------------------------------------------------------------------
 
     def page(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        query = dict(filters)
-        if cursor:
-            query["_id"] = {"$lt": decode_cursor(cursor)}
-        docs = list(self._db.orders.find(query, sort=[("_id", -1)], limit=limit + 1))
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return docs, (encode_cursor(docs[-1]["_id"]) if more and docs else None)
+        return newest_first(self._db.orders, filters, limit=limit, cursor=cursor)
 
     def own_orders(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         self.finish_unfulfilled(user_id=user_id, limit=10)

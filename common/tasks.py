@@ -11,7 +11,6 @@ duplicate or concurrent delivery of the same Cloud Task cannot act twice.
 
 from __future__ import annotations
 
-import base64
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -21,8 +20,8 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from common import clock
-from common.db import Database
-from common.errors import InvalidRequest, NotFound
+from common.db import Database, newest_first
+from common.errors import NotFound
 from common.models import TaskStatus, TaskType
 
 log = logging.getLogger(__name__)
@@ -33,19 +32,6 @@ ACTIVE = [TaskStatus.PENDING.value, TaskStatus.GENERATING.value]
 def new_task_id() -> str:
     """Time-ordered ids (ObjectId hex): `_id` order is creation order, so it is the cursor."""
     return str(ObjectId())
-
-
-def encode_cursor(task_id: str) -> str:
-    return base64.urlsafe_b64encode(task_id.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        ObjectId(value)
-    except Exception:  # noqa: BLE001 - any garbage is the client's mistake
-        raise InvalidRequest("The cursor is not valid.", details={"field": "cursor"}) from None
-    return value
 
 
 class TaskRepository:
@@ -106,13 +92,7 @@ class TaskRepository:
     def page(
         self, *, filters: dict[str, Any], limit: int, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        query = dict(filters)
-        if cursor:
-            query["_id"] = {"$lt": decode_cursor(cursor)}
-        docs = list(self._db.tasks.find(query, sort=[("_id", -1)], limit=limit + 1))
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return docs, (encode_cursor(docs[-1]["_id"]) if more and docs else None)
+        return newest_first(self._db.tasks, filters, limit=limit, cursor=cursor)
 
     def delete(self, task_id: str) -> bool:
         return self._db.tasks.delete_one({"_id": task_id}).deleted_count == 1
