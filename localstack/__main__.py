@@ -58,6 +58,7 @@ def main() -> int:
 
     def shutdown(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        svc.queue.close()  # nothing more is delivered; the start-up sweep resumes what was pending
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGINT, shutdown)
