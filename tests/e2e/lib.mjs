@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = process.env.REPO_ROOT || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -139,3 +140,99 @@ export async function runScenario(name, body) {
 }
 
 export { assert };
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the chat, billing and admin-panel scenarios (additive).
+
+/** The session token the app keeps in localStorage (null when signed out). */
+export async function tokenOf(page) {
+  return page.evaluate(() => localStorage.getItem('sora.token'));
+}
+
+/**
+ * Calls the API outside the page (page.request: no console noise for expected 4xx) with a
+ * bearer token; answers {status, body} with the JSON body parsed when there is one.
+ */
+export async function apiCall(page, method, p, { token, data, headers } = {}) {
+  const res = await page.request.fetch(p, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(headers || {}) },
+    ...(data !== undefined ? { data } : {}),
+  });
+  const text = await res.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  return { status: res.status(), body, headers: res.headers() };
+}
+
+/** Registers through the API; answers {token, user} (fails unless 201). */
+export async function registerViaApi(page, { email, password, name }) {
+  const r = await apiCall(page, 'POST', '/api/auth/register', { data: { email, password, ...(name ? { name } : {}) } });
+  assert.equal(r.status, 201, `POST /api/auth/register answers 201: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Signs in through the API; answers {token, user} (fails unless 200). */
+export async function loginViaApi(page, { email, password }) {
+  const r = await apiCall(page, 'POST', '/api/auth/login', { data: { email, password } });
+  assert.equal(r.status, 200, `POST /api/auth/login answers 200: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Waits until the header's credits badge shows `n` (data-credits) and answers it. */
+export async function waitForCredits(page, n, { timeout = 10_000 } = {}) {
+  await page.waitForFunction(
+    (want) => document.querySelector('[data-testid="credits-badge"]')?.getAttribute('data-credits') === String(want),
+    n,
+    { timeout },
+  ).catch(async (err) => {
+    const now = await page.getByTestId('credits-badge').getAttribute('data-credits').catch(() => '?');
+    throw new Error(`credits badge did not reach ${n} within ${timeout} ms (shows ${now}): ${err.message}`);
+  });
+  return n;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A valid PNG of one solid colour (RGB, 8 bit), built in memory: an upload with known size and colour. */
+export function solidPng(width, height, [r, g, b]) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour, deflate, no filter, no interlace
+  const row = Buffer.alloc(1 + width * 3);
+  for (let x = 0; x < width; x++) row.set([r, g, b], 1 + x * 3);
+  const raw = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}

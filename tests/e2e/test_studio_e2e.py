@@ -33,3 +33,37 @@ def test_admin_sees_admin_nav_and_normal_user_does_not(run_spec: SpecRunner) -> 
 
 def test_sign_in_returns_to_the_page_asked_for(run_spec: SpecRunner) -> None:
     run_spec("login-next.spec.mjs")
+
+
+def _run_with_screens(run_spec: SpecRunner, script: str, screens: list[str]) -> None:
+    for name in screens:
+        (ARTIFACTS / f"{name}.png").unlink(missing_ok=True)
+    run_spec(script)
+    missing = [name for name in screens if not (ARTIFACTS / f"{name}.png").is_file()]
+    assert not missing, f"screenshots not written: {missing}"
+
+
+CHAT_SCREENS = ["chat-01-empty-refused", "chat-02-reply", "chat-03-attachment"]
+BILLING_SCREENS = ["billing-01-pricing", "billing-02-sandbox", "billing-03-account-paid", "billing-04-sandbox-again",
+                   "billing-05-account-canceled"]
+ADMIN_PANEL_SCREENS = ["admin-panel-01-stats", "admin-panel-02-users", "admin-panel-03-settings", "admin-panel-04-audit"]
+
+
+def test_chat_streams_a_reply_keeps_it_and_describes_an_attached_image(run_spec: SpecRunner) -> None:
+    """Register, Chat: empty message refused client-side; a reply seen growing while it streams and
+    stored; after a reload the conversation reopens from the list with both messages; an uploaded
+    image attached to a second message is described by the sim assistant (size, dominant colour)."""
+    _run_with_screens(run_spec, "chat.spec.mjs", CHAT_SCREENS)
+
+
+def test_billing_sandbox_checkout_pay_and_cancel(run_spec: SpecRunner) -> None:
+    """Register (0 credits), Pricing → first package → same-origin sandbox checkout → Pay: /account shows
+    the order PAID and the header badge the package's credits; again → Cancel: CANCELED, credits unchanged."""
+    _run_with_screens(run_spec, "billing.spec.mjs", BILLING_SCREENS)
+
+
+def test_admin_panel_stats_users_settings_audit(run_spec: SpecRunner) -> None:
+    """Admin: stats tiles; search a user, grant +25 with a note, disable (their token gets 401); image
+    quota 7 reaches a normal user's /api/auth/me within 10 s; a Gemini key is shown only as set …1234,
+    never in full; the audit log lists every change."""
+    _run_with_screens(run_spec, "admin_panel.spec.mjs", ADMIN_PANEL_SCREENS)
