@@ -134,7 +134,9 @@ class AdminService:
             self._db.users.update_one({"_id": user_id}, {"$set": {**changes, "updated_at": clock.now()}})
         updated = self._db.users.find_one({"_id": user_id}) or target
         after = {"role": updated["role"], "disabled": bool(updated.get("disabled")), "credits": int(updated.get("credits", 0))}
-        summary_after: dict[str, Any] = {**after}
+        changed = [k for k in before if before[k] != after[k]]  # the audit shows what changed, not the whole record
+        before = {k: before[k] for k in changed}
+        summary_after: dict[str, Any] = {k: after[k] for k in changed}
         if patch.credits_delta:
             summary_after["credits_delta"] = patch.credits_delta
         if patch.note:

@@ -10,6 +10,7 @@ import { Select } from '../../components/ui/Select';
 import { EmptyState, ErrorState, LoadingState, PageHeader } from '../../components/ui/States';
 import { useToast } from '../../components/ui/Toast';
 import { cx } from '../../components/ui/cx';
+import { meKey } from '../../hooks/useSession';
 import { useI18n, type MessageKey } from '../../i18n';
 import { formatPrice } from '../billing/money';
 import { adminApi } from './adminApi';
@@ -465,6 +466,7 @@ function Settings() {
       toast.show(t('admin.saved'), 'success');
       qc.setQueryData(['admin', 'settings'], data);
       void qc.invalidateQueries({ queryKey: ['billing', 'packages'] });
+      void qc.invalidateQueries({ queryKey: meKey }); // the header's quota may have changed
     },
   });
 
