@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
+
+from tests.stack_process import StackProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 E2E = Path(__file__).resolve().parent
@@ -33,13 +31,6 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "e2e-admin-password-2026"  # throwaway stack in a temp dir
 STARTUP_TIMEOUT_S = 60.0
 NODE_TIMEOUT_S = 150.0
-
-
-def free_port() -> int:
-    """A port the OS just handed out (bind to 0), released for the child to take."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -65,21 +56,6 @@ def _require_browser_tooling() -> None:
         pytest.skip("node is not on PATH")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)  # the stack stops its server and its storage emulator itself
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    # Anything left in the stack's own process group (the emulator child after a kill) goes too.
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 @pytest.fixture(scope="session")
 def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     _require_browser_tooling()
@@ -87,49 +63,16 @@ def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
         pytest.fail("frontend/dist is missing: build it first (`cd frontend && npm run build`; `make test` does)")
 
     tmp = tmp_path_factory.mktemp("e2e-stack")
-    port, storage_port = free_port(), free_port()
-    while storage_port == port:
-        storage_port = free_port()
-    env = {
-        **os.environ,
-        "ENV": "development",
-        "PORT": str(port),
-        "STORAGE_EMULATOR_PORT": str(storage_port),
-        "DATA_DIR": str(tmp / "data"),
-        "SIM_DURATION_S": "3",
-        "POLL_INTERVAL_S": "0.5",
-        "ADMIN_EMAIL": ADMIN_EMAIL,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "PYTHONUNBUFFERED": "1",
-    }
-    # A developer's shell may point the stack elsewhere; the e2e stack is always self-contained.
-    for name in ("MONGODB_URI", "STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "FRONTEND_DIST",
-                 "PUBLIC_BASE_URL", "WORKER_URL", "QUEUE_BACKEND", "SECRETS_BACKEND", "DB_SNAPSHOT"):
-        env.pop(name, None)
-
-    log_path = tmp / "stack.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "localstack"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    stack = LiveStack(url=f"http://127.0.0.1:{port}", log_path=log_path,
-                      admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD)
+    process = StackProcess(tmp / "data", log_path=tmp / "stack.log", SIM_DURATION_S="3", POLL_INTERVAL_S="0.5",
+                           ADMIN_EMAIL=ADMIN_EMAIL, ADMIN_PASSWORD=ADMIN_PASSWORD)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the local stack exited with {proc.returncode} during startup:\n{stack.log_tail()}")
-            try:
-                if requests.get(stack.url + "/api/health", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the local stack was not healthy within {STARTUP_TIMEOUT_S:.0f} s:\n{stack.log_tail()}")
-            time.sleep(0.2)
-        yield stack
+        process.start(timeout_s=STARTUP_TIMEOUT_S)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield LiveStack(url=process.url, log_path=process.log_path, admin_email=ADMIN_EMAIL, admin_password=ADMIN_PASSWORD)
     finally:
-        _stop(proc)
-        log.close()
+        process.stop()
 
 
 @dataclass

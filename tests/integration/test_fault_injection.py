@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,55 +10,12 @@ from typing import Any
 import pytest
 import requests
 
-from localstack.emulator import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class LocalStackProcess:
-    def __init__(self, data_dir: Path, *, port: int, storage_port: int, **env: str) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.env = {**os.environ, "PORT": str(port), "STORAGE_EMULATOR_PORT": str(storage_port),
-                    "DATA_DIR": str(data_dir), "ADMIN_EMAIL": "admin@example.com", **env}
-        self.env.pop("STORAGE_EMULATOR_HOST", None)
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> LocalStackProcess:
-        self.proc = subprocess.Popen([sys.executable, "-m", "localstack"], cwd=ROOT, env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("local stack did not start")
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group (the app and its storage emulator): no clean shutdown."""
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+from tests.stack_process import StackProcess
 
 
 @pytest.fixture
-def ports() -> dict[str, int]:
-    return {"port": free_port(), "storage_port": free_port()}
-
-
-@pytest.fixture
-def cleanup() -> Iterator[list[LocalStackProcess]]:
-    started: list[LocalStackProcess] = []
+def stacks() -> Iterator[list[StackProcess]]:
+    started: list[StackProcess] = []
     yield started
     for p in started:
         p.stop()
@@ -78,11 +31,10 @@ def _wait(url: str, token: str, task_id: str, predicate: Any, timeout_s: float =
     raise AssertionError(f"task never reached the expected state: {task}")
 
 
-def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: Path, ports: dict[str, int],
-                                                                     cleanup: list[LocalStackProcess]) -> None:
-    env = {"SIM_DURATION_S": "5", "POLL_INTERVAL_S": "0.3"}
-    first = LocalStackProcess(tmp_path, **ports, **env).start()
-    cleanup.append(first)
+def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: Path, stacks: list[StackProcess]) -> None:
+    env = {"SIM_DURATION_S": "5", "POLL_INTERVAL_S": "0.3", "ADMIN_EMAIL": "admin@example.com"}
+    first = StackProcess(tmp_path / "data", **env)
+    stacks.append(first.start())
     r = requests.post(f"{first.url}/api/auth/register", json={"email": "kill@example.com", "password": "password-123"}, timeout=10)
     token = r.json()["token"]
     task = requests.post(f"{first.url}/api/ai/video", json={"prompt": "survives a crash", "duration_s": 4},
@@ -91,8 +43,8 @@ def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: P
     time.sleep(2.5)  # the embedded store snapshots about once a second; a real MongoDB needs no wait
     first.kill()
 
-    second = LocalStackProcess(tmp_path, **ports, **env).start()
-    cleanup.append(second)
+    second = StackProcess(tmp_path / "data", port=first.port, storage_port=first.storage_port, **env)
+    stacks.append(second.start())
     token = requests.post(f"{second.url}/api/auth/login", json={"email": "kill@example.com", "password": "password-123"},
                           timeout=10).json()["token"]
     done = _wait(second.url, token, task["id"], lambda t: t["status"] in ("COMPLETED", "FAILED"))

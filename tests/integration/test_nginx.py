@@ -32,6 +32,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from localstack.emulator import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "nginx" / "sora.conf.tmpl"
 RENDER = ROOT / "nginx" / "render.py"
@@ -58,12 +60,6 @@ LIMIT = 64 * 1024 * 1024  # client_max_body_size 64m
 MEDIA = random.Random(7).randbytes(300_000)
 MEDIA_ETAG = '"media-v1"'
 SAFETY_TIMEOUT_S = 20  # only ever reached when a test is already failing
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --------------------------------------------------------------------------
