@@ -138,6 +138,8 @@ def not_found() -> Reply:
 class FakeGemini(FakeServer):
     """Fake Gemini API; accepts the keys in `accepted_keys` (x-goog-api-key)."""
 
+    ROUTES = _ROUTES
+
     def __init__(self, *, accepted_keys: tuple[str, ...] = ("test-key",)) -> None:
         super().__init__()
         self.accepted_keys = set(accepted_keys)
@@ -149,12 +151,6 @@ class FakeGemini(FakeServer):
     def accept_only(self, *keys: str) -> None:
         """Rotate: from now on only these keys work."""
         self.accepted_keys = set(keys)
-
-    def route(self, method: str, path: str) -> str | None:
-        for route_method, pattern, endpoint in _ROUTES:
-            if method == route_method and pattern.match(path):
-                return endpoint
-        return None
 
     def authorize(self, request: RecordedRequest) -> Reply | None:
         if request.endpoint == "media":  # a signed storage link: no key

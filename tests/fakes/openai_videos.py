@@ -65,6 +65,8 @@ def video_status(
 class FakeOpenAIVideos(FakeServer):
     """Fake `/v1/videos`; accepts `Authorization: Bearer <key>` for the keys in `accepted_keys`."""
 
+    ROUTES = _ROUTES
+
     def __init__(self, *, accepted_keys: tuple[str, ...] = ("test-key",)) -> None:
         super().__init__()
         self.accepted_keys = set(accepted_keys)
@@ -79,12 +81,6 @@ class FakeOpenAIVideos(FakeServer):
 
     def video(self, video_id: str) -> dict[str, Any]:
         return self._videos.get(video_id) or _video(video_id, model="sora-2", seconds="4", size="720x1280")
-
-    def route(self, method: str, path: str) -> str | None:
-        for route_method, pattern, endpoint in _ROUTES:
-            if method == route_method and pattern.match(path):
-                return endpoint
-        return None
 
     def authorize(self, request: RecordedRequest) -> Reply | None:
         if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.accepted_keys:

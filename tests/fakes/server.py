@@ -9,6 +9,7 @@ success). Every request is recorded so tests can assert what the SDK sent.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
@@ -160,9 +161,15 @@ class FakeServer:
 
     # ---- to implement -------------------------------------------------------------
 
+    # (method, path pattern, endpoint name); the first match names the request.
+    ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = ()
+
     def route(self, method: str, path: str) -> str | None:
         """The endpoint name of a request, or None for 404."""
-        raise NotImplementedError
+        for route_method, pattern, endpoint in self.ROUTES:
+            if method == route_method and pattern.match(path):
+                return endpoint
+        return None
 
     def authorize(self, request: RecordedRequest) -> Reply | None:
         """An error reply when the request's credentials are refused."""
