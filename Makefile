@@ -54,7 +54,14 @@ test: venv system-deps frontend-deps ## install everything, then lint and run ev
 	cd frontend && npm test --silent
 	cd frontend && npm run build --silent
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests/unit tests/integration
+	$(MAKE) --no-print-directory test-db
 	$(BIN)/python -m pytest tests/e2e
+
+# The database-facing tests again, on a real MongoDB wire server (SecantusDB, started by the tests).
+DB_TIER := tests/integration/test_billing.py tests/integration/test_admin.py tests/integration/test_worker.py \
+	tests/integration/test_walking_skeleton.py tests/integration/test_api_contract.py tests/integration/test_db_server.py
+test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) that the tests start
+	TEST_MONGODB=secantusdb $(BIN)/python -m pytest -n 2 --dist loadfile $(DB_TIER)
 
 bench: venv ## performance numbers (printed, never asserted)
 	$(BIN)/python -m bench.pipeline
@@ -63,4 +70,4 @@ bench: venv ## performance numbers (printed, never asserted)
 clean: ## remove local data and build outputs (keeps .venv)
 	rm -rf .data frontend/dist artifacts
 
-.PHONY: help venv frontend-deps frontend-build system-deps dev openapi lint test bench clean
+.PHONY: help venv frontend-deps frontend-build system-deps dev openapi lint test test-db bench clean
