@@ -164,6 +164,10 @@ class Services:
         from common.providers import ProviderRegistry
 
         s = self.settings
+        if s.ENV == "production" and "sim" in {s.IMAGE_PROVIDER, s.VIDEO_PROVIDER, s.CHAT_PROVIDER}:
+            log.warning("the sim provider is a default: results are simulated until the admin panel (Settings → "
+                        "Providers) or IMAGE_PROVIDER/VIDEO_PROVIDER/CHAT_PROVIDER choose a real one; sim writes "
+                        "only under DATA_DIR=%s", s.DATA_DIR)
         return ProviderRegistry(
             secrets=self.secrets, sim_duration_s=s.SIM_DURATION_S, work_dir=s.DATA_DIR / "sim-jobs",
             options=self.provider_options,

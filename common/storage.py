@@ -71,8 +71,12 @@ class StorageService:
                 pass
 
     def ping(self) -> bool:
+        """Reachable with this account's object permissions: lists at most one object (storage.objects.list).
+
+        Never bucket metadata (`bucket.reload` needs storage.buckets.get, which no
+        function's account holds: terraform/iam.tf grants object roles only)."""
         try:
-            self.bucket.reload(timeout=5)
+            list(self.client.list_blobs(self.bucket_name, prefix="media/", max_results=1, timeout=5))
             return True
         except Exception:  # noqa: BLE001 - health check reports, never raises
             return False

@@ -1,10 +1,10 @@
-"""Function `auth`: register, login, me, Google sign-in, and the health check."""
+"""Function `auth`: register, login, me, Google sign-in (`/api/health` is on every function: common/health.py)."""
 
 from __future__ import annotations
 
 from common.errors import NotFound
 from common.http import Api, Ctx
-from common.models import AuthResponse, GoogleLoginRequest, Health, LoginRequest, RegisterRequest
+from common.models import AuthResponse, GoogleLoginRequest, LoginRequest, RegisterRequest
 
 api = Api("auth")
 
@@ -36,15 +36,3 @@ def google(ctx: Ctx) -> AuthResponse:
         raise NotFound("Google sign-in is not enabled on this server.", code="not_enabled")
     user = ctx.svc.auth.login_with_google(id_token=body.id_token, client_id=ctx.svc.settings.GOOGLE_CLIENT_ID)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
-
-
-@api.route("/api/health", methods=["GET"], auth="public")
-def health(ctx: Ctx) -> tuple[Health, int]:
-    svc = ctx.svc
-    checks = {
-        "db": "ok" if svc.db.ping() else "down",
-        "storage": "ok" if svc.storage.ping() else "down",
-        "queue": "ok" if svc.queue.ping() else "down",
-    }
-    ok = all(v == "ok" for v in checks.values())
-    return Health(status="ok" if ok else "degraded", version=svc.settings.VERSION, checks=checks), 200 if ok else 503
