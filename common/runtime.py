@@ -12,6 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from common.clock import SYSTEM_CLOCK, Clock
 from common.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -52,8 +53,9 @@ def _lazy(fn: Any) -> Any:
 
 
 class Services:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.settings = settings
+        self.clock = clock
         self._lock = threading.RLock()
 
     @_lazy
