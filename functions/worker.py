@@ -9,13 +9,23 @@ import hmac
 import logging
 
 from common.errors import Forbidden, ServiceUnavailable
-from common.generation import StepOutcome
 from common.http import Api, Ctx
 from common.invoker import InvokerPolicy, InvokerRefused, bearer_token, check_invoker
 from common.models import RunTaskRequest
+from common.runtime import Services
 
 log = logging.getLogger(__name__)
 api = Api("worker")
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.generation", "common.tasks", "pymongo")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("generation")
+    if svc.settings.ENV != "production":
+        svc.worker_secret()
 
 
 def _verify_caller(ctx: Ctx) -> None:
@@ -39,6 +49,8 @@ def _verify_caller(ctx: Ctx) -> None:
 def run(ctx: Ctx) -> dict[str, str]:
     _verify_caller(ctx)
     body = ctx.body(RunTaskRequest)
+    from common.generation import StepOutcome  # loaded with the service at start-up (PRELOAD)
+
     outcome = ctx.svc.generation.run_step(body.task_id, step=body.step)
     log.info("worker step", extra={"task_id": body.task_id, "step": body.step, "outcome": outcome.value,
                                    "retry": ctx.request.headers.get("X-CloudTasks-TaskRetryCount")})
