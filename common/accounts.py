@@ -58,9 +58,9 @@ class AccountService:
 
     def change_password(self, *, user: dict[str, Any], current: str, new: str) -> None:
         """Check `current`, store `new`, retire every session token. 401 invalid_credentials on a wrong current one."""
-        from common.auth import hash_password, verify_password
+        from common.auth import hash_password, password_matches
 
-        if not verify_password(user.get("password_hash"), current):
+        if not password_matches(user.get("password_hash"), current):
             raise Unauthorized("The current password is wrong.", code="invalid_credentials")
         if current == new:
             raise InvalidRequest("The new password must differ from the current one.", details={"field": "new_password"})

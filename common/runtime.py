@@ -12,6 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from common.clock import SYSTEM_CLOCK, Clock
 from common.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -54,8 +55,9 @@ def _lazy(fn: Any) -> Any:
 
 
 class Services:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.settings = settings
+        self.clock = clock
         self._lock = threading.RLock()
 
     @_lazy
@@ -268,6 +270,11 @@ class Services:
         """CORS_ORIGINS plus the origins the admin panel added (settings document `cors`)."""
         extra = self.runtime_overrides("cors", allowed={"origins"}).get("origins") or []
         return [*self.settings.cors_origins, *[str(o).rstrip("/") for o in extra]]
+
+    def warm(self, *components: str) -> None:
+        """Build the named lazy components now (instance start-up), e.g. `warm("auth", "generation")`."""
+        for name in components:
+            getattr(self, name)
 
     def close(self) -> None:
         for name in ("queue", "db"):

@@ -20,8 +20,21 @@ from common.models import (
     RegisterRequest,
     UsagePage,
 )
+from common.runtime import Services
 
 api = Api("auth")
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.auth", "common.accounting", "pymongo")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("auth")
+    svc.jwt_key()
+    from common.auth import _dummy_hash
+
+    _dummy_hash()
 
 
 class UsageQuery(BaseModel):
