@@ -114,6 +114,9 @@ class Api:
         return _with_cors(response, origin, svc)
 
 
+API_TOKEN_PATHS = "/api/ai/"  # noqa: S105 - a path prefix, not a secret
+
+
 def _readiness_view(service: str) -> View:
     def health(ctx: Ctx) -> flask.Response:
         """Readiness of this service (common/health.py): 200 when every check passes, else 503."""
@@ -140,11 +143,19 @@ def _liveness(ctx: Ctx) -> flask.Response:
 
 
 def authenticate(request: flask.Request, svc: Services) -> dict[str, Any]:
+    """The caller: a session JWT, or a developer API token (`sora_…`) on `/api/ai/*` only."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Please sign in.")
-    return svc.auth.user_from_token(token.strip())
+    from common.accounts import API_TOKEN_PREFIX
+
+    if token.startswith(API_TOKEN_PREFIX):
+        if not request.path.startswith(API_TOKEN_PATHS):
+            raise Forbidden("Developer API tokens work on /api/ai/* only; sign in for account and admin pages.")
+        return svc.accounts.user_for_api_token(token)
+    return svc.auth.user_from_token(token)
 
 
 def parse_json(request: flask.Request, model: type[M]) -> M:
