@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import os
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -23,9 +26,34 @@ from common.models import Quota, QuotaState, Role, User
 
 log = logging.getLogger(__name__)
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps a login for an unknown email as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters (64 MiB per hash)
+# Each hash holds `memory_cost` KiB while it runs and argon2 releases the GIL, so N request
+# threads hashing at once need N x 64 MiB. At most HASH_CONCURRENCY hashes run at a time
+# (the others wait their turn): memory stays bounded at any request concurrency, and on
+# one CPU more parallel hashes would not finish sooner anyway.
+HASH_CONCURRENCY = max(1, int(os.environ.get("HASH_CONCURRENCY", "2")))
+_hash_slots = threading.BoundedSemaphore(HASH_CONCURRENCY)
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash (PHC string) of `password`; blocks while HASH_CONCURRENCY hashes are running."""
+    with _hash_slots:
+        return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """True if `password` matches; raises argon2's VerificationError / InvalidHashError otherwise."""
+    with _hash_slots:
+        return bool(_hasher.verify(stored_hash, password))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a login for an unknown email as slow as a wrong password.
+
+    Made on first use, not at import: a cold start pays no hash.
+    """
+    return hash_password("not-a-real-password")
 
 
 class AuthService:
@@ -59,7 +87,7 @@ class AuthService:
             "_id": str(ObjectId()),
             "email": email,
             "name": (name or email.split("@")[0]).strip()[:80],
-            "password_hash": _hasher.hash(password),
+            "password_hash": hash_password(password),
             "role": role.value,
             "credits": credits,
             "credit_keys": [],
@@ -79,7 +107,7 @@ class AuthService:
         self._check_throttle(email)
         user = self._db.users.find_one({"email": email})
         try:
-            ok: bool = _hasher.verify(user["password_hash"] if user and user.get("password_hash") else _DUMMY_HASH, password)
+            ok = verify_password(user["password_hash"] if user and user.get("password_hash") else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok or user is None:
@@ -89,7 +117,7 @@ class AuthService:
             raise Forbidden("This account is disabled. Contact support.", code="account_disabled")
         self._db.login_attempts.delete_one({"_id": email})
         if _hasher.check_needs_rehash(user["password_hash"]):
-            self._db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": _hasher.hash(password)}})
+            self._db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password)}})
         return user
 
     def ensure_admin(self, *, email: str, password: str) -> None:

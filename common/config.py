@@ -119,7 +119,9 @@ class Settings(BaseSettings):
         if self.SECRETS_BACKEND != "secretmanager":
             problems.append("SECRETS_BACKEND must be secretmanager")
         if not self.WORKER_AUDIENCE:
-            problems.append("WORKER_AUDIENCE is required (the worker verifies Cloud Tasks' OIDC token)")
+            problems.append("WORKER_AUDIENCE is required (the worker checks the audience of Cloud Tasks' OIDC token)")
+        if not self.TASKS_SERVICE_ACCOUNT:
+            problems.append("TASKS_SERVICE_ACCOUNT is required (the only caller the worker accepts)")
         for name in ("JWT_SECRET", "MEDIA_SIGNING_KEY", "WORKER_SECRET"):
             value = getattr(self, name)
             if value and (value.lower() in PLACEHOLDERS or len(value) < 32):

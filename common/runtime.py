@@ -255,6 +255,11 @@ class Services:
         extra = self.runtime_overrides("cors", allowed={"origins"}).get("origins") or []
         return [*self.settings.cors_origins, *[str(o).rstrip("/") for o in extra]]
 
+    def warm(self, *components: str) -> None:
+        """Build the named lazy components now (instance start-up), e.g. `warm("auth", "generation")`."""
+        for name in components:
+            getattr(self, name)
+
     def close(self) -> None:
         for name in ("queue", "db"):
             component = self.__dict__.get(name)

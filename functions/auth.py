@@ -5,8 +5,21 @@ from __future__ import annotations
 from common.errors import NotFound
 from common.http import Api, Ctx
 from common.models import AuthResponse, GoogleLoginRequest, Health, LoginRequest, RegisterRequest
+from common.runtime import Services
 
 api = Api("auth")
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.auth", "common.accounting", "pymongo")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("auth")
+    svc.jwt_key()
+    from common.auth import _dummy_hash
+
+    _dummy_hash()
 
 
 @api.route("/api/auth/register", methods=["POST"], auth="public")
