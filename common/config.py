@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Secrets: "db" (local: a collection) or "secretmanager".
     SECRETS_BACKEND: Literal["db", "secretmanager"] = "db"
     SECRET_MANAGER_ENDPOINT: str = ""  # tests: a fake REST server
+    # Secret Manager ids are SECRET_ID_PREFIX + the names in common/secrets.py
+    # (Terraform sets "<name_prefix>-" so several stacks share a project).
+    SECRET_ID_PREFIX: str = ""
     SECRETS_TTL_S: float = 5.0
 
     # Auth

@@ -74,7 +74,11 @@ class Services:
 
         store: DatabaseSecretStore | SecretManagerStore
         if self.settings.SECRETS_BACKEND == "secretmanager":
-            store = SecretManagerStore(project=self.settings.GCP_PROJECT, endpoint=self.settings.SECRET_MANAGER_ENDPOINT)
+            store = SecretManagerStore(
+                project=self.settings.GCP_PROJECT,
+                endpoint=self.settings.SECRET_MANAGER_ENDPOINT,
+                id_prefix=self.settings.SECRET_ID_PREFIX,
+            )
         else:
             store = DatabaseSecretStore(self.db)
         return CachedSecrets(store, ttl_s=self.settings.SECRETS_TTL_S)
