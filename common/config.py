@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import functools
+import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.providers.catalogue import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_IMAGE_MODEL,
+    DEFAULT_SORA_MODEL,
+    DEFAULT_VEO_MODEL,
+    ChatProviderName,
+    ImageProviderName,
+    VideoProviderName,
+)
 
 PLACEHOLDERS = {"", "change-me", "changeme", "secret", "dev", "test", "admin", "password", "placeholder"}
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +35,9 @@ class Settings(BaseSettings):
     # Database: MongoDB in production; embedded mongomock (snapshot under DATA_DIR) without a URI.
     MONGODB_URI: str = ""
     MONGODB_DB: str = "sora"
-    DATA_DIR: Path = ROOT / ".data"
+    DATA_DIR: Path = Field(ROOT / ".data", description=(
+        "Everything the process writes besides TMPDIR (embedded DB snapshot, sim renders). "
+        "Production default: $TMPDIR/sora-data, so the image runs with a read-only root filesystem."))
     DB_SNAPSHOT: bool = Field(True, description="Embedded database only: persist to DATA_DIR/db.json.")
 
     # Storage (GCS; the local stack points STORAGE_EMULATOR_HOST at gcp-storage-emulator).
@@ -45,6 +58,9 @@ class Settings(BaseSettings):
     # Secrets: "db" (local: a collection) or "secretmanager".
     SECRETS_BACKEND: Literal["db", "secretmanager"] = "db"
     SECRET_MANAGER_ENDPOINT: str = ""  # tests: a fake REST server
+    # Secret Manager ids are SECRET_ID_PREFIX + the names in common/secrets.py
+    # (Terraform sets "<name_prefix>-" so several stacks share a project).
+    SECRET_ID_PREFIX: str = ""
     SECRETS_TTL_S: float = 5.0
 
     # Auth
@@ -53,7 +69,17 @@ class Settings(BaseSettings):
     JWT_AUDIENCE: str = "sora-studio-web"
     JWT_TTL_S: int = 7 * 24 * 3600
     MEDIA_SIGNING_KEY: str = ""  # empty: the media-signing-key secret (generated locally)
-    GOOGLE_CLIENT_ID: str = ""
+    GOOGLE_CLIENT_ID: str = ""  # a Google OAuth web client id: shows "Continue with Google" (served in /config.json)
+    GOOGLE_CERTS_URL: str = "https://www.googleapis.com/oauth2/v1/certs"  # tests serve their own signing certificates
+    # Mail (password reset links). Without SMTP_HOST the mail is written to the log (local stack).
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 587
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_FROM: str = "Sora Studio <no-reply@example.com>"
+    SMTP_STARTTLS: bool = True  # port 587 submission; set SMTP_TLS for implicit TLS (port 465)
+    SMTP_TLS: bool = False
+    PASSWORD_RESET_TTL_S: int = 3600
     STRIPE_API_BASE: str = ""  # empty: https://api.stripe.com; tests point at a fake
     ADMIN_EMAIL: str = "admin@example.com"  # .local/.test are refused by email validation
     ADMIN_PASSWORD: str = "sora-admin-2026"  # noqa: S105 - local default; production refuses it
@@ -64,14 +90,14 @@ class Settings(BaseSettings):
 
     # Generation
     SIM_DURATION_S: float = 6.0
-    IMAGE_PROVIDER: str = "sim"
-    VIDEO_PROVIDER: str = "sim"
-    CHAT_PROVIDER: str = "sim"
-    CHAT_MODEL: str = "gemini-2.5-flash"
+    IMAGE_PROVIDER: ImageProviderName = "sim"
+    VIDEO_PROVIDER: VideoProviderName = "sim"
+    CHAT_PROVIDER: ChatProviderName = "sim"
+    CHAT_MODEL: str = DEFAULT_CHAT_MODEL
     CHAT_SIM_DELAY_S: float | None = None  # seconds per streamed word of the sim assistant; None: 0.02 (0 if SIM_DURATION_S=0)
-    IMAGE_MODEL: str = "gemini-2.5-flash-image"
-    VEO_MODEL: str = "veo-3.1-generate-preview"
-    SORA_MODEL: str = "sora-2"
+    IMAGE_MODEL: str = DEFAULT_IMAGE_MODEL
+    VEO_MODEL: str = DEFAULT_VEO_MODEL
+    SORA_MODEL: str = DEFAULT_SORA_MODEL
     GEMINI_BASE_URL: str = ""  # empty: Google's endpoint; tests point at a fake
     OPENAI_BASE_URL: str = ""  # an OpenAI-style /v1/videos gateway
     POLL_INTERVAL_S: float = 2.0
@@ -99,6 +125,8 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if self.ENV != "production":
             return self
+        if "DATA_DIR" not in self.model_fields_set:  # never under the (read-only, root-owned) app directory
+            self.DATA_DIR = Path(tempfile.gettempdir()) / "sora-data"
         problems = []
         if not self.MONGODB_URI:
             problems.append("MONGODB_URI is required (the embedded database is for development only)")
@@ -109,7 +137,9 @@ class Settings(BaseSettings):
         if self.SECRETS_BACKEND != "secretmanager":
             problems.append("SECRETS_BACKEND must be secretmanager")
         if not self.WORKER_AUDIENCE:
-            problems.append("WORKER_AUDIENCE is required (the worker verifies Cloud Tasks' OIDC token)")
+            problems.append("WORKER_AUDIENCE is required (the worker checks the audience of Cloud Tasks' OIDC token)")
+        if not self.TASKS_SERVICE_ACCOUNT:
+            problems.append("TASKS_SERVICE_ACCOUNT is required (the only caller the worker accepts)")
         for name in ("JWT_SECRET", "MEDIA_SIGNING_KEY", "WORKER_SECRET"):
             value = getattr(self, name)
             if value and (value.lower() in PLACEHOLDERS or len(value) < 32):

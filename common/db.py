@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 COLLECTIONS = (
     "users", "tasks", "ledger", "quota_usage", "orders", "conversations", "messages",
-    "secrets", "settings", "audit", "login_attempts",
+    "secrets", "settings", "audit", "login_attempts", "api_tokens", "password_resets",
 )
 
 #: Every hot query's index (a test in the database tier checks each with `explain()` on a
@@ -51,6 +51,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "conversations": [IndexModel([("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)])],
     "messages": [IndexModel([("conversation_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])],
     "secrets": [IndexModel([("name", ASCENDING), ("version", DESCENDING)], unique=True)],
+    "api_tokens": [IndexModel([("hash", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING)])],
+    "password_resets": [IndexModel([("user_id", ASCENDING)])],
+    "quota_usage": [IndexModel([("user_id", ASCENDING), ("tasks", ASCENDING)])],
 }
 
 

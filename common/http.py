@@ -66,6 +66,8 @@ class Api:
         self.name = name
         self._map = Map(strict_slashes=False)
         self._views: dict[str, tuple[View, AuthLevel]] = {}
+        self.route("/api/health", methods=["GET", "HEAD"], auth="public")(_readiness_view(name))
+        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public")(_liveness)
 
     def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user") -> Callable[[View], View]:
         def register(view: View) -> View:
@@ -112,12 +114,48 @@ class Api:
         return _with_cors(response, origin, svc)
 
 
+API_TOKEN_PATHS = "/api/ai/"  # noqa: S105 - a path prefix, not a secret
+
+
+def _readiness_view(service: str) -> View:
+    def health(ctx: Ctx) -> flask.Response:
+        """Readiness of this service (common/health.py): 200 when every check passes, else 503."""
+        from common.health import readiness
+        from common.models import Health
+
+        checks = readiness(ctx.svc, service)
+        ok = all(v == "ok" for v in checks.values())
+        body = Health(status="ok" if ok else "degraded", version=ctx.svc.settings.VERSION, checks=checks)
+        response = to_response((body, 200 if ok else 503))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return health
+
+
+def _liveness(ctx: Ctx) -> flask.Response:
+    """Liveness: the process answers; no dependency is touched."""
+    from common.models import Health
+
+    response = to_response(Health(status="ok", version=ctx.svc.settings.VERSION, checks={}))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def authenticate(request: flask.Request, svc: Services) -> dict[str, Any]:
+    """The caller: a session JWT, or a developer API token (`sora_…`) on `/api/ai/*` only."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Please sign in.")
-    return svc.auth.user_from_token(token.strip())
+    from common.accounts import API_TOKEN_PREFIX
+
+    if token.startswith(API_TOKEN_PREFIX):
+        if not request.path.startswith(API_TOKEN_PATHS):
+            raise Forbidden("Developer API tokens work on /api/ai/* only; sign in for account and admin pages.")
+        return svc.accounts.user_for_api_token(token)
+    return svc.auth.user_from_token(token)
 
 
 def parse_json(request: flask.Request, model: type[M]) -> M:

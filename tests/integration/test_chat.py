@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -341,29 +342,27 @@ def test_failure_mid_stream_keeps_the_partial_reply_and_ends_with_an_error_event
     assert chat_quota_used(stack, token) == 1  # text was produced: no refund
 
 
-def test_dropped_connection_mid_stream_keeps_what_was_generated(stack: Stack) -> None:
+def test_dropped_connection_mid_stream_keeps_what_was_generated(stack: Stack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="common.chat")
     token = stack.register()
     first = ask(stack, token, "hello").json()
     cid = first["conversation_id"]
     message = "a long answer please [sim:slow]"
     full = sim_reply([("user", "hello"), ("assistant", first["message"]["text"])], message, [])
-    stack.svc.chat.config = ChatConfig(checkpoint_s=0.0, sim_chunk_delay_s=0.0)  # every word is written at once
+    stack.svc.chat.config = ChatConfig(checkpoint_s=0.0)  # every word is written at once (the test stack's sim has no delay)
 
     r = stream(stack, token, message, conversation_id=cid)
     first_delta = next(data for name, data in events_of(r) if name == "delta")
     r.close()  # the user closed the tab
 
-    # The sim writes a word every 50 ms; a reply unchanged for 0.5 s is no longer being written.
-    deadline, last, stable_since = time.monotonic() + 15, None, time.monotonic()
-    while True:
-        messages = conversation(stack, token, cid)["messages"]
-        reply = messages[3] if len(messages) == 4 else None
-        if reply != last:
-            last, stable_since = reply, time.monotonic()
-        elif reply and time.monotonic() - stable_since > 0.5:
-            break
-        assert time.monotonic() < deadline, messages
+    # The turn logs when it has stopped and saved what it had; wait for that, not for a quiet spell.
+    deadline = time.monotonic() + 15
+    while not any(r.getMessage().startswith("chat reply interrupted") for r in caplog.records):
+        assert time.monotonic() < deadline, "the server never noticed the closed stream"
         time.sleep(0.05)
+    messages = conversation(stack, token, cid)["messages"]
+    assert len(messages) == 4, messages
+    reply = messages[3]
     assert reply["role"] == "assistant" and reply["partial"] is True
     assert reply["text"].startswith(first_delta["text"])
     assert full.startswith(reply["text"]) and len(reply["text"]) < len(full)
@@ -371,7 +370,7 @@ def test_dropped_connection_mid_stream_keeps_what_was_generated(stack: Stack) ->
 
 def test_stream_sends_heartbeat_comments_while_the_model_is_silent(stack: Stack) -> None:
     token = stack.register()
-    stack.svc.chat.config = ChatConfig(heartbeat_s=0.01, sim_chunk_delay_s=0.0)
+    stack.svc.chat.config = ChatConfig(heartbeat_s=0.01)
 
     with stream(stack, token, "slowly [sim:slow]") as r:
         comments = [data["comment"] for name, data in events_of(r) if not name]
@@ -507,3 +506,54 @@ def test_chat_target_streams_under_functions_framework(stack: Stack, tmp_path: A
     assert body.startswith(": accepted\n\n") and "event: delta\n" in body and body.rstrip().splitlines()[-2] == "event: done"
     done = json.loads(body.rstrip().splitlines()[-1][len("data: "):])
     assert conversation(stack, token, done["conversation_id"])["messages"][-1]["id"] == done["message_id"]
+
+
+# ---- regenerate ----------------------------------------------------------------------------------------------------
+
+
+def test_regenerate_replaces_the_last_reply_and_charges_one_unit(stack: Stack) -> None:
+    token = stack.register()
+    first = ask(stack, token, "hello").json()
+    cid = first["conversation_id"]
+    second = ask(stack, token, "a neon cat", conversation_id=cid).json()
+    used = chat_quota_used(stack, token)
+
+    r = stack.api("POST", "/api/ai/chat/regenerate", token=token, json={"conversation_id": cid})
+    assert r.status_code == 200, r.text
+    again = r.json()
+    assert again["conversation_id"] == cid and again["message"]["id"] != second["message"]["id"]
+    messages = conversation(stack, token, cid)["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[3]["id"] == again["message"]["id"]  # the old reply is gone, the new one answers "a neon cat"
+    assert messages[3]["text"] == sim_reply([("user", "hello"), ("assistant", first["message"]["text"])], "a neon cat", [])
+    assert chat_quota_used(stack, token) == used + 1
+
+
+def test_regenerate_streams_and_a_failure_before_text_keeps_the_old_reply(stack: Stack) -> None:
+    token = stack.register()
+    first = ask(stack, token, "hello").json()
+    cid = first["conversation_id"]
+    r = requests.post(stack.url + "/api/ai/chat/regenerate", json={"conversation_id": cid}, stream=True, timeout=30,
+                      headers={**SSE, "Authorization": f"Bearer {token}"})
+    names = [name for name, _ in events_of(r) if name]
+    assert names[-1] == "done" and "delta" in names
+    [user, reply] = conversation(stack, token, cid)["messages"]
+    assert reply["text"] == first["message"]["text"] and reply["id"] != first["message"]["id"]
+
+    down = ask(stack, token, "fail please [sim:down]", conversation_id=cid)
+    assert down.status_code == 503
+    used = chat_quota_used(stack, token)
+    r = stack.api("POST", "/api/ai/chat/regenerate", token=token, json={"conversation_id": cid})
+    assert r.status_code == 503  # the last user message still carries the marker
+    assert chat_quota_used(stack, token) == used  # refunded
+    assert [m["id"] for m in conversation(stack, token, cid)["messages"]][:2] == [user["id"], reply["id"]]
+
+
+def test_regenerate_refuses_others_conversations_and_bad_bodies(stack: Stack) -> None:
+    owner, other = stack.register(), stack.register()
+    cid = ask(stack, owner, "hello").json()["conversation_id"]
+    r = stack.api("POST", "/api/ai/chat/regenerate", token=other, json={"conversation_id": cid})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    r = stack.api("POST", "/api/ai/chat/regenerate", token=owner, json={})
+    assert r.status_code == 400 and r.json()["error"]["details"]["field"] == "conversation_id"
+    assert stack.api("POST", "/api/ai/chat/regenerate", json={"conversation_id": cid}).status_code == 401
