@@ -77,7 +77,7 @@ test: venv system-deps frontend-deps ## install everything, then lint and run ev
 
 # The database-facing tests again, on a real MongoDB wire server (SecantusDB, started by the tests).
 DB_TIER := tests/integration/test_billing.py tests/integration/test_admin.py tests/integration/test_worker.py \
-	tests/integration/test_walking_skeleton.py tests/integration/test_api_contract.py tests/integration/test_db_server.py
+	tests/integration/test_walking_skeleton.py tests/integration/test_db_server.py
 test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) that the tests start
 	TEST_MONGODB=secantusdb $(BIN)/python -m pytest -q -n 2 --dist loadfile $(DB_TIER)
 

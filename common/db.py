@@ -205,7 +205,7 @@ def newest_first(
     """
     query = dict(query)
     if cursor:
-        query["_id"] = {"$lt": decode_cursor(cursor)}
+        query["_id"] = {**query.get("_id", {}), "$lt": decode_cursor(cursor)}  # keeps an `$in` of ids
     docs = list(coll.find(query, sort=[("_id", -1)], limit=limit + 1))
     more = len(docs) > limit
     docs = docs[:limit]

@@ -406,6 +406,14 @@ export interface TaskError {
   message: string;
 }
 
+export interface TaskListQuery {
+  type?: TaskType | null;
+  status?: TaskStatus | null;
+  ids?: string | null;
+  limit?: number;
+  cursor?: string | null;
+}
+
 export interface TaskPage {
   items: Task[];
   next_cursor: string | null;
