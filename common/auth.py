@@ -56,6 +56,18 @@ def _dummy_hash() -> str:
     return hash_password("not-a-real-password")
 
 
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+
+
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches `stored_hash`; a missing hash still costs one verification."""
+    try:
+        return verify_password(stored_hash or _dummy_hash(), password) and bool(stored_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 class AuthService:
     def __init__(
         self,
@@ -68,6 +80,7 @@ class AuthService:
         ttl_s: int,
         max_failures: int,
         window_s: int,
+        google_certs_url: str = GOOGLE_CERTS_URL,
     ) -> None:
         self._db = db
         self._accounting = accounting
@@ -77,6 +90,7 @@ class AuthService:
         self._ttl_s = ttl_s
         self._max_failures = max_failures
         self._window_s = window_s
+        self._google_certs_url = google_certs_url
 
     # ---- accounts -----------------------------------------------------------------
 
@@ -130,7 +144,7 @@ class AuthService:
 
     def login_with_google(self, *, id_token: str, client_id: str) -> dict[str, Any]:
         """Sign in (or up) with a verified Google ID token; links by verified email."""
-        claims = _verify_google_token(id_token, client_id)
+        claims = _verify_google_token(id_token, client_id, certs_url=self._google_certs_url)
         email = str(claims["email"]).lower()
         user = self._db.users.find_one({"email": email})
         if user is None:
@@ -139,6 +153,8 @@ class AuthService:
             except Conflict:
                 user = self._db.users.find_one({"email": email})
         assert user is not None
+        if not user.get("google_sub"):  # linked by verified email; remembered for the account's record
+            self._db.users.update_one({"_id": user["_id"], "google_sub": None}, {"$set": {"google_sub": str(claims.get("sub", ""))}})
         if user.get("disabled"):
             raise Forbidden("This account is disabled. Contact support.", code="account_disabled")
         return user
@@ -171,6 +187,7 @@ class AuthService:
         claims = {
             "sub": user["_id"], "role": user["role"], "iss": self._issuer, "aud": self._audience,
             "iat": int(now.timestamp()), "exp": int(now.timestamp()) + self._ttl_s,
+            "ver": int(user.get("token_version", 0)),  # see common/accounts.py: retired when the user's version moves
         }
         return jwt.encode(claims, self._jwt_key(), algorithm="HS256")
 
@@ -185,7 +202,7 @@ class AuthService:
         except jwt.PyJWTError:
             raise Unauthorized("Your session is not valid. Please sign in again.") from None
         user = self._db.users.find_one({"_id": str(claims["sub"])})
-        if user is None or user.get("disabled"):
+        if user is None or user.get("disabled") or claims.get("ver", 0) != int(user.get("token_version", 0)):
             raise Unauthorized("Your session is not valid. Please sign in again.")
         return user
 
@@ -202,14 +219,25 @@ class AuthService:
 
 
 
-def _verify_google_token(id_token: str, client_id: str) -> dict[str, Any]:
+def _verify_google_token(id_token: str, client_id: str, *, certs_url: str = GOOGLE_CERTS_URL) -> dict[str, Any]:
+    """Claims of a Google ID token: signature against Google's certificates (`certs_url`; tests serve
+    their own), audience = our client id, issuer accounts.google.com, not expired, verified email."""
     from google.auth.transport import requests as google_requests
     from google.oauth2 import id_token as google_id_token
 
     try:
-        claims: dict[str, Any] = google_id_token.verify_oauth2_token(id_token, google_requests.Request(), client_id)  # type: ignore[no-untyped-call]
-    except ValueError:
+        claims: dict[str, Any] = dict(google_id_token.verify_token(  # type: ignore[no-untyped-call]
+            id_token, google_requests.Request(), audience=client_id, certs_url=certs_url, clock_skew_in_seconds=10))
+    except (ValueError, google_exceptions()):
         raise Unauthorized("Google sign-in failed. Please try again.") from None
+    if claims.get("iss") not in GOOGLE_ISSUERS:
+        raise Unauthorized("Google sign-in failed. Please try again.")
     if not claims.get("email_verified") or not claims.get("email"):
         raise Unauthorized("Your Google account has no verified email.")
     return claims
+
+
+def google_exceptions() -> type[Exception]:
+    from google.auth import exceptions
+
+    return exceptions.GoogleAuthError

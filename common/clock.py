@@ -1,8 +1,11 @@
-"""Time in one place, so tests and day boundaries agree (all UTC).
+"""Time in one place, so tests and day boundaries agree (stored times are UTC).
 
 Services that decide by time (webhook tolerance, order expiry) take a `Clock` by
 keyword; production passes `SYSTEM_CLOCK`, tests pass a `FrozenClock` they move
 by hand, so no assertion depends on how fast the machine runs.
+
+Quota days may follow an IANA time zone (the admin setting `quota_timezone`):
+`day_key` and `next_midnight` take it, and `next_midnight` answers in UTC.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def now() -> datetime:
@@ -59,15 +63,33 @@ class FrozenClock:
 SYSTEM_CLOCK = SystemClock()
 
 
-def day_key(at: datetime | None = None) -> str:
-    """`YYYY-MM-DD` of `at` (default: now), the key of a daily quota document."""
-    return (at or now()).strftime("%Y-%m-%d")
+def zone(name: str | None) -> ZoneInfo:
+    """The IANA zone `name` (e.g. "Asia/Shanghai"); UTC for None, "" or an unknown name."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
-def next_midnight(at: datetime | None = None) -> datetime:
-    """The next 00:00 UTC after `at` (default: now): when daily quotas reset."""
-    t = at or now()
-    return (t + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+def is_time_zone(name: str) -> bool:
+    """True when `name` is an IANA time zone name this machine's tz database knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def day_key(at: datetime | None = None, tz: str | None = None) -> str:
+    """The calendar day (YYYY-MM-DD) of `at` (default now) in zone `tz` (default UTC)."""
+    return as_utc(at or now()).astimezone(zone(tz)).strftime("%Y-%m-%d")
+
+
+def next_midnight(at: datetime | None = None, tz: str | None = None) -> datetime:
+    """The next local midnight after `at` in zone `tz`, as a UTC datetime (DST-safe)."""
+    local = as_utc(at or now()).astimezone(zone(tz))
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=local.tzinfo)
+    return midnight.astimezone(UTC)
 
 
 def as_utc(value: datetime) -> datetime:

@@ -9,6 +9,16 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.providers.catalogue import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_IMAGE_MODEL,
+    DEFAULT_SORA_MODEL,
+    DEFAULT_VEO_MODEL,
+    ChatProviderName,
+    ImageProviderName,
+    VideoProviderName,
+)
+
 PLACEHOLDERS = {"", "change-me", "changeme", "secret", "dev", "test", "admin", "password", "placeholder"}
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +55,9 @@ class Settings(BaseSettings):
     # Secrets: "db" (local: a collection) or "secretmanager".
     SECRETS_BACKEND: Literal["db", "secretmanager"] = "db"
     SECRET_MANAGER_ENDPOINT: str = ""  # tests: a fake REST server
+    # Secret Manager ids are SECRET_ID_PREFIX + the names in common/secrets.py
+    # (Terraform sets "<name_prefix>-" so several stacks share a project).
+    SECRET_ID_PREFIX: str = ""
     SECRETS_TTL_S: float = 5.0
 
     # Auth
@@ -53,7 +66,17 @@ class Settings(BaseSettings):
     JWT_AUDIENCE: str = "sora-studio-web"
     JWT_TTL_S: int = 7 * 24 * 3600
     MEDIA_SIGNING_KEY: str = ""  # empty: the media-signing-key secret (generated locally)
-    GOOGLE_CLIENT_ID: str = ""
+    GOOGLE_CLIENT_ID: str = ""  # a Google OAuth web client id: shows "Continue with Google" (served in /config.json)
+    GOOGLE_CERTS_URL: str = "https://www.googleapis.com/oauth2/v1/certs"  # tests serve their own signing certificates
+    # Mail (password reset links). Without SMTP_HOST the mail is written to the log (local stack).
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 587
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_FROM: str = "Sora Studio <no-reply@example.com>"
+    SMTP_STARTTLS: bool = True  # port 587 submission; set SMTP_TLS for implicit TLS (port 465)
+    SMTP_TLS: bool = False
+    PASSWORD_RESET_TTL_S: int = 3600
     STRIPE_API_BASE: str = ""  # empty: https://api.stripe.com; tests point at a fake
     ADMIN_EMAIL: str = "admin@example.com"  # .local/.test are refused by email validation
     ADMIN_PASSWORD: str = "sora-admin-2026"  # noqa: S105 - local default; production refuses it
@@ -64,14 +87,14 @@ class Settings(BaseSettings):
 
     # Generation
     SIM_DURATION_S: float = 6.0
-    IMAGE_PROVIDER: str = "sim"
-    VIDEO_PROVIDER: str = "sim"
-    CHAT_PROVIDER: str = "sim"
-    CHAT_MODEL: str = "gemini-2.5-flash"
+    IMAGE_PROVIDER: ImageProviderName = "sim"
+    VIDEO_PROVIDER: VideoProviderName = "sim"
+    CHAT_PROVIDER: ChatProviderName = "sim"
+    CHAT_MODEL: str = DEFAULT_CHAT_MODEL
     CHAT_SIM_DELAY_S: float | None = None  # seconds per streamed word of the sim assistant; None: 0.02 (0 if SIM_DURATION_S=0)
-    IMAGE_MODEL: str = "gemini-2.5-flash-image"
-    VEO_MODEL: str = "veo-3.1-generate-preview"
-    SORA_MODEL: str = "sora-2"
+    IMAGE_MODEL: str = DEFAULT_IMAGE_MODEL
+    VEO_MODEL: str = DEFAULT_VEO_MODEL
+    SORA_MODEL: str = DEFAULT_SORA_MODEL
     GEMINI_BASE_URL: str = ""  # empty: Google's endpoint; tests point at a fake
     OPENAI_BASE_URL: str = ""  # an OpenAI-style /v1/videos gateway
     POLL_INTERVAL_S: float = 2.0

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 COLLECTIONS = (
     "users", "tasks", "ledger", "quota_usage", "orders", "conversations", "messages",
-    "secrets", "settings", "audit", "login_attempts",
+    "secrets", "settings", "audit", "login_attempts", "api_tokens", "password_resets",
 )
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -42,6 +42,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "messages": [IndexModel([("conversation_id", ASCENDING), ("created_at", ASCENDING)])],
     "secrets": [IndexModel([("name", ASCENDING), ("version", DESCENDING)], unique=True)],
     "audit": [IndexModel([("created_at", DESCENDING)])],
+    "api_tokens": [IndexModel([("hash", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING)])],
+    "password_resets": [IndexModel([("user_id", ASCENDING)])],
+    "quota_usage": [IndexModel([("user_id", ASCENDING), ("tasks", ASCENDING)])],
 }
 
 

@@ -17,14 +17,16 @@ from common.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from common.accounting import Accounting, Pricing
+    from common.accounts import AccountService
     from common.admin import AdminService
     from common.auth import AuthService
     from common.billing import BillingService
     from common.chat import ChatService
     from common.db import Database
     from common.generation import Generation
+    from common.mailer import Mailer
     from common.media import MediaSigner
-    from common.providers import ProviderRegistry
+    from common.providers.registry import ProviderRegistry
     from common.queue import Queue
     from common.secrets import CachedSecrets
     from common.storage import StorageService
@@ -72,7 +74,11 @@ class Services:
 
         store: DatabaseSecretStore | SecretManagerStore
         if self.settings.SECRETS_BACKEND == "secretmanager":
-            store = SecretManagerStore(project=self.settings.GCP_PROJECT, endpoint=self.settings.SECRET_MANAGER_ENDPOINT)
+            store = SecretManagerStore(
+                project=self.settings.GCP_PROJECT,
+                endpoint=self.settings.SECRET_MANAGER_ENDPOINT,
+                id_prefix=self.settings.SECRET_ID_PREFIX,
+            )
         else:
             store = DatabaseSecretStore(self.db)
         return CachedSecrets(store, ttl_s=self.settings.SECRETS_TTL_S)
@@ -151,7 +157,26 @@ class Services:
         return AuthService(
             db=self.db, accounting=self.accounting, jwt_key=self.jwt_key, issuer=s.JWT_ISSUER,
             audience=s.JWT_AUDIENCE, ttl_s=s.JWT_TTL_S, max_failures=s.LOGIN_MAX_FAILURES, window_s=s.LOGIN_WINDOW_S,
+            google_certs_url=s.GOOGLE_CERTS_URL,
         )
+
+    @_lazy
+    def mailer(self) -> Mailer:
+        from common.mailer import LogMailer, SmtpMailer
+
+        s = self.settings
+        if not s.SMTP_HOST:
+            return LogMailer()
+        return SmtpMailer(host=s.SMTP_HOST, port=s.SMTP_PORT, sender=s.SMTP_FROM, username=s.SMTP_USERNAME,
+                          password=s.SMTP_PASSWORD, starttls=s.SMTP_STARTTLS, use_tls=s.SMTP_TLS)
+
+    @_lazy
+    def accounts(self) -> AccountService:
+        from common.accounts import AccountService
+
+        s = self.settings
+        return AccountService(db=self.db, mailer=self.mailer, public_base_url=s.PUBLIC_BASE_URL or f"http://127.0.0.1:{s.PORT}",
+                              reset_ttl_s=s.PASSWORD_RESET_TTL_S)
 
     @_lazy
     def signer(self) -> MediaSigner:
@@ -161,12 +186,15 @@ class Services:
 
     @_lazy
     def providers(self) -> ProviderRegistry:
-        from common.providers import ProviderRegistry
+        from common.providers.registry import ProviderRegistry
+        from common.secrets import API_KEY_SECRETS
 
         s = self.settings
+        # The sim assistant streams at ~20 ms a word, except when the stack makes simulations instant (tests).
+        chat_delay = s.CHAT_SIM_DELAY_S if s.CHAT_SIM_DELAY_S is not None else (0.02 if s.SIM_DURATION_S > 0 else 0.0)
         return ProviderRegistry(
-            secrets=self.secrets, sim_duration_s=s.SIM_DURATION_S, work_dir=s.DATA_DIR / "sim-jobs",
-            options=self.provider_options,
+            api_key=lambda vendor: self.secrets.get(API_KEY_SECRETS[vendor]), sim_duration_s=s.SIM_DURATION_S,
+            work_dir=s.DATA_DIR / "sim-jobs", options=self.provider_options, sim_chat_delay_s=chat_delay,
         )
 
     def provider_options(self) -> dict[str, Any]:
@@ -200,8 +228,9 @@ class Services:
         """Daily quotas and credit costs: defaults overridden by the `pricing` settings document."""
         from common.accounting import DEFAULT_COSTS, DEFAULT_QUOTAS, Pricing
 
-        o = self.runtime_overrides("pricing", allowed={"quotas", "costs"})
-        return Pricing(quotas={**DEFAULT_QUOTAS, **(o.get("quotas") or {})}, costs={**DEFAULT_COSTS, **(o.get("costs") or {})})
+        o = self.runtime_overrides("pricing", allowed={"quotas", "costs", "quota_timezone"})
+        return Pricing(quotas={**DEFAULT_QUOTAS, **(o.get("quotas") or {})}, costs={**DEFAULT_COSTS, **(o.get("costs") or {})},
+                       timezone=str(o.get("quota_timezone") or "UTC"))
 
     @_lazy
     def uploads(self) -> Uploads:
@@ -228,9 +257,12 @@ class Services:
 
     @_lazy
     def chat(self) -> ChatService:
-        from common.chat import ChatService
+        from common.chat import ChatConfig, ChatService, ConversationStore
 
-        return ChatService.from_services(self)
+        return ChatService(
+            store=ConversationStore(self.db), accounting=self.accounting, storage=self.storage, signer=self.signer,
+            provider=self.providers.chat, config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
+        )
 
     @_lazy
     def billing(self) -> BillingService:

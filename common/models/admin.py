@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
 from common.models.billing import PACKAGE_ID_PATTERN, Order
 from common.models.core import Out, Role, Strict, Task, User
+from common.providers.catalogue import ChatProviderName, ImageProviderName, VideoProviderName
 
 # Strict ints: "5", 5.0 and true are refused rather than coerced into an amount.
 SmallCount = Annotated[int, Field(strict=True, ge=0, le=10_000)]
@@ -78,6 +79,7 @@ class KindNumbers(Out):
 class PricingSettings(Out):
     quotas: KindNumbers
     costs: KindNumbers
+    quota_timezone: str = Field("UTC", description="IANA time zone whose midnight resets the daily quotas.")
 
 
 class PackageSettings(Out):
@@ -135,6 +137,7 @@ class KindNumbersUpdate(Strict):
 class PricingUpdate(Strict):
     quotas: KindNumbersUpdate | None = None
     costs: KindNumbersUpdate | None = None
+    quota_timezone: str | None = Field(None, max_length=64, description="An IANA name such as Asia/Shanghai.")
 
 
 class PackageInput(Strict):
@@ -151,9 +154,9 @@ class PackageInput(Strict):
 
 
 class ProvidersUpdate(Strict):
-    image_provider: Literal["sim", "gemini"] | None = None
-    video_provider: Literal["sim", "veo", "sora"] | None = None
-    chat_provider: Literal["sim", "gemini"] | None = None
+    image_provider: ImageProviderName | None = None
+    video_provider: VideoProviderName | None = None
+    chat_provider: ChatProviderName | None = None
     image_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
     veo_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
     sora_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
