@@ -9,6 +9,16 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.providers.catalogue import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_IMAGE_MODEL,
+    DEFAULT_SORA_MODEL,
+    DEFAULT_VEO_MODEL,
+    ChatProviderName,
+    ImageProviderName,
+    VideoProviderName,
+)
+
 PLACEHOLDERS = {"", "change-me", "changeme", "secret", "dev", "test", "admin", "password", "placeholder"}
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,14 +84,14 @@ class Settings(BaseSettings):
 
     # Generation
     SIM_DURATION_S: float = 6.0
-    IMAGE_PROVIDER: str = "sim"
-    VIDEO_PROVIDER: str = "sim"
-    CHAT_PROVIDER: str = "sim"
-    CHAT_MODEL: str = "gemini-2.5-flash"
+    IMAGE_PROVIDER: ImageProviderName = "sim"
+    VIDEO_PROVIDER: VideoProviderName = "sim"
+    CHAT_PROVIDER: ChatProviderName = "sim"
+    CHAT_MODEL: str = DEFAULT_CHAT_MODEL
     CHAT_SIM_DELAY_S: float | None = None  # seconds per streamed word of the sim assistant; None: 0.02 (0 if SIM_DURATION_S=0)
-    IMAGE_MODEL: str = "gemini-2.5-flash-image"
-    VEO_MODEL: str = "veo-3.1-generate-preview"
-    SORA_MODEL: str = "sora-2"
+    IMAGE_MODEL: str = DEFAULT_IMAGE_MODEL
+    VEO_MODEL: str = DEFAULT_VEO_MODEL
+    SORA_MODEL: str = DEFAULT_SORA_MODEL
     GEMINI_BASE_URL: str = ""  # empty: Google's endpoint; tests point at a fake
     OPENAI_BASE_URL: str = ""  # an OpenAI-style /v1/videos gateway
     POLL_INTERVAL_S: float = 2.0

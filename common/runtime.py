@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from common.generation import Generation
     from common.mailer import Mailer
     from common.media import MediaSigner
-    from common.providers import ProviderRegistry
+    from common.providers.registry import ProviderRegistry
     from common.queue import Queue
     from common.secrets import CachedSecrets
     from common.storage import StorageService
@@ -182,12 +182,15 @@ class Services:
 
     @_lazy
     def providers(self) -> ProviderRegistry:
-        from common.providers import ProviderRegistry
+        from common.providers.registry import ProviderRegistry
+        from common.secrets import API_KEY_SECRETS
 
         s = self.settings
+        # The sim assistant streams at ~20 ms a word, except when the stack makes simulations instant (tests).
+        chat_delay = s.CHAT_SIM_DELAY_S if s.CHAT_SIM_DELAY_S is not None else (0.02 if s.SIM_DURATION_S > 0 else 0.0)
         return ProviderRegistry(
-            secrets=self.secrets, sim_duration_s=s.SIM_DURATION_S, work_dir=s.DATA_DIR / "sim-jobs",
-            options=self.provider_options,
+            api_key=lambda vendor: self.secrets.get(API_KEY_SECRETS[vendor]), sim_duration_s=s.SIM_DURATION_S,
+            work_dir=s.DATA_DIR / "sim-jobs", options=self.provider_options, sim_chat_delay_s=chat_delay,
         )
 
     def provider_options(self) -> dict[str, Any]:
@@ -250,9 +253,12 @@ class Services:
 
     @_lazy
     def chat(self) -> ChatService:
-        from common.chat import ChatService
+        from common.chat import ChatConfig, ChatService, ConversationStore
 
-        return ChatService.from_services(self)
+        return ChatService(
+            store=ConversationStore(self.db), accounting=self.accounting, storage=self.storage, signer=self.signer,
+            provider=self.providers.chat, config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
+        )
 
     @_lazy
     def billing(self) -> BillingService:

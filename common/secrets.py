@@ -25,6 +25,8 @@ GEMINI_API_KEY = "gemini-api-key"
 OPENAI_API_KEY = "openai-api-key"
 STRIPE_SECRET_KEY = "stripe-secret-key"
 STRIPE_WEBHOOK_SECRET = "stripe-webhook-secret"
+# The secret holding each vendor's API key (vendors: common.providers.catalogue.API_KEY_VENDORS).
+API_KEY_SECRETS: dict[str, str] = {"gemini": GEMINI_API_KEY, "openai": OPENAI_API_KEY}
 
 
 class SecretStore(Protocol):
