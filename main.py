@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import flask
 import functions_framework
+from werkzeug.exceptions import HTTPException
 
+from common.http import http_exception_response, with_security_headers
 from common.logging_setup import configure_logging
 from functions import admin as _admin
 from functions import auth as _auth
@@ -20,6 +22,15 @@ from functions import web as _web
 from functions import worker as _worker
 
 configure_logging()
+
+
+def _json_http_error(exc: HTTPException) -> flask.Response:
+    """Errors the framework raises before our handler runs (unroutable method, /robots.txt, ...) are JSON too."""
+    return with_security_headers(http_exception_response(exc))
+
+
+if flask.has_app_context():  # loaded by functions-framework, inside its app's context
+    flask.current_app.register_error_handler(HTTPException, _json_http_error)
 
 
 @functions_framework.http

@@ -9,17 +9,17 @@ from common.models import AuthResponse, GoogleLoginRequest, Health, LoginRequest
 api = Api("auth")
 
 
-@api.route("/api/auth/register", methods=["POST"], auth="public")
+@api.route("/api/auth/register", methods=["POST"], auth="public", rate="register")
 def register(ctx: Ctx) -> tuple[AuthResponse, int]:
     body = ctx.body(RegisterRequest)
     user = ctx.svc.auth.register(email=str(body.email), password=body.password, name=body.name)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user)), 201
 
 
-@api.route("/api/auth/login", methods=["POST"], auth="public")
+@api.route("/api/auth/login", methods=["POST"], auth="public", rate="login")
 def login(ctx: Ctx) -> AuthResponse:
     body = ctx.body(LoginRequest)
-    user = ctx.svc.auth.login(email=str(body.email), password=body.password)
+    user = ctx.svc.auth.login(email=str(body.email), password=body.password, client_ip=ctx.client_ip)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
 
 
@@ -29,7 +29,7 @@ def me(ctx: Ctx) -> object:
     return ctx.svc.auth.to_api(ctx.user)
 
 
-@api.route("/api/auth/google", methods=["POST"], auth="public")
+@api.route("/api/auth/google", methods=["POST"], auth="public", rate="login")
 def google(ctx: Ctx) -> AuthResponse:
     body = ctx.body(GoogleLoginRequest)
     if not ctx.svc.settings.GOOGLE_CLIENT_ID:

@@ -8,7 +8,7 @@ from common.delivery import media_response
 from common.errors import Forbidden
 from common.http import Api, Ctx
 
-api = Api("proxy")
+api = Api("proxy", ip_policy="proxy")  # seeking a video sends many Range requests
 
 
 @api.route("/api/ai/proxy", methods=["GET", "HEAD"], auth="public")

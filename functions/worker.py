@@ -14,7 +14,7 @@ from common.http import Api, Ctx
 from common.models import RunTaskRequest
 
 log = logging.getLogger(__name__)
-api = Api("worker")
+api = Api("worker", ip_policy=None)  # only the queue and the scheduler call it
 
 
 def _verify_caller(ctx: Ctx) -> None:
