@@ -48,13 +48,17 @@ lint: venv ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: venv system-deps frontend-deps ## install everything, then lint and run every test tier
-	$(BIN)/ruff check .
-	$(BIN)/mypy
-	cd frontend && npm test --silent
-	cd frontend && npm run build --silent
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests/unit tests/integration
-	$(BIN)/python -m pytest tests/e2e
+TIER := scripts/timed.sh
+
+test: venv system-deps frontend-deps ## install everything, then lint and run every test tier (times printed at the end)
+	@$(TIER) --reset
+	$(TIER) lint bash -c '$(BIN)/ruff check . && $(BIN)/mypy'
+	$(TIER) frontend-unit bash -c 'cd frontend && npm test --silent'
+	$(TIER) frontend-build bash -c 'cd frontend && npm run build --silent'
+	$(TIER) unit $(BIN)/python -m pytest -q tests/unit
+	$(TIER) integration $(BIN)/python -m pytest -q -n 2 --dist loadfile tests/integration
+	$(TIER) e2e $(BIN)/python -m pytest -q tests/e2e
+	@$(TIER) --report
 
 bench: venv ## performance numbers (printed, never asserted)
 	$(BIN)/python -m bench.pipeline

@@ -42,6 +42,7 @@ class Charge:
 class Pricing:
     quotas: dict[str, int]
     costs: dict[str, int]
+    timezone: str = "UTC"  # IANA name: daily quotas reset at midnight there
 
 
 class Accounting:
@@ -57,19 +58,21 @@ class Accounting:
     # ---- quota ------------------------------------------------------------------
 
     def quota_state(self, user_id: str, at: datetime | None = None) -> dict[str, dict[str, Any]]:
-        day = clock.day_key(at)
-        resets = clock.next_midnight(at)
+        pricing = self.pricing
+        day = clock.day_key(at, pricing.timezone)
+        resets = clock.next_midnight(at, pricing.timezone)
         out: dict[str, dict[str, Any]] = {}
-        for kind, limit in self.pricing.quotas.items():
+        for kind, limit in pricing.quotas.items():
             doc = self._db.quota_usage.find_one({"_id": f"{user_id}:{kind}:{day}"})
             out[kind] = {"limit": limit, "used": min(limit, int(doc["used"])) if doc else 0, "resets_at": resets}
         return out
 
     def _take_quota(self, *, user_id: str, kind: str, task_id: str) -> bool:
-        limit = self.pricing.quotas.get(kind, 0)
+        pricing = self.pricing
+        limit = pricing.quotas.get(kind, 0)
         if limit <= 0:
             return False
-        qid = f"{user_id}:{kind}:{clock.day_key()}"
+        qid = f"{user_id}:{kind}:{clock.day_key(tz=pricing.timezone)}"
         try:
             doc = self._db.quota_usage.find_one_and_update(
                 {"_id": qid, "used": {"$lt": limit}, "tasks": {"$ne": task_id}},
@@ -84,8 +87,9 @@ class Accounting:
             return held is not None
         return doc is not None
 
-    def _give_back_quota(self, *, quota_id: str, task_id: str) -> None:
-        self._db.quota_usage.update_one({"_id": quota_id, "tasks": task_id}, {"$inc": {"used": -1}, "$pull": {"tasks": task_id}})
+    def _give_back_quota(self, *, user_id: str, kind: str, task_id: str) -> None:
+        self._db.quota_usage.update_one({"user_id": user_id, "tasks": task_id, "_id": {"$regex": f"^{user_id}:{kind}:"}},
+                                        {"$inc": {"used": -1}, "$pull": {"tasks": task_id}})
 
     # ---- credits ----------------------------------------------------------------
 
@@ -146,7 +150,8 @@ class Accounting:
     def refund_task(self, *, user_id: str, kind: str, task_id: str, charge: Charge, created_at: datetime) -> None:
         """Give back what `charge_for_task` took. Idempotent per task."""
         if charge.from_quota:
-            self._give_back_quota(quota_id=f"{user_id}:{kind}:{clock.day_key(clock.as_utc(created_at))}", task_id=task_id)
+            # The day document that holds this task's unit (whatever the quota time zone was then).
+            self._give_back_quota(user_id=user_id, kind=kind, task_id=task_id)
         elif charge.credits:
             self.apply_credits(user_id=user_id, delta=charge.credits, key=f"refund:{task_id}",
                                reason=f"{kind} generation refund", meta={"task_id": task_id})

@@ -131,7 +131,13 @@ class AdminService:
             self._adjust_credits(actor=actor, target=target, delta=patch.credits_delta, note=patch.note,
                                  idempotency_key=idempotency_key)
         if changes:
-            self._db.users.update_one({"_id": user_id}, {"$set": {**changes, "updated_at": clock.now()}})
+            update: dict[str, Any] = {"$set": {**changes, "updated_at": clock.now()}}
+            if "disabled" in changes and changes["disabled"] != before["disabled"]:
+                # Disabling or enabling retires every session token issued so far (re-enabling revives none).
+                update["$inc"] = {"token_version": 1}
+            self._db.users.update_one({"_id": user_id}, update)
+            if changes.get("disabled") and not before["disabled"]:
+                self._svc.accounts.revoke_all_api_tokens(user_id)
         updated = self._db.users.find_one({"_id": user_id}) or target
         after = {"role": updated["role"], "disabled": bool(updated.get("disabled")), "credits": int(updated.get("credits", 0))}
         changed = [k for k in before if before[k] != after[k]]  # the audit shows what changed, not the whole record
@@ -223,7 +229,8 @@ class AdminService:
         env_providers = svc.provider_defaults()
         return AdminSettings.model_validate({
             "pricing": {"quotas": {**DEFAULT_QUOTAS, **(pricing.get("quotas") or {})},
-                        "costs": {**DEFAULT_COSTS, **(pricing.get("costs") or {})}},
+                        "costs": {**DEFAULT_COSTS, **(pricing.get("costs") or {})},
+                        "quota_timezone": str(pricing.get("quota_timezone") or "UTC")},
             "packages": [p.model_dump() for p in svc.billing.packages()],
             "providers": {k: str(providers.get(k) or env_providers.get(k) or "") for k in PROVIDER_FIELDS},
             "cors_origins": list(self._doc("cors").get("origins") or []),
@@ -261,6 +268,8 @@ class AdminService:
                 values = getattr(update.pricing, part)
                 if values is not None:
                     fields.update({f"{part}.{k}": v for k, v in values.model_dump(exclude_none=True).items()})
+            if update.pricing.quota_timezone is not None:
+                fields["quota_timezone"] = update.pricing.quota_timezone.strip() or "UTC"
             if fields:
                 self._db.settings.update_one({"_id": "pricing"}, {"$set": {**fields, "updated_at": now}}, upsert=True)
         if update.packages is not None:
@@ -289,6 +298,9 @@ class AdminService:
         return after
 
     def _validate(self, update: AdminSettingsUpdate) -> None:
+        tz = update.pricing.quota_timezone if update.pricing is not None else None
+        if tz and tz.strip() and not clock.is_time_zone(tz.strip()):
+            raise _field_error("pricing.quota_timezone", "must be an IANA time zone name such as Asia/Shanghai or UTC")
         if update.providers is not None:
             for field in ("gemini_base_url", "openai_base_url"):
                 url = getattr(update.providers, field)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -21,9 +24,46 @@ from common.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verifying against this keeps a login for an unknown email as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters (64 MiB per hash)
+# Each hash holds `memory_cost` KiB while it runs and argon2 releases the GIL, so N request
+# threads hashing at once need N x 64 MiB. At most HASH_CONCURRENCY hashes run at a time
+# (the others wait their turn): memory stays bounded at any request concurrency, and on
+# one CPU more parallel hashes would not finish sooner anyway.
+HASH_CONCURRENCY = max(1, int(os.environ.get("HASH_CONCURRENCY", "2")))
+_hash_slots = threading.BoundedSemaphore(HASH_CONCURRENCY)
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash (PHC string) of `password`; blocks while HASH_CONCURRENCY hashes are running."""
+    with _hash_slots:
+        return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """True if `password` matches; raises argon2's VerificationError / InvalidHashError otherwise."""
+    with _hash_slots:
+        return bool(_hasher.verify(stored_hash, password))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a login for an unknown email as slow as a wrong password.
+
+    Made on first use, not at import: a cold start pays no hash.
+    """
+    return hash_password("not-a-real-password")
+
+
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+
+
+def password_matches(stored_hash: str | None, password: str) -> bool:
+    """True when `password` matches `stored_hash`; a missing hash still costs one verification."""
+    try:
+        return verify_password(stored_hash or _dummy_hash(), password) and bool(stored_hash)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 class AuthService:
@@ -37,6 +77,7 @@ class AuthService:
         audience: str,
         ttl_s: int,
         throttle: LoginThrottle,
+        google_certs_url: str = GOOGLE_CERTS_URL,
     ) -> None:
         self._db = db
         self._accounting = accounting
@@ -45,6 +86,7 @@ class AuthService:
         self._audience = audience
         self._ttl_s = ttl_s
         self._throttle = throttle
+        self._google_certs_url = google_certs_url
 
     # ---- accounts -----------------------------------------------------------------
 
@@ -55,7 +97,7 @@ class AuthService:
             "_id": str(ObjectId()),
             "email": email,
             "name": (name or email.split("@")[0]).strip()[:80],
-            "password_hash": _hasher.hash(password),
+            "password_hash": hash_password(password),
             "role": role.value,
             "credits": credits,
             "credit_keys": [],
@@ -77,7 +119,7 @@ class AuthService:
         reservation = self._throttle.reserve(email=email, ip=client_ip)
         user = self._db.users.find_one({"email": email})
         try:
-            ok: bool = _hasher.verify(user["password_hash"] if user and user.get("password_hash") else _DUMMY_HASH, password)
+            ok = verify_password(user["password_hash"] if user and user.get("password_hash") else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok or user is None:
@@ -86,7 +128,7 @@ class AuthService:
             raise Forbidden("This account is disabled. Contact support.", code="account_disabled")
         self._throttle.succeeded(reservation)
         if _hasher.check_needs_rehash(user["password_hash"]):
-            self._db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": _hasher.hash(password)}})
+            self._db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password)}})
         return user
 
     def ensure_admin(self, *, email: str, password: str) -> None:
@@ -99,7 +141,7 @@ class AuthService:
 
     def login_with_google(self, *, id_token: str, client_id: str) -> dict[str, Any]:
         """Sign in (or up) with a verified Google ID token; links by verified email."""
-        claims = _verify_google_token(id_token, client_id)
+        claims = _verify_google_token(id_token, client_id, certs_url=self._google_certs_url)
         email = str(claims["email"]).lower()
         user = self._db.users.find_one({"email": email})
         if user is None:
@@ -108,6 +150,8 @@ class AuthService:
             except Conflict:
                 user = self._db.users.find_one({"email": email})
         assert user is not None
+        if not user.get("google_sub"):  # linked by verified email; remembered for the account's record
+            self._db.users.update_one({"_id": user["_id"], "google_sub": None}, {"$set": {"google_sub": str(claims.get("sub", ""))}})
         if user.get("disabled"):
             raise Forbidden("This account is disabled. Contact support.", code="account_disabled")
         return user
@@ -119,6 +163,7 @@ class AuthService:
         claims = {
             "sub": user["_id"], "role": user["role"], "iss": self._issuer, "aud": self._audience,
             "iat": int(now.timestamp()), "exp": int(now.timestamp()) + self._ttl_s,
+            "ver": int(user.get("token_version", 0)),  # see common/accounts.py: retired when the user's version moves
         }
         return jwt.encode(claims, self._jwt_key(), algorithm="HS256")
 
@@ -133,7 +178,7 @@ class AuthService:
         except jwt.PyJWTError:
             raise Unauthorized("Your session is not valid. Please sign in again.") from None
         user = self._db.users.find_one({"_id": str(claims["sub"])})
-        if user is None or user.get("disabled"):
+        if user is None or user.get("disabled") or claims.get("ver", 0) != int(user.get("token_version", 0)):
             raise Unauthorized("Your session is not valid. Please sign in again.")
         return user
 
@@ -150,14 +195,25 @@ class AuthService:
 
 
 
-def _verify_google_token(id_token: str, client_id: str) -> dict[str, Any]:
+def _verify_google_token(id_token: str, client_id: str, *, certs_url: str = GOOGLE_CERTS_URL) -> dict[str, Any]:
+    """Claims of a Google ID token: signature against Google's certificates (`certs_url`; tests serve
+    their own), audience = our client id, issuer accounts.google.com, not expired, verified email."""
     from google.auth.transport import requests as google_requests
     from google.oauth2 import id_token as google_id_token
 
     try:
-        claims: dict[str, Any] = google_id_token.verify_oauth2_token(id_token, google_requests.Request(), client_id)  # type: ignore[no-untyped-call]
-    except ValueError:
+        claims: dict[str, Any] = dict(google_id_token.verify_token(  # type: ignore[no-untyped-call]
+            id_token, google_requests.Request(), audience=client_id, certs_url=certs_url, clock_skew_in_seconds=10))
+    except (ValueError, google_exceptions()):
         raise Unauthorized("Google sign-in failed. Please try again.") from None
+    if claims.get("iss") not in GOOGLE_ISSUERS:
+        raise Unauthorized("Google sign-in failed. Please try again.")
     if not claims.get("email_verified") or not claims.get("email"):
         raise Unauthorized("Your Google account has no verified email.")
     return claims
+
+
+def google_exceptions() -> type[Exception]:
+    from google.auth import exceptions
+
+    return exceptions.GoogleAuthError

@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import json
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from pymongo import ReturnDocument
 
 from common import clock
 from common.accounting import Accounting
+from common.clock import SYSTEM_CLOCK, Clock
 from common.db import Database, newest_first
 from common.errors import AppError, Conflict, Forbidden, InvalidRequest, NotFound, PaymentRequired, ServiceUnavailable
 from common.models.billing import CheckoutResponse, Order, OrderStatus, Package
@@ -69,6 +69,7 @@ class BillingService:
         packages: Callable[[], list[dict[str, Any]] | None],
         sandbox_key: Callable[[], str],
         config: BillingConfig,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._db = db
         self._accounting = accounting
@@ -76,6 +77,7 @@ class BillingService:
         self._packages = packages
         self._sandbox_key = sandbox_key
         self.config = config
+        self._clock = clock
         self.http = requests.Session()
 
     @classmethod
@@ -92,6 +94,7 @@ class BillingService:
 
         return cls(
             db=svc.db, accounting=svc.accounting, secrets=svc.secrets, packages=packages, sandbox_key=sandbox_key,
+            clock=svc.clock,
             config=BillingConfig(
                 production=s.ENV == "production", public_base_url=s.PUBLIC_BASE_URL.rstrip("/"),
                 stripe_api_base=(s.STRIPE_API_BASE or STRIPE_API_BASE).rstrip("/"),
@@ -127,7 +130,7 @@ class BillingService:
         stripe_key = self._secrets.get(STRIPE_SECRET_KEY)
         if not stripe_key and self.config.production:
             raise ServiceUnavailable("Payments are not configured on this server yet.", code="provider_unavailable")
-        now = clock.now()
+        now = self._clock.now()
         order_id = str(ObjectId())
         order: dict[str, Any] = {
             "_id": order_id, "user_id": str(user["_id"]), "package_id": package.id, "package_name": package.name,
@@ -237,7 +240,7 @@ class BillingService:
     # ---- fulfilment -------------------------------------------------------------------
 
     def _mark_paid(self, order_id: str, *, from_statuses: list[str], extra: dict[str, Any]) -> dict[str, Any] | None:
-        now = clock.now()
+        now = self._clock.now()
         return self._db.orders.find_one_and_update(
             {"_id": order_id, "status": {"$in": from_statuses}},
             {"$set": {"status": OrderStatus.PAID.value, "fulfilled": False, "paid_at": now, "updated_at": now, **extra}},
@@ -267,7 +270,7 @@ class BillingService:
         return len(docs)
 
     def _cancel(self, order_id: str, *, reason: str) -> dict[str, Any] | None:
-        now = clock.now()
+        now = self._clock.now()
         return self._db.orders.find_one_and_update(
             {"_id": order_id, "status": OrderStatus.PENDING.value},
             {"$set": {"status": OrderStatus.CANCELED.value, "canceled_at": now, "updated_at": now, "cancel_reason": reason}},
@@ -276,8 +279,8 @@ class BillingService:
 
     # ---- the Stripe webhook -------------------------------------------------------------
 
-    def verify_webhook(self, *, payload: bytes, signature_header: str, now: float | None = None) -> dict[str, Any]:
-        """Stripe's scheme: `t=<ts>,v1=<hex HMAC-SHA256("<t>.<body>")>`, within 5 minutes."""
+    def verify_webhook(self, *, payload: bytes, signature_header: str) -> dict[str, Any]:
+        """Stripe's scheme: `t=<ts>,v1=<hex HMAC-SHA256("<t>.<body>")>`, within 5 minutes of the service's clock."""
         secret = self._secrets.get(STRIPE_WEBHOOK_SECRET)
         if not secret:
             log.warning("webhook received but no stripe-webhook-secret is set")
@@ -295,7 +298,7 @@ class BillingService:
                 candidates.append(value)
         if timestamp is None or not candidates:
             raise BadSignature("The Stripe-Signature header is missing or malformed.", details={"field": "Stripe-Signature"})
-        if abs((now if now is not None else time.time()) - timestamp) > WEBHOOK_TOLERANCE_S:
+        if abs(self._clock.now().timestamp() - timestamp) > WEBHOOK_TOLERANCE_S:
             raise BadSignature("The webhook signature is too old.", details={"field": "Stripe-Signature"})
         expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
         if not any(hmac.compare_digest(expected, c) for c in candidates):
@@ -379,7 +382,7 @@ class BillingService:
             order = self._fulfil(order)  # credit first, so the take-back below has something to undo
         if order["provider"] == "stripe":
             self._refund_at_stripe(order)
-        now = clock.now()
+        now = self._clock.now()
         refunded = self._db.orders.find_one_and_update(
             {"_id": order_id, "status": OrderStatus.PAID.value},
             {"$set": {"status": OrderStatus.REFUNDED.value, "refunded_at": now, "updated_at": now,

@@ -53,7 +53,17 @@ class Settings(BaseSettings):
     JWT_AUDIENCE: str = "sora-studio-web"
     JWT_TTL_S: int = 7 * 24 * 3600
     MEDIA_SIGNING_KEY: str = ""  # empty: the media-signing-key secret (generated locally)
-    GOOGLE_CLIENT_ID: str = ""
+    GOOGLE_CLIENT_ID: str = ""  # a Google OAuth web client id: shows "Continue with Google" (served in /config.json)
+    GOOGLE_CERTS_URL: str = "https://www.googleapis.com/oauth2/v1/certs"  # tests serve their own signing certificates
+    # Mail (password reset links). Without SMTP_HOST the mail is written to the log (local stack).
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 587
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_FROM: str = "Sora Studio <no-reply@example.com>"
+    SMTP_STARTTLS: bool = True  # port 587 submission; set SMTP_TLS for implicit TLS (port 465)
+    SMTP_TLS: bool = False
+    PASSWORD_RESET_TTL_S: int = 3600
     STRIPE_API_BASE: str = ""  # empty: https://api.stripe.com; tests point at a fake
     ADMIN_EMAIL: str = "admin@example.com"  # .local/.test are refused by email validation
     ADMIN_PASSWORD: str = "sora-admin-2026"  # noqa: S105 - local default; production refuses it
@@ -135,7 +145,9 @@ class Settings(BaseSettings):
         if self.SECRETS_BACKEND != "secretmanager":
             problems.append("SECRETS_BACKEND must be secretmanager")
         if not self.WORKER_AUDIENCE:
-            problems.append("WORKER_AUDIENCE is required (the worker verifies Cloud Tasks' OIDC token)")
+            problems.append("WORKER_AUDIENCE is required (the worker checks the audience of Cloud Tasks' OIDC token)")
+        if not self.TASKS_SERVICE_ACCOUNT:
+            problems.append("TASKS_SERVICE_ACCOUNT is required (the only caller the worker accepts)")
         for name in ("JWT_SECRET", "MEDIA_SIGNING_KEY", "WORKER_SECRET"):
             value = getattr(self, name)
             if value and (value.lower() in PLACEHOLDERS or len(value) < 32):

@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 COLLECTIONS = (
     "users", "tasks", "ledger", "quota_usage", "orders", "conversations", "messages",
-    "secrets", "settings", "audit", "login_attempts", "rate_limits", "idempotency", "uploads",
+    "secrets", "settings", "audit", "login_attempts", "api_tokens", "password_resets",
+    "rate_limits", "idempotency", "uploads",
 )
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -47,6 +48,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "rate_limits": [IndexModel([("expire_at", ASCENDING)], expireAfterSeconds=0)],
     "idempotency": [IndexModel([("expire_at", ASCENDING)], expireAfterSeconds=0)],
     "uploads": [IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)])],
+    "api_tokens": [IndexModel([("hash", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING)])],
+    "password_resets": [IndexModel([("user_id", ASCENDING)])],
+    "quota_usage": [IndexModel([("user_id", ASCENDING), ("tasks", ASCENDING)])],
 }
 
 

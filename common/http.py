@@ -167,12 +167,23 @@ def with_security_headers(response: flask.Response) -> flask.Response:
     return response
 
 
+API_TOKEN_PATHS = "/api/ai/"  # noqa: S105 - a path prefix, not a secret
+
+
 def authenticate(request: flask.Request, svc: Services) -> dict[str, Any]:
+    """The caller: a session JWT, or a developer API token (`sora_…`) on `/api/ai/*` only."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Please sign in.")
-    return svc.auth.user_from_token(token.strip())
+    from common.accounts import API_TOKEN_PREFIX
+
+    if token.startswith(API_TOKEN_PREFIX):
+        if not request.path.startswith(API_TOKEN_PATHS):
+            raise Forbidden("Developer API tokens work on /api/ai/* only; sign in for account and admin pages.")
+        return svc.accounts.user_for_api_token(token)
+    return svc.auth.user_from_token(token)
 
 
 def parse_json(request: flask.Request, model: type[M]) -> M:

@@ -12,16 +12,19 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from common.clock import SYSTEM_CLOCK, Clock
 from common.config import Settings, get_settings
 
 if TYPE_CHECKING:
     from common.accounting import Accounting, Pricing
+    from common.accounts import AccountService
     from common.admin import AdminService
     from common.auth import AuthService
     from common.billing import BillingService
     from common.chat import ChatService
     from common.db import Database
     from common.generation import Generation
+    from common.mailer import Mailer
     from common.media import MediaSigner
     from common.providers import ProviderRegistry
     from common.queue import Queue
@@ -54,8 +57,9 @@ def _lazy(fn: Any) -> Any:
 
 
 class Services:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.settings = settings
+        self.clock = clock
         self._lock = threading.RLock()
 
     @_lazy
@@ -151,6 +155,7 @@ class Services:
         return AuthService(
             db=self.db, accounting=self.accounting, jwt_key=self.jwt_key, issuer=s.JWT_ISSUER,
             audience=s.JWT_AUDIENCE, ttl_s=s.JWT_TTL_S, throttle=self.login_throttle,
+            google_certs_url=s.GOOGLE_CERTS_URL,
         )
 
     @_lazy
@@ -186,6 +191,24 @@ class Services:
         from common.ratelimit import parse_networks
 
         return parse_networks(self.settings.trusted_proxies)
+
+    @_lazy
+    def mailer(self) -> Mailer:
+        from common.mailer import LogMailer, SmtpMailer
+
+        s = self.settings
+        if not s.SMTP_HOST:
+            return LogMailer()
+        return SmtpMailer(host=s.SMTP_HOST, port=s.SMTP_PORT, sender=s.SMTP_FROM, username=s.SMTP_USERNAME,
+                          password=s.SMTP_PASSWORD, starttls=s.SMTP_STARTTLS, use_tls=s.SMTP_TLS)
+
+    @_lazy
+    def accounts(self) -> AccountService:
+        from common.accounts import AccountService
+
+        s = self.settings
+        return AccountService(db=self.db, mailer=self.mailer, public_base_url=s.PUBLIC_BASE_URL or f"http://127.0.0.1:{s.PORT}",
+                              reset_ttl_s=s.PASSWORD_RESET_TTL_S)
 
     @_lazy
     def signer(self) -> MediaSigner:
@@ -234,8 +257,9 @@ class Services:
         """Daily quotas and credit costs: defaults overridden by the `pricing` settings document."""
         from common.accounting import DEFAULT_COSTS, DEFAULT_QUOTAS, Pricing
 
-        o = self.runtime_overrides("pricing", allowed={"quotas", "costs"})
-        return Pricing(quotas={**DEFAULT_QUOTAS, **(o.get("quotas") or {})}, costs={**DEFAULT_COSTS, **(o.get("costs") or {})})
+        o = self.runtime_overrides("pricing", allowed={"quotas", "costs", "quota_timezone"})
+        return Pricing(quotas={**DEFAULT_QUOTAS, **(o.get("quotas") or {})}, costs={**DEFAULT_COSTS, **(o.get("costs") or {})},
+                       timezone=str(o.get("quota_timezone") or "UTC"))
 
     @_lazy
     def uploads(self) -> Uploads:
@@ -282,6 +306,11 @@ class Services:
         """CORS_ORIGINS plus the origins the admin panel added (settings document `cors`)."""
         extra = self.runtime_overrides("cors", allowed={"origins"}).get("origins") or []
         return [*self.settings.cors_origins, *[str(o).rstrip("/") for o in extra]]
+
+    def warm(self, *components: str) -> None:
+        """Build the named lazy components now (instance start-up), e.g. `warm("auth", "generation")`."""
+        for name in components:
+            getattr(self, name)
 
     def close(self) -> None:
         for name in ("queue", "db"):

@@ -9,7 +9,24 @@ export default {
         neon: { cyan: '#22d3ee', magenta: '#e879f9', violet: '#8b5cf6', lime: '#a3e635' },
       },
       fontFamily: {
-        sans: ['Inter', 'ui-sans-serif', 'system-ui', '-apple-system', 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', 'sans-serif'],
+        // Inter ships with the app (@fontsource-variable/inter, no CDN); Chinese falls back to the
+        // platform's CJK faces (PingFang / YaHei / Noto CJK), which Inter's unicode-range leaves alone.
+        sans: [
+          '"Inter Variable"',
+          'Inter',
+          'ui-sans-serif',
+          'system-ui',
+          '-apple-system',
+          '"Segoe UI"',
+          '"PingFang SC"',
+          '"Hiragino Sans GB"',
+          '"Microsoft YaHei"',
+          '"Noto Sans CJK SC"',
+          '"Noto Sans SC"',
+          '"Source Han Sans SC"',
+          '"WenQuanYi Micro Hei"',
+          'sans-serif',
+        ],
         mono: ['JetBrains Mono', 'ui-monospace', 'SFMono-Regular', 'Menlo', 'monospace'],
       },
       boxShadow: {

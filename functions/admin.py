@@ -20,8 +20,18 @@ from common.models.admin import (
     AuditPage,
 )
 from common.models.billing import OrderStatus
+from common.runtime import Services
 
 api = Api("admin")
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.auth", "common.admin", "pymongo")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("auth")
+    svc.jwt_key()
 
 
 class PageQuery(BaseModel):

@@ -1,12 +1,46 @@
-"""Function `auth`: register, login, me, Google sign-in, and the health check."""
+"""Function `auth`: register, login, me, Google sign-in, logout, passwords, API tokens, usage, health."""
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from common.errors import NotFound
 from common.http import Api, Ctx
-from common.models import AuthResponse, GoogleLoginRequest, Health, LoginRequest, RegisterRequest
+from common.models import (
+    ApiTokenCreated,
+    ApiTokenList,
+    AuthResponse,
+    ChangePasswordRequest,
+    CreateApiTokenRequest,
+    GoogleLoginRequest,
+    Health,
+    LoginRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    RegisterRequest,
+    UsagePage,
+)
+from common.runtime import Services
 
 api = Api("auth")
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.auth", "common.accounting", "pymongo")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("auth")
+    svc.jwt_key()
+    from common.auth import _dummy_hash
+
+    _dummy_hash()
+
+
+class UsageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    limit: int = Field(50, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=200)
 
 
 @api.route("/api/auth/register", methods=["POST"], auth="public", rate="register")
@@ -36,6 +70,54 @@ def google(ctx: Ctx) -> AuthResponse:
         raise NotFound("Google sign-in is not enabled on this server.", code="not_enabled")
     user = ctx.svc.auth.login_with_google(id_token=body.id_token, client_id=ctx.svc.settings.GOOGLE_CLIENT_ID)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
+
+
+@api.route("/api/auth/logout", methods=["POST"])
+def logout(ctx: Ctx) -> None:
+    ctx.svc.accounts.retire_sessions(ctx.user_id)
+
+
+@api.route("/api/auth/password", methods=["POST"], rate="login")
+def change_password(ctx: Ctx) -> None:
+    body = ctx.body(ChangePasswordRequest)
+    assert ctx.user is not None
+    ctx.svc.accounts.change_password(user=ctx.user, current=body.current_password, new=body.new_password)
+
+
+@api.route("/api/auth/password/reset", methods=["POST"], auth="public", rate="login")
+def request_password_reset(ctx: Ctx) -> tuple[dict[str, str], int]:
+    body = ctx.body(PasswordResetRequest)
+    ctx.svc.accounts.request_reset(str(body.email))
+    return {"status": "accepted"}, 202
+
+
+@api.route("/api/auth/password/reset/confirm", methods=["POST"], auth="public", rate="login")
+def confirm_password_reset(ctx: Ctx) -> None:
+    body = ctx.body(PasswordResetConfirm)
+    ctx.svc.accounts.confirm_reset(token=body.token, new_password=body.new_password)
+
+
+@api.route("/api/auth/usage", methods=["GET"])
+def usage(ctx: Ctx) -> UsagePage:
+    q = ctx.query(UsageQuery)
+    items, cursor = ctx.svc.accounts.usage(user_id=ctx.user_id, limit=q.limit, cursor=q.cursor)
+    return UsagePage(items=items, next_cursor=cursor)
+
+
+@api.route("/api/auth/tokens", methods=["POST"])
+def create_token(ctx: Ctx) -> tuple[ApiTokenCreated, int]:
+    body = ctx.body(CreateApiTokenRequest)
+    return ctx.svc.accounts.create_api_token(user_id=ctx.user_id, name=body.name), 201
+
+
+@api.route("/api/auth/tokens", methods=["GET"])
+def list_tokens(ctx: Ctx) -> ApiTokenList:
+    return ApiTokenList(items=ctx.svc.accounts.list_api_tokens(ctx.user_id))
+
+
+@api.route("/api/auth/tokens/<token_id>", methods=["DELETE"])
+def revoke_token(ctx: Ctx) -> None:
+    ctx.svc.accounts.revoke_api_token(user_id=ctx.user_id, token_id=ctx.args["token_id"])
 
 
 @api.route("/api/health", methods=["GET"], auth="public")

@@ -11,10 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from common.errors import AppError
 from common.http import Api, Ctx
 from common.models.billing import CheckoutRequest, CheckoutResponse, OrderPage, PackageList, WebhookAck
+from common.runtime import Services
 
 log = logging.getLogger(__name__)
 
 api = Api("billing")
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.auth", "common.billing", "pymongo")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("auth")
+    svc.jwt_key()
 
 
 class OrderQuery(BaseModel):

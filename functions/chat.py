@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import flask
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.chat import Turn
 from common.http import Api, Ctx
 from common.models.chat import ChatConversation, ChatList, ChatRequest, ChatResponse
+from common.runtime import Services
+
+if TYPE_CHECKING:
+    from common.chat import Turn  # imported with the service (common.runtime), not at cold start
 
 api = Api("chat")
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.auth", "common.chat", "pymongo")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("auth")
+    svc.jwt_key()
 
 
 class ChatListQuery(BaseModel):

@@ -7,8 +7,20 @@ from pydantic import BaseModel, ConfigDict, Field
 from common.errors import InvalidRequest, PayloadTooLarge
 from common.http import Api, Ctx
 from common.models import CreateImageRequest, CreateVideoRequest, Task, TaskPage, TaskStatus, TaskType, UploadResult
+from common.runtime import Services
 
 api = Api("generate")
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.auth", "common.generation", "common.tasks", "pymongo")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("auth")
+    svc.jwt_key()
+    svc.warm("generation")
+    svc.media_keys()
 
 
 class TaskQuery(BaseModel):

@@ -7,8 +7,19 @@ import flask
 from common.delivery import media_response
 from common.errors import Forbidden
 from common.http import Api, Ctx
+from common.runtime import Services
 
 api = Api("proxy", ip_policy="proxy")  # seeking a video sends many Range requests
+
+# Start-up work done before the first request (main.py): modules its first request imports, then clients.
+PRELOAD = ("common.media", "requests", "google.auth.transport.requests")
+
+
+def warm(svc: Services) -> None:
+    """Build this function's clients at instance start."""
+    svc.warm("signer")
+    svc.media_keys()
+    svc.storage.warm()
 
 
 @api.route("/api/ai/proxy", methods=["GET", "HEAD"], auth="public")

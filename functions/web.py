@@ -60,7 +60,8 @@ def spa_csp() -> str:
 @api.route("/config.json", methods=["GET"], auth="public")
 def config(ctx: Ctx) -> flask.Response:
     urls = json.loads(os.environ.get("FUNCTION_URLS", "{}") or "{}")
-    response = flask.jsonify({"api": urls})
+    # google_client_id: the frontend shows "Continue with Google" (Google Identity Services) when set.
+    response = flask.jsonify({"api": urls, "google_client_id": ctx.svc.settings.GOOGLE_CLIENT_ID or None})
     response.headers["Cache-Control"] = "no-cache"
     return response
 

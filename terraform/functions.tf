@@ -7,7 +7,7 @@ locals {
   # a generation step (worker). concurrency: requests per instance.
   service_settings = {
     web      = { memory = "256Mi", cpu = "1", timeout = 30, concurrency = 200, public = true }
-    auth     = { memory = "512Mi", cpu = "1", timeout = 60, concurrency = 40, public = true } # argon2id is memory-hard
+    auth     = { memory = "512Mi", cpu = "1", timeout = 60, concurrency = 40, public = true } # argon2id: 64 MiB x HASH_CONCURRENCY (2)
     generate = { memory = "512Mi", cpu = "1", timeout = 120, concurrency = 40, public = true }
     chat     = { memory = "512Mi", cpu = "1", timeout = 600, concurrency = 40, public = true }
     proxy    = { memory = "512Mi", cpu = "1", timeout = 600, concurrency = 80, public = true }
@@ -105,7 +105,10 @@ resource "google_cloud_run_v2_service" "fn" {
       }
 
       dynamic "env" {
-        for_each = merge(local.common_env, each.key == "web" ? local.web_env : {})
+        # THREADS: functions-framework's gunicorn runs one worker with THREADS threads (default cpu x 4);
+        # one thread per request Cloud Run may send, so the declared concurrency is really served
+        # (bench/concurrency.py measures it).
+        for_each = merge(local.common_env, each.key == "web" ? local.web_env : {}, { THREADS = tostring(each.value.concurrency) })
         content {
           name  = env.key
           value = env.value

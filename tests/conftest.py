@@ -19,6 +19,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from common.clock import SYSTEM_CLOCK, Clock
 from common.config import Settings
 from common.runtime import Services, use
 from localstack.app import create_app
@@ -79,21 +80,24 @@ class Stack:
         return str(r.json()["token"])
 
     def wait_task(self, token: str, task_id: str, *, timeout_s: float = 30.0, until: tuple[str, ...] = ("COMPLETED", "FAILED")) -> dict[str, Any]:
+        """Poll the task until its status is in `until`; fails the test if that takes over `timeout_s`."""
         deadline = time.monotonic() + timeout_s
         while True:
             body = self.api("GET", f"/api/ai/tasks/{task_id}", token=token).json()
-            if body.get("status") in until or time.monotonic() > deadline:
+            if body.get("status") in until:
                 return dict(body)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"task {task_id} is still {body.get('status')!r} after {timeout_s} s (waiting for {until}): {body}")
             time.sleep(0.05)
 
     def worker(self, body: dict[str, Any], **headers: str) -> requests.Response:
         return self.api("POST", "/api/tasks/run", json=body, headers={"X-Worker-Secret": WORKER_SECRET, **headers})
 
 
-def start_stack(settings: Settings) -> tuple[Stack, Any]:
+def start_stack(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> tuple[Stack, Any]:
     port = free_port()
     settings = settings.model_copy(update={"PORT": port})
-    svc = Services(settings)
+    svc = Services(settings, clock=clock)
     use(svc)
     svc.storage.ensure_bucket()
     server = make_server("127.0.0.1", port, create_app(), threaded=True)
@@ -108,8 +112,14 @@ def settings(emulator: StorageEmulator, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def stack(settings: Settings) -> Iterator[Stack]:
-    s, server = start_stack(settings)
+def clock() -> Clock:
+    """The clock the stack's services read; a test module overrides this fixture with a `FrozenClock`."""
+    return SYSTEM_CLOCK
+
+
+@pytest.fixture
+def stack(settings: Settings, clock: Clock) -> Iterator[Stack]:
+    s, server = start_stack(settings, clock=clock)
     yield s
     server.shutdown()
     s.svc.close()

@@ -78,6 +78,7 @@ class KindNumbers(Out):
 class PricingSettings(Out):
     quotas: KindNumbers
     costs: KindNumbers
+    quota_timezone: str = Field("UTC", description="IANA time zone whose midnight resets the daily quotas.")
 
 
 class PackageSettings(Out):
@@ -135,6 +136,7 @@ class KindNumbersUpdate(Strict):
 class PricingUpdate(Strict):
     quotas: KindNumbersUpdate | None = None
     costs: KindNumbersUpdate | None = None
+    quota_timezone: str | None = Field(None, max_length=64, description="An IANA name such as Asia/Shanghai.")
 
 
 class PackageInput(Strict):

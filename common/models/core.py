@@ -85,6 +85,59 @@ class GoogleLoginRequest(Strict):
     id_token: str = Field(min_length=10, max_length=8192)
 
 
+class ChangePasswordRequest(Strict):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class PasswordResetRequest(Strict):
+    email: EmailStr
+
+
+class PasswordResetConfirm(Strict):
+    token: str = Field(min_length=16, max_length=200)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class CreateApiTokenRequest(Strict):
+    name: str = Field(min_length=1, max_length=60)
+
+
+class ApiTokenCreated(Out):
+    """The token itself is in this answer only; the server keeps a hash."""
+
+    id: str
+    name: str
+    token: str = Field(description="`sora_…`: shown once.")
+    created_at: datetime
+
+
+class ApiTokenInfo(Out):
+    id: str
+    name: str
+    last4: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+class ApiTokenList(Out):
+    items: list[ApiTokenInfo]
+
+
+class UsageEntry(Out):
+    at: datetime
+    kind: Literal["charge", "refund", "purchase", "adjustment", "other"]
+    amount: int = Field(description="Credits: negative for a charge, positive for a refund, purchase or grant.")
+    reason: str
+    task_id: str | None = None
+    order_id: str | None = None
+
+
+class UsagePage(Out):
+    items: list[UsageEntry]
+    next_cursor: str | None = None
+
+
 class QuotaState(Out):
     limit: int
     used: int
@@ -208,6 +261,15 @@ CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     RegisterRequest,
     LoginRequest,
     GoogleLoginRequest,
+    ChangePasswordRequest,
+    PasswordResetRequest,
+    PasswordResetConfirm,
+    CreateApiTokenRequest,
+    ApiTokenCreated,
+    ApiTokenInfo,
+    ApiTokenList,
+    UsageEntry,
+    UsagePage,
     QuotaState,
     Quota,
     User,
@@ -231,6 +293,14 @@ CORE_ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
     ("post", "/api/auth/login", "LoginRequest", "AuthResponse", 200, "Sign in"),
     ("get", "/api/auth/me", None, "User", 200, "The signed-in user with quota and credits"),
     ("post", "/api/auth/google", "GoogleLoginRequest", "AuthResponse", 200, "Sign in with a Google ID token"),
+    ("post", "/api/auth/logout", None, None, 204, "Sign out: every session token issued so far stops working"),
+    ("post", "/api/auth/password", "ChangePasswordRequest", None, 204, "Change the password; older session tokens stop working"),
+    ("post", "/api/auth/password/reset", "PasswordResetRequest", None, 202, "Mail a password reset link (202 whether or not the account exists)"),
+    ("post", "/api/auth/password/reset/confirm", "PasswordResetConfirm", None, 204, "Set a new password with a reset token"),
+    ("get", "/api/auth/usage", None, "UsagePage", 200, "The caller's credit ledger, newest first"),
+    ("post", "/api/auth/tokens", "CreateApiTokenRequest", "ApiTokenCreated", 201, "Create a developer API token (shown once)"),
+    ("get", "/api/auth/tokens", None, "ApiTokenList", 200, "The caller's developer API tokens"),
+    ("delete", "/api/auth/tokens/{id}", None, None, 204, "Revoke a developer API token"),
     ("post", "/api/ai/image", "CreateImageRequest", "Task", 202, "Generate an image (asynchronous)"),
     ("post", "/api/ai/video", "CreateVideoRequest", "Task", 202, "Generate a video (asynchronous)"),
     ("post", "/api/ai/uploads", None, "UploadResult", 201, "Upload an image (multipart field `file`)"),

@@ -72,6 +72,7 @@ export function AppRoutes() {
         <Route path="/image" element={<ImagePage />} />
         <Route path="/gallery" element={<GalleryPage />} />
         <Route path="/chat" element={<ChatPage />} />
+        <Route path="/chat/:id" element={<ChatPage />} />
         <Route path="/pricing" element={<PricingPage />} />
         <Route path="/account" element={<AccountPage />} />
         <Route path="/admin" element={<RequireAdmin><AdminPage /></RequireAdmin>} />

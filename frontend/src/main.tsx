@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { initApi } from './api/apiService';
 import { App } from './App';
 import { createQueryClient } from './queryClient';
+import '@fontsource-variable/inter';
 import './index.css';
 
 const queryClient = createQueryClient();

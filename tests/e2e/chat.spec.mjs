@@ -12,7 +12,9 @@ async function shownMessages(page) {
   return page.locator(BUBBLES).evaluateAll((els) =>
     els.map((el) => {
       const bubble = el.firstElementChild;
-      const text = [...bubble.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('');
+      // A reply is rendered Markdown; a user's message is plain text.
+      const md = bubble.querySelector('[data-testid="markdown"]');
+      const text = md ? md.textContent : [...bubble.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('');
       return {
         role: el.getAttribute('data-role'),
         text,
@@ -33,9 +35,8 @@ async function startSampling(page) {
       const els = document.querySelectorAll('[data-testid="chat-messages"] [data-testid="chat-message"][data-role="assistant"]');
       const el = els[els.length - 1];
       if (!el) return;
-      const bubble = el.firstElementChild;
-      const text = [...bubble.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('');
-      const streaming = /…\s*$/.test(bubble.textContent); // the " …" marker of the reply still arriving
+      const text = el.querySelector('[data-testid="markdown"]')?.textContent ?? '';
+      const streaming = el.getAttribute('data-streaming') === 'true'; // the reply is still arriving
       if (!seen.length || seen[seen.length - 1].text !== text) seen.push({ t: performance.now(), text, streaming });
     };
     window.__chatSamples = seen;
@@ -95,7 +96,7 @@ await runScenario('chat', async ({ context }) => {
   await page.waitForFunction(
     (sel) => {
       const els = [...document.querySelectorAll(sel)];
-      return els.length === 2 && els[1].getAttribute('data-role') === 'assistant' && !/…\s*$/.test(els[1].firstElementChild.textContent);
+      return els.length === 2 && els[1].getAttribute('data-role') === 'assistant' && els[1].getAttribute('data-local') !== 'true';
     },
     BUBBLES,
     { timeout: 15_000 },
@@ -130,9 +131,10 @@ await runScenario('chat', async ({ context }) => {
   log('4. reload, open the conversation from the list');
   await page.reload();
   await page.getByTestId('chat-form').waitFor();
-  const entry = page.getByTestId('chat-list').getByRole('button');
-  await entry.first().waitFor();
-  assert.equal(await entry.count(), 1);
+  const items = page.getByTestId('chat-list-item');
+  await items.first().waitFor();
+  assert.equal(await items.count(), 1);
+  const entry = items.locator('button[aria-current], button:not([data-testid])');
   assert.match(await entry.first().textContent(), /Suggest a rainy neon street scene/, 'the conversation is titled by its first message');
   await entry.first().click();
   assert.equal(await entry.first().getAttribute('aria-current'), 'true');
@@ -167,7 +169,7 @@ await runScenario('chat', async ({ context }) => {
   await page.waitForFunction(
     (sel) => {
       const els = [...document.querySelectorAll(sel)];
-      return els.length === 4 && !/…\s*$/.test(els[3].firstElementChild.textContent);
+      return els.length === 4 && els[3].getAttribute('data-streaming') !== 'true' && els[3].getAttribute('data-local') !== 'true';
     },
     BUBBLES,
     { timeout: 15_000 },

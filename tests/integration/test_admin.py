@@ -139,14 +139,21 @@ def test_credit_adjustment_goes_through_the_ledger_once_per_action(stack: Stack,
     assert too_much.status_code == 409 and me(stack, token)["credits"] == 500
 
 
-def test_disabling_a_user_stops_their_token_at_once(stack: Stack, admin: Recorder) -> None:
-    token = stack.register()
+def test_disabling_a_user_stops_their_token_at_once_and_enabling_revives_none(stack: Stack, admin: Recorder) -> None:
+    email = "dis@example.com"
+    token = stack.register(email)
     uid = me(stack, token)["id"]
+    api_token = stack.api("POST", "/api/auth/tokens", token=token, json={"name": "ci"}).json()["token"]
     r = admin("PATCH", f"/api/admin/users/{uid}", json={"disabled": True})
     assert r.status_code == 200 and r.json()["disabled"] is True
     assert stack.api("GET", "/api/auth/me", token=token).status_code == 401
+    assert stack.api("GET", "/api/ai/tasks", token=api_token).status_code == 401
     admin("PATCH", f"/api/admin/users/{uid}", json={"disabled": False})
-    assert stack.api("GET", "/api/auth/me", token=token).status_code == 200
+    assert stack.api("GET", "/api/auth/me", token=token).status_code == 401
+    assert stack.api("GET", "/api/ai/tasks", token=api_token).status_code == 401
+    fresh = stack.api("POST", "/api/auth/login", json={"email": email, "password": "password-123"})
+    assert fresh.status_code == 200
+    assert stack.api("GET", "/api/auth/me", token=fresh.json()["token"]).status_code == 200
 
 
 def test_an_admin_cannot_disable_or_demote_themself(stack: Stack, admin: Recorder) -> None:
@@ -248,7 +255,8 @@ def test_orders_list_and_refund_once(stack: Stack, admin: Recorder) -> None:
 
 def test_settings_read_defaults_with_keys_unset(admin: Recorder) -> None:
     s = admin("GET", "/api/admin/settings").json()
-    assert s["pricing"] == {"quotas": {"video": 3, "image": 10, "chat": 50}, "costs": {"video": 10, "image": 2, "chat": 1}}
+    assert s["pricing"] == {"quotas": {"video": 3, "image": 10, "chat": 50}, "costs": {"video": 10, "image": 2, "chat": 1},
+                            "quota_timezone": "UTC"}
     assert [p["id"] for p in s["packages"]] == ["starter", "creator", "studio"]
     assert s["providers"]["image_provider"] == "sim" and s["providers"]["video_provider"] == "sim"
     assert s["cors_origins"] == []
@@ -260,6 +268,7 @@ def test_settings_read_defaults_with_keys_unset(admin: Recorder) -> None:
     ({"pricing": {"costs": {"video": -1}}}, "pricing.costs.video"),
     ({"pricing": {"quotas": {"image": "5"}}}, "pricing.quotas.image"),
     ({"pricing": {"quotas": {"music": 5}}}, "pricing.quotas.music"),
+    ({"pricing": {"quota_timezone": "Mars/Olympus"}}, "pricing.quota_timezone"),
     ({"providers": {"image_provider": "dalle"}}, "providers.image_provider"),
     ({"providers": {"gemini_base_url": "ftp://x.example"}}, "providers.gemini_base_url"),
     ({"providers": {"openai_base_url": "http://evil.example"}}, "providers.openai_base_url"),
@@ -298,7 +307,10 @@ def test_partial_put_changes_only_what_it_names(stack: Stack, admin: Recorder) -
     assert stack.api("GET", "/api/billing/packages").json()["items"] == [
         {"id": "solo", "name": "Solo", "credits": 42, "price_cents": 299, "currency": "eur"}]
     s2 = admin("PUT", "/api/admin/settings", json={"pricing": {"costs": {"video": 7}}}).json()
-    assert s2["pricing"] == {"quotas": {"video": 1, "image": 10, "chat": 50}, "costs": {"video": 7, "image": 2, "chat": 1}}
+    assert s2["pricing"] == {"quotas": {"video": 1, "image": 10, "chat": 50}, "costs": {"video": 7, "image": 2, "chat": 1},
+                             "quota_timezone": "UTC"}
+    s3 = admin("PUT", "/api/admin/settings", json={"pricing": {"quota_timezone": "Asia/Shanghai"}}).json()
+    assert s3["pricing"]["quota_timezone"] == "Asia/Shanghai" and s3["pricing"]["costs"]["video"] == 7
     assert s2["cors_origins"] == ["https://app.example"] and s2["packages"][0]["id"] == "solo"
     # The CORS origin the panel added is honoured by every function.
     pre = stack.api("OPTIONS", "/api/ai/tasks", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"})

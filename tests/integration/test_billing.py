@@ -12,16 +12,25 @@ import hmac
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import parse_qs
 
 import pytest
 
+from common.clock import FrozenClock
 from common.secrets import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
 from tests.conftest import Stack
 from tests.fakes.server import FakeServer, RecordedRequest, Reply
 
 WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # the billing service's (frozen) clock; signatures are made at it
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Billing reads this clock; webhooks are signed at NOW unless a test says otherwise."""
+    return FrozenClock(NOW)
 
 
 class FakeStripe(FakeServer):
@@ -71,7 +80,7 @@ def sandbox_post(stack: Stack, checkout_url: str, action: str, **kwargs: Any) ->
 
 
 def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
-    t = int(time.time()) if at is None else at
+    t = int(NOW.timestamp()) if at is None else at
     mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"
 
@@ -306,7 +315,7 @@ def test_crash_between_paid_and_credit_is_finished_by_the_replay(stack: Stack, s
     assert stack.svc.db.orders.find_one({"_id": order["id"]})["fulfilled"] is True
 
 
-def test_bad_or_expired_signature_is_400_and_changes_nothing(stack: Stack, stripe: FakeStripe) -> None:
+def test_bad_or_expired_signature_is_400_and_changes_nothing(stack: Stack, stripe: FakeStripe, clock: FrozenClock) -> None:
     token = stack.register()
     order = checkout(stack, token)["order"]
     payload = event("checkout.session.completed", order)
@@ -316,15 +325,18 @@ def test_bad_or_expired_signature_is_400_and_changes_nothing(stack: Stack, strip
         ("t=1,v1=abc", payload),
         (sign(payload, secret="whsec_wrong_secret_000"), payload),
         (sign(payload), tampered),
-        (sign(payload, at=int(time.time()) - 301), payload),
-        (sign(payload, at=int(time.time()) + 301), payload),
+        (sign(payload, at=int(NOW.timestamp()) - 301), payload),
+        (sign(payload, at=int(NOW.timestamp()) + 301), payload),
     ]:
         r = send_webhook(stack, body, signature)
         assert r.status_code == 400, signature
         assert r.json()["error"]["code"] == "invalid_request"
     assert me(stack, token)["credits"] == 0
     assert stack.svc.db.orders.find_one({"_id": order["id"]})["status"] == "PENDING"
-    ok = sign(payload, at=int(time.time()) - 200)  # inside the 5-minute tolerance
+    clock.advance(301)  # a signature made "now" is too old once the clock moved past the tolerance
+    assert send_webhook(stack, payload, sign(payload)).status_code == 400
+    clock.set(NOW)
+    ok = sign(payload, at=int(NOW.timestamp()) - 300)  # the edge of the 5-minute tolerance still passes
     assert send_webhook(stack, payload, ok).json()["outcome"] == "fulfilled"
 
 

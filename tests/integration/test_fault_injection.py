@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+from bson import json_util
 
 from tests.stack_process import StackProcess
 
@@ -31,6 +32,21 @@ def _wait(url: str, token: str, task_id: str, predicate: Any, timeout_s: float =
     raise AssertionError(f"task never reached the expected state: {task}")
 
 
+def _wait_snapshot(path: Path, task_id: str, timeout_s: float = 30) -> None:
+    """Wait until the embedded store's snapshot on disk holds the task GENERATING with its provider job."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            tasks = json_util.loads(path.read_text()).get("tasks", [])
+        except (OSError, ValueError):
+            tasks = []
+        if any(t.get("_id") == task_id and t.get("status") == "GENERATING" and t.get("job") for t in tasks):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never held task {task_id} GENERATING with its job")
+        time.sleep(0.1)
+
+
 def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: Path, stacks: list[StackProcess]) -> None:
     env = {"SIM_DURATION_S": "5", "POLL_INTERVAL_S": "0.3", "ADMIN_EMAIL": "admin@example.com"}
     first = StackProcess(tmp_path / "data", **env)
@@ -40,7 +56,7 @@ def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: P
     task = requests.post(f"{first.url}/api/ai/video", json={"prompt": "survives a crash", "duration_s": 4},
                          headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
     _wait(first.url, token, task["id"], lambda t: t["status"] == "GENERATING" and t["progress"] > 0)
-    time.sleep(2.5)  # the embedded store snapshots about once a second; a real MongoDB needs no wait
+    _wait_snapshot(tmp_path / "data" / "db.json", task["id"])  # the embedded store snapshots about once a second
     first.kill()
 
     second = StackProcess(tmp_path / "data", port=first.port, storage_port=first.storage_port, **env)

@@ -99,12 +99,12 @@ def test_job_reports_provider_progress_then_fetches_a_real_mp4(
     assert download.path == f"/v1/videos/{submitted.job_id}/content"
 
 
-def test_completed_job_keeps_expires_at_in_state(provider: OpenAIVideoProvider) -> None:
+def test_completed_job_keeps_expires_at_in_state(provider: OpenAIVideoProvider, clock: FakeClock) -> None:
     submitted = provider.submit(video_request())
 
     finished = provider.poll(submitted.job_id, state=submitted.state)
 
-    assert isinstance(finished.state["expires_at"], int) and finished.state["expires_at"] > time.time()
+    assert isinstance(finished.state["expires_at"], int) and finished.state["expires_at"] > clock.now
     assert finished.state["seconds"] == "8" and finished.state["size"] == "1280x720"
 
 

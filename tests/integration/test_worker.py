@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from common.models import TaskStatus
-from tests.conftest import Stack, start_stack
+from tests.conftest import WORKER_SECRET, Stack, start_stack
+from tests.fakes.oidc import forwarded_token, google_claims
 
 
 def _create_pending(stack: Stack, token: str, prompt: str = "p", kind: str = "image") -> dict[str, Any]:
@@ -57,6 +59,44 @@ def test_worker_rejects_calls_without_the_queue_identity(stack: Stack) -> None:
     assert r.status_code == 403
     r = stack.api("POST", "/api/tasks/run", json={"task_id": "x"}, headers={"X-Worker-Secret": "guess"})
     assert r.status_code == 403
+
+
+INVOKER = "sora-tasks@proj.iam.gserviceaccount.com"
+WORKER_URL = "https://sora-worker-abc-uc.a.run.app"
+
+
+def _as_production(stack: Stack) -> None:
+    """The worker's caller check as deployed (the rest of the stack stays local)."""
+    stack.svc.settings = stack.svc.settings.model_copy(
+        update={"ENV": "production", "TASKS_SERVICE_ACCOUNT": INVOKER, "WORKER_AUDIENCE": WORKER_URL})
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_production_worker_accepts_the_token_cloud_run_forwards(stack: Stack) -> None:
+    """Cloud Run verified the token and removed its signature: the claims decide (a re-verification fails)."""
+    _as_production(stack)
+    token = forwarded_token(google_claims(email=INVOKER, audience=WORKER_URL))
+    r = stack.api("POST", "/api/tasks/run", json={"task_id": "does-not-exist"}, headers=_bearer(token))
+    assert r.status_code == 200, r.text
+    assert r.json() == {"outcome": "nothing_to_do"}
+    r = stack.api("POST", "/api/tasks/sweep", json={}, headers=_bearer(token))
+    assert r.status_code == 200, r.text
+
+
+def test_production_worker_refuses_no_token_wrong_caller_and_the_local_secret(stack: Stack) -> None:
+    _as_production(stack)
+    stranger = forwarded_token(google_claims(email="someone@proj.iam.gserviceaccount.com", audience=WORKER_URL))
+    other_service = forwarded_token(google_claims(email=INVOKER, audience="https://sora-generate-abc-uc.a.run.app"))
+    expired = forwarded_token(google_claims(email=INVOKER, audience=WORKER_URL, now=time.time() - 7200))
+    for path in ("/api/tasks/run", "/api/tasks/sweep"):
+        for headers in ({}, {"X-Worker-Secret": WORKER_SECRET}, _bearer(stranger), _bearer(other_service),
+                        _bearer(expired), _bearer("not-a-jwt")):
+            r = stack.api("POST", path, json={"task_id": "x"}, headers=headers)
+            assert r.status_code == 403, (path, headers, r.text)
+            assert r.json()["error"]["code"] == "forbidden"
 
 
 def test_unknown_task_is_nothing_to_do_and_bad_payload_is_400(stack: Stack) -> None:

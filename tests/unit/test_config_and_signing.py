@@ -20,6 +20,7 @@ def test_production_refuses_placeholders_and_embedded_parts() -> None:
 def test_production_starts_with_real_configuration() -> None:
     s = Settings(ENV="production", MONGODB_URI="mongodb+srv://db.example/x", QUEUE_BACKEND="cloudtasks",
                  SECRETS_BACKEND="secretmanager", WORKER_AUDIENCE="https://worker.run.app",
+                 TASKS_SERVICE_ACCOUNT="tasks@p.iam.gserviceaccount.com",
                  ADMIN_PASSWORD="a-long-unique-admin-password")
     assert s.ENV == "production"
 

@@ -101,6 +101,25 @@ export interface ApiKeysUpdate {
   stripe_webhook_secret?: string | null;
 }
 
+export interface ApiTokenCreated {
+  id: string;
+  name: string;
+  token: string;
+  created_at: string;
+}
+
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  last4: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface ApiTokenList {
+  items: ApiTokenInfo[];
+}
+
 export interface AuditEntry {
   id: string;
   actor_id: string;
@@ -121,6 +140,11 @@ export interface AuditPage {
 export interface AuthResponse {
   token: string;
   user: User;
+}
+
+export interface ChangePasswordRequest {
+  current_password: string;
+  new_password: string;
 }
 
 export interface ChatConversation {
@@ -182,6 +206,10 @@ export interface CheckoutRequest {
 export interface CheckoutResponse {
   order: Order;
   checkout_url: string;
+}
+
+export interface CreateApiTokenRequest {
+  name: string;
 }
 
 export interface CreateImageRequest {
@@ -282,14 +310,25 @@ export interface PackageSettings {
   currency: string;
 }
 
+export interface PasswordResetConfirm {
+  token: string;
+  new_password: string;
+}
+
+export interface PasswordResetRequest {
+  email: string;
+}
+
 export interface PricingSettings {
   quotas: KindNumbers;
   costs: KindNumbers;
+  quota_timezone: string;
 }
 
 export interface PricingUpdate {
   quotas?: KindNumbersUpdate | null;
   costs?: KindNumbersUpdate | null;
+  quota_timezone?: string | null;
 }
 
 export interface ProviderSettings {
@@ -388,6 +427,20 @@ export interface UploadResult {
   bytes: number;
   width: number;
   height: number;
+}
+
+export interface UsageEntry {
+  at: string;
+  kind: "charge" | "refund" | "purchase" | "adjustment" | "other";
+  amount: number;
+  reason: string;
+  task_id: string | null;
+  order_id: string | null;
+}
+
+export interface UsagePage {
+  items: UsageEntry[];
+  next_cursor: string | null;
 }
 
 export interface User {

@@ -91,7 +91,15 @@ export function AppShell() {
 
       <Header user={me.data} menuOpen={menuOpen} onMenu={() => setMenuOpen((v) => !v)} />
 
-      <main id="main" tabIndex={-1} className="mx-auto w-full max-w-7xl px-4 pb-16 pt-6 focus:outline-none sm:px-6 lg:px-8">
+      <main
+        id="main"
+        tabIndex={-1}
+        className={cx(
+          'mx-auto w-full max-w-7xl px-4 focus:outline-none sm:px-6 lg:px-8',
+          // The chat is a fixed-height app screen (its history scrolls inside); other pages scroll.
+          location.pathname.startsWith('/chat') ? 'pb-3 pt-3 sm:pb-4 sm:pt-6' : 'pb-16 pt-6',
+        )}
+      >
         <Suspense fallback={<LoadingState />}>
           <Outlet />
         </Suspense>

@@ -60,10 +60,19 @@ export function conversationOf(error: unknown): string | null {
 interface StreamOptions {
   onDelta: (text: string) => void;
   signal?: AbortSignal;
+  /** `/api/ai/chat` (a new message) or `/api/ai/chat/regenerate` (`{conversation_id}`: a new last reply). */
+  path?: '/api/ai/chat' | '/api/ai/chat/regenerate';
 }
 
-/** Sends a chat message and streams the reply through `onDelta`; resolves with the stored ids. */
-export async function streamChat(body: ChatRequest, { onDelta, signal }: StreamOptions): Promise<ChatDone> {
+/**
+ * Sends a chat message (or asks for a new last reply) and streams the reply
+ * through `onDelta`; resolves with the stored ids. Errors are ApiErrors; an
+ * abort through `signal` rejects with the DOMException `AbortError`.
+ */
+export async function streamChat(
+  body: ChatRequest | { conversation_id: string },
+  { onDelta, signal, path = '/api/ai/chat' }: StreamOptions,
+): Promise<ChatDone> {
   await initApi();
   const token = tokenStore.get();
   const headers: Record<string, string> = { Accept: 'text/event-stream', 'Content-Type': 'application/json' };
@@ -71,7 +80,7 @@ export async function streamChat(body: ChatRequest, { onDelta, signal }: StreamO
 
   let res: Response;
   try {
-    res = await fetch(apiUrl('/api/ai/chat'), { method: 'POST', headers, body: JSON.stringify(body), signal });
+    res = await fetch(apiUrl(path), { method: 'POST', headers, body: JSON.stringify(body), signal });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     throw networkError();

@@ -1,0 +1,144 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { UploadResult } from '../../api/types';
+import { Icon } from '../../components/layout/icons';
+import { cx } from '../../components/ui/cx';
+import { useI18n } from '../../i18n';
+import { ImageUpload, useDropFile, useImageUpload } from '../media/ImageUpload';
+import { MediaImage } from '../media/MediaImage';
+import { MAX_ATTACHMENTS } from './useChat';
+
+interface Props {
+  busy: boolean;
+  /** Text given back by the page (a refused message, or the last message to edit); `seq` makes each hand-back distinct. */
+  returned: { text: string; seq: number } | null;
+  onSend: (text: string, attachments: string[]) => void;
+  onStop: () => void;
+}
+
+/** The fixed composer: a full-width, growing text box with icon buttons; images by picker, drop or paste. */
+export function Composer({ busy, returned, onSend, onStop }: Props) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState('');
+  const [attachments, setAttachments] = useState<UploadResult[]>([]);
+  const box = useRef<HTMLTextAreaElement>(null);
+
+  const add = (r: UploadResult) => setAttachments((xs) => (xs.length < MAX_ATTACHMENTS && !xs.some((x) => x.url === r.url) ? [...xs, r] : xs));
+  const upload = useImageUpload(add);
+  const canAttach = attachments.length < MAX_ATTACHMENTS && !busy;
+  const drop = useDropFile(upload.put, canAttach);
+
+  useEffect(() => {
+    if (!returned) return;
+    setDraft(returned.text);
+    box.current?.focus();
+  }, [returned]);
+
+  // Grow with the text up to a third of the screen, then scroll inside.
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, Math.round(window.innerHeight / 3))}px`;
+  }, [draft]);
+
+  const submit = (e?: FormEvent) => {
+    e?.preventDefault();
+    const text = draft.trim();
+    if (!text || busy) return;
+    onSend(
+      text,
+      attachments.map((a) => a.url),
+    );
+    setDraft('');
+    setAttachments([]);
+  };
+
+  return (
+    <form
+      onSubmit={submit}
+      {...drop.props}
+      className={cx('shrink-0 border-t border-white/10 bg-ink-950/40 p-2 sm:p-3', drop.over && 'bg-neon-cyan/10')}
+      data-testid="chat-form"
+    >
+      {attachments.length > 0 && (
+        <div className="mb-2 flex flex-wrap gap-2 px-1" data-testid="chat-attachments">
+          {attachments.map((a, i) => (
+            <div key={a.url} className="relative h-14 w-14 overflow-hidden rounded-lg border border-white/15">
+              <MediaImage src={a.url} alt={`${i + 1}`} className="h-full w-full object-cover" />
+              <button
+                type="button"
+                onClick={() => setAttachments((xs) => xs.filter((x) => x.url !== a.url))}
+                aria-label={`${t('upload.remove')} ${i + 1}`}
+                className="absolute right-0.5 top-0.5 grid h-5 w-5 place-items-center rounded-full bg-ink-950/80 text-xs text-slate-200 hover:bg-rose-500/80"
+              >
+                ×
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
+      {upload.error && (
+        <p role="alert" className="mb-2 px-2 text-xs text-rose-300" data-testid="upload-error">
+          {upload.error}
+        </p>
+      )}
+      <div className="flex items-end gap-1 rounded-2xl border border-white/10 bg-ink-950/70 p-1.5 transition focus-within:border-neon-cyan/60 focus-within:shadow-glow">
+        {canAttach ? (
+          <ImageUpload variant="icon" testId="chat-upload-input" disabled={busy} onUploaded={add} />
+        ) : (
+          <span className="w-1" />
+        )}
+        <label htmlFor="chat-input" className="sr-only">
+          {t('chat.placeholder')}
+        </label>
+        <textarea
+          id="chat-input"
+          ref={box}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onPaste={(e) => {
+            const file = Array.from(e.clipboardData.files)[0];
+            if (file && canAttach) {
+              e.preventDefault();
+              upload.put(file);
+            }
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              submit();
+            }
+          }}
+          rows={1}
+          placeholder={t('chat.placeholder')}
+          className="max-h-[33vh] min-h-[2.5rem] min-w-0 flex-1 resize-none bg-transparent px-2 py-2 text-[15px] leading-6 text-slate-100 placeholder:text-slate-400 focus:outline-none"
+          data-testid="chat-input"
+        />
+        {busy ? (
+          <button
+            type="button"
+            onClick={onStop}
+            aria-label={t('chat.stop')}
+            title={t('chat.stop')}
+            className="grid h-10 w-10 shrink-0 place-items-center rounded-full border border-neon-magenta/50 bg-neon-magenta/15 text-neon-magenta transition hover:bg-neon-magenta/25"
+            data-testid="chat-stop"
+          >
+            <Icon name="stop" className="h-4 w-4" />
+          </button>
+        ) : (
+          <button
+            type="submit"
+            disabled={!draft.trim()}
+            aria-label={t('chat.send')}
+            title={t('chat.send')}
+            className="grid h-10 w-10 shrink-0 place-items-center rounded-full bg-gradient-to-br from-neon-cyan to-neon-magenta text-ink-950 shadow-glow transition hover:brightness-110 active:scale-95 disabled:opacity-40 disabled:shadow-none"
+            data-testid="chat-send"
+          >
+            <Icon name="send" className="h-5 w-5" />
+          </button>
+        )}
+      </div>
+      <p className="mt-1.5 hidden px-2 text-[11px] text-slate-400 sm:block">{t('chat.hint')}</p>
+    </form>
+  );
+}
