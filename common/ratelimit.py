@@ -60,12 +60,14 @@ class DatabaseStorage(Storage):
             if live is not None:
                 return int(live["count"])
             try:  # no live window: restart it (an expired document is replaced, a missing one inserted)
-                fresh = coll.find_one_and_update(
+                # (update_one, not find_one_and_update: the count is `amount` by construction, and
+                # mongomock re-reads an updated document through the filter, which it no longer matches)
+                coll.update_one(
                     {"_id": key, "$or": [{"expire_at": {"$lte": now}}, {"expire_at": None}]},
                     {"$set": {"count": amount, "expire_at": now + timedelta(seconds=expiry)}},
-                    upsert=True, return_document=ReturnDocument.AFTER,
+                    upsert=True,
                 )
-                return int(fresh["count"])
+                return amount
             except DuplicateKeyError:
                 continue  # another instance started the window first: count in it
         raise TooManyRequests("Too many requests at once. Please slow down.")

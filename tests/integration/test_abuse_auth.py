@@ -121,6 +121,7 @@ def test_a_right_password_behind_eleven_wrong_ones_in_flight_is_not_let_in(
     with stack_with(emulator, tmp_path, LOGIN_MAX_FAILURES=10) as stack:
         stack.register("race@example.com", "password-123")
         monkeypatch.setattr(common.auth, "_hasher", _Hasher(hold))
+        monkeypatch.setattr(common.auth, "_hash_slots", threading.BoundedSemaphore(100))  # let all ten in at once
         with ThreadPoolExecutor(max_workers=12) as pool:
             wrong = [pool.submit(login, stack, ATTACKER, "race@example.com", "wrong-pass") for _ in range(11)]
             wait_until(lambda: len(inside) == 10 and sum(f.done() for f in wrong) == 1,
@@ -255,3 +256,16 @@ def test_security_headers_on_api_answers_and_a_strict_csp_on_the_app(stack: Stac
     csp = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";")[0]
     assert "unsafe-eval" not in csp and "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_a_rate_limit_window_restarts_after_it_expires(emulator: StorageEmulator, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    now = FrozenClock(monkeypatch)
+    with stack_with(emulator, tmp_path, RATE_LIMIT_REGISTER="2/minute") as stack:
+        def register(i: int) -> int:
+            return call_from(stack, OTHER, "POST", "/api/auth/register",
+                             json={"email": f"w{i}@example.com", "password": "password-123"}).status_code
+
+        assert [register(i) for i in range(3)] == [201, 201, 429]
+        now.advance(61)
+        assert [register(i) for i in range(3, 6)] == [201, 201, 429]
