@@ -35,6 +35,7 @@ from common.models.admin import (
     AuditEntry,
 )
 from common.models.billing import OrderStatus
+from common.providers.catalogue import PROVIDER_OPTIONS
 from common.secrets import GEMINI_API_KEY, OPENAI_API_KEY, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,7 @@ API_KEYS = {
     "stripe_secret_key": STRIPE_SECRET_KEY,
     "stripe_webhook_secret": STRIPE_WEBHOOK_SECRET,
 }
-PROVIDER_FIELDS = ("image_provider", "video_provider", "chat_provider", "image_model", "veo_model", "sora_model",
-                   "chat_model", "gemini_base_url", "openai_base_url")
+PROVIDER_FIELDS = PROVIDER_OPTIONS
 
 
 def _field_error(field: str, message: str) -> InvalidRequest:

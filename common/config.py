@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import functools
+import tempfile
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.providers.catalogue import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_IMAGE_MODEL,
+    DEFAULT_SORA_MODEL,
+    DEFAULT_VEO_MODEL,
+    ChatProviderName,
+    ImageProviderName,
+    VideoProviderName,
+)
 
 PLACEHOLDERS = {"", "change-me", "changeme", "secret", "dev", "test", "admin", "password", "placeholder"}
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +35,9 @@ class Settings(BaseSettings):
     # Database: MongoDB in production; embedded mongomock (snapshot under DATA_DIR) without a URI.
     MONGODB_URI: str = ""
     MONGODB_DB: str = "sora"
-    DATA_DIR: Path = ROOT / ".data"
+    DATA_DIR: Path = Field(ROOT / ".data", description=(
+        "Everything the process writes besides TMPDIR (embedded DB snapshot, sim renders). "
+        "Production default: $TMPDIR/sora-data, so the image runs with a read-only root filesystem."))
     DB_SNAPSHOT: bool = Field(True, description="Embedded database only: persist to DATA_DIR/db.json.")
 
     # Storage (GCS; the local stack points STORAGE_EMULATOR_HOST at gcp-storage-emulator).
@@ -45,6 +58,9 @@ class Settings(BaseSettings):
     # Secrets: "db" (local: a collection) or "secretmanager".
     SECRETS_BACKEND: Literal["db", "secretmanager"] = "db"
     SECRET_MANAGER_ENDPOINT: str = ""  # tests: a fake REST server
+    # Secret Manager ids are SECRET_ID_PREFIX + the names in common/secrets.py
+    # (Terraform sets "<name_prefix>-" so several stacks share a project).
+    SECRET_ID_PREFIX: str = ""
     SECRETS_TTL_S: float = 5.0
 
     # Auth
@@ -94,14 +110,14 @@ class Settings(BaseSettings):
 
     # Generation
     SIM_DURATION_S: float = 6.0
-    IMAGE_PROVIDER: str = "sim"
-    VIDEO_PROVIDER: str = "sim"
-    CHAT_PROVIDER: str = "sim"
-    CHAT_MODEL: str = "gemini-2.5-flash"
+    IMAGE_PROVIDER: ImageProviderName = "sim"
+    VIDEO_PROVIDER: VideoProviderName = "sim"
+    CHAT_PROVIDER: ChatProviderName = "sim"
+    CHAT_MODEL: str = DEFAULT_CHAT_MODEL
     CHAT_SIM_DELAY_S: float | None = None  # seconds per streamed word of the sim assistant; None: 0.02 (0 if SIM_DURATION_S=0)
-    IMAGE_MODEL: str = "gemini-2.5-flash-image"
-    VEO_MODEL: str = "veo-3.1-generate-preview"
-    SORA_MODEL: str = "sora-2"
+    IMAGE_MODEL: str = DEFAULT_IMAGE_MODEL
+    VEO_MODEL: str = DEFAULT_VEO_MODEL
+    SORA_MODEL: str = DEFAULT_SORA_MODEL
     GEMINI_BASE_URL: str = ""  # empty: Google's endpoint; tests point at a fake
     OPENAI_BASE_URL: str = ""  # an OpenAI-style /v1/videos gateway
     POLL_INTERVAL_S: float = 2.0
@@ -135,6 +151,8 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if self.ENV != "production":
             return self
+        if "DATA_DIR" not in self.model_fields_set:  # never under the (read-only, root-owned) app directory
+            self.DATA_DIR = Path(tempfile.gettempdir()) / "sora-data"
         problems = []
         if not self.MONGODB_URI:
             problems.append("MONGODB_URI is required (the embedded database is for development only)")

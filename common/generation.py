@@ -26,7 +26,6 @@ from common.models import (
     TaskStatus,
     TaskType,
 )
-from common.providers import ProviderRegistry
 from common.providers.base import (
     GenerationRequest,
     JobStatus,
@@ -35,6 +34,7 @@ from common.providers.base import (
     ProviderError,
     ReferenceImage,
 )
+from common.providers.registry import ProviderRegistry
 from common.queue import Queue, RetryPolicy
 from common.storage import StorageService
 from common.tasks import TaskRepository, new_task_id

@@ -63,6 +63,9 @@ class Ctx:
 View = Callable[[Ctx], Any]
 
 
+UNLIMITED = "unlimited"  # a route's `rate` that exempts it from every rate limit
+
+
 class Api:
     """A function's routes. Calling it with a flask.Request answers the request.
 
@@ -77,6 +80,8 @@ class Api:
         self._ip_policy = ip_policy
         self._map = Map(strict_slashes=False)
         self._views: dict[str, tuple[View, AuthLevel, str | None]] = {}
+        self.route("/api/health", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED)(_readiness_view(name))
+        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED)(_liveness)
 
     def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user", rate: str | None = None) -> Callable[[View], View]:
         def register(view: View) -> View:
@@ -96,11 +101,13 @@ class Api:
         if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
             return _with_cors(with_security_headers(flask.Response(status=204)), origin, svc, preflight=True)
         try:
-            if self._ip_policy:
-                svc.rate_limits.hit(self._ip_policy, client_ip_of(request, svc))
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
             view, level, rate = self._views[str(endpoint)]
+            if rate == UNLIMITED:  # health checks answer even when the database does not
+                rate = None
+            elif self._ip_policy:
+                svc.rate_limits.hit(self._ip_policy, client_ip_of(request, svc))
             ctx = Ctx(request=request, svc=svc, args=dict(args))
             if level != "public":
                 ctx.user = authenticate(request, svc)
@@ -168,6 +175,31 @@ def with_security_headers(response: flask.Response) -> flask.Response:
 
 
 API_TOKEN_PATHS = "/api/ai/"  # noqa: S105 - a path prefix, not a secret
+
+
+def _readiness_view(service: str) -> View:
+    def health(ctx: Ctx) -> flask.Response:
+        """Readiness of this service (common/health.py): 200 when every check passes, else 503."""
+        from common.health import readiness
+        from common.models import Health
+
+        checks = readiness(ctx.svc, service)
+        ok = all(v == "ok" for v in checks.values())
+        body = Health(status="ok" if ok else "degraded", version=ctx.svc.settings.VERSION, checks=checks)
+        response = to_response((body, 200 if ok else 503))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return health
+
+
+def _liveness(ctx: Ctx) -> flask.Response:
+    """Liveness: the process answers; no dependency is touched."""
+    from common.models import Health
+
+    response = to_response(Health(status="ok", version=ctx.svc.settings.VERSION, checks={}))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def authenticate(request: flask.Request, svc: Services) -> dict[str, Any]:

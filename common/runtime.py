@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from common.generation import Generation
     from common.mailer import Mailer
     from common.media import MediaSigner
-    from common.providers import ProviderRegistry
+    from common.providers.registry import ProviderRegistry
     from common.queue import Queue
     from common.ratelimit import Network, RateLimits
     from common.secrets import CachedSecrets
@@ -76,7 +76,11 @@ class Services:
 
         store: DatabaseSecretStore | SecretManagerStore
         if self.settings.SECRETS_BACKEND == "secretmanager":
-            store = SecretManagerStore(project=self.settings.GCP_PROJECT, endpoint=self.settings.SECRET_MANAGER_ENDPOINT)
+            store = SecretManagerStore(
+                project=self.settings.GCP_PROJECT,
+                endpoint=self.settings.SECRET_MANAGER_ENDPOINT,
+                id_prefix=self.settings.SECRET_ID_PREFIX,
+            )
         else:
             store = DatabaseSecretStore(self.db)
         return CachedSecrets(store, ttl_s=self.settings.SECRETS_TTL_S)
@@ -218,12 +222,19 @@ class Services:
 
     @_lazy
     def providers(self) -> ProviderRegistry:
-        from common.providers import ProviderRegistry
+        from common.providers.registry import ProviderRegistry
+        from common.secrets import API_KEY_SECRETS
 
         s = self.settings
+        if s.ENV == "production" and "sim" in {s.IMAGE_PROVIDER, s.VIDEO_PROVIDER, s.CHAT_PROVIDER}:
+            log.warning("the sim provider is a default: results are simulated until the admin panel (Settings → "
+                        "Providers) or IMAGE_PROVIDER/VIDEO_PROVIDER/CHAT_PROVIDER choose a real one; sim writes "
+                        "only under DATA_DIR=%s", s.DATA_DIR)
+        # The sim assistant streams at ~20 ms a word, except when the stack makes simulations instant (tests).
+        chat_delay = s.CHAT_SIM_DELAY_S if s.CHAT_SIM_DELAY_S is not None else (0.02 if s.SIM_DURATION_S > 0 else 0.0)
         return ProviderRegistry(
-            secrets=self.secrets, sim_duration_s=s.SIM_DURATION_S, work_dir=s.DATA_DIR / "sim-jobs",
-            options=self.provider_options,
+            api_key=lambda vendor: self.secrets.get(API_KEY_SECRETS[vendor]), sim_duration_s=s.SIM_DURATION_S,
+            work_dir=s.DATA_DIR / "sim-jobs", options=self.provider_options, sim_chat_delay_s=chat_delay,
         )
 
     def provider_options(self) -> dict[str, Any]:
@@ -286,9 +297,12 @@ class Services:
 
     @_lazy
     def chat(self) -> ChatService:
-        from common.chat import ChatService
+        from common.chat import ChatConfig, ChatService, ConversationStore
 
-        return ChatService.from_services(self)
+        return ChatService(
+            store=ConversationStore(self.db), accounting=self.accounting, storage=self.storage, signer=self.signer,
+            provider=self.providers.chat, config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
+        )
 
     @_lazy
     def billing(self) -> BillingService:

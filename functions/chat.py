@@ -10,7 +10,7 @@ import flask
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.http import Api, Ctx
-from common.models.chat import ChatConversation, ChatList, ChatRequest, ChatResponse
+from common.models.chat import ChatConversation, ChatList, ChatRegenerateRequest, ChatRequest, ChatResponse
 from common.runtime import Services
 
 if TYPE_CHECKING:
@@ -37,6 +37,15 @@ class ChatListQuery(BaseModel):
 @api.route("/api/ai/chat", methods=["POST"], rate="chat")
 def send_message(ctx: Ctx) -> ChatResponse | flask.Response:
     turn = ctx.svc.chat.start_turn(user_id=ctx.user_id, body=ctx.body(ChatRequest))
+    if "text/event-stream" in ctx.request.headers.get("Accept", ""):
+        return event_stream(turn)
+    return turn.complete()
+
+
+@api.route("/api/ai/chat/regenerate", methods=["POST"])
+def regenerate_reply(ctx: Ctx) -> ChatResponse | flask.Response:
+    """A new reply to the conversation's last user message, replacing the last reply; answered like send_message."""
+    turn = ctx.svc.chat.start_regenerate(user_id=ctx.user_id, body=ctx.body(ChatRegenerateRequest))
     if "text/event-stream" in ctx.request.headers.get("Accept", ""):
         return event_stream(turn)
     return turn.complete()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
 from common.models.billing import PACKAGE_ID_PATTERN, Order
 from common.models.core import Out, Role, Strict, Task, User
+from common.providers.catalogue import ChatProviderName, ImageProviderName, VideoProviderName
 
 # Strict ints: "5", 5.0 and true are refused rather than coerced into an amount.
 SmallCount = Annotated[int, Field(strict=True, ge=0, le=10_000)]
@@ -153,9 +154,9 @@ class PackageInput(Strict):
 
 
 class ProvidersUpdate(Strict):
-    image_provider: Literal["sim", "gemini"] | None = None
-    video_provider: Literal["sim", "veo", "sora"] | None = None
-    chat_provider: Literal["sim", "gemini"] | None = None
+    image_provider: ImageProviderName | None = None
+    video_provider: VideoProviderName | None = None
+    chat_provider: ChatProviderName | None = None
     image_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
     veo_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
     sora_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)

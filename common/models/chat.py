@@ -28,6 +28,12 @@ class ChatRequest(Strict):
         return urls
 
 
+class ChatRegenerateRequest(Strict):
+    """`POST /api/ai/chat/regenerate`: answer the conversation's last user message again."""
+
+    conversation_id: str = Field(min_length=1, max_length=200)
+
+
 class ChatMessage(Out):
     id: str
     role: Literal["user", "assistant"]
@@ -83,13 +89,15 @@ class ChatStreamError(Out):
 
 
 SCHEMA_MODELS: list[type[BaseModel]] = [
-    ChatRequest, ChatMessage, ChatResponse, ChatSummary, ChatList, ChatConversation, ChatDelta, ChatDone,
+    ChatRequest, ChatRegenerateRequest, ChatMessage, ChatResponse, ChatSummary, ChatList, ChatConversation, ChatDelta, ChatDone,
     ChatStreamError,
 ]
 
 ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
     ("post", "/api/ai/chat", "ChatRequest", "ChatResponse", 200,
      "Send a message; the assistant's reply (or, with Accept: text/event-stream, events delta/done/error)"),
+    ("post", "/api/ai/chat/regenerate", "ChatRegenerateRequest", "ChatResponse", 200,
+     "A new reply to the last user message, replacing the last reply (answered like POST /api/ai/chat)"),
     ("get", "/api/ai/chats", None, "ChatList", 200, "Own conversations, most recently active first"),
     ("get", "/api/ai/chats/{id}", None, "ChatConversation", 200, "One own conversation with its messages"),
     ("delete", "/api/ai/chats/{id}", None, None, 204, "Delete a conversation and its messages"),

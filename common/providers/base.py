@@ -14,6 +14,7 @@ shown to users, so they never carry provider request ids or raw payloads.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -81,6 +82,21 @@ class Provider(Protocol):
 
 
 # ---- errors -----------------------------------------------------------------
+
+
+class ChatProvider(Protocol):
+    """A model that streams a text reply (`GeminiChat`, `SimChat`)."""
+
+    name: str
+
+    def stream_text(
+        self, history: Sequence[tuple[str, str]], message: str, attachments: Sequence[ReferenceImage] = ()
+    ) -> Iterator[str]:
+        """Text chunks of the reply to `message`, given earlier `(role, text)` turns (role "user"/"assistant").
+
+        `ProviderError`s may surface at the call (e.g. a missing key) or while iterating.
+        """
+        ...
 
 
 class ProviderError(Exception):

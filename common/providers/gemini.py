@@ -252,7 +252,7 @@ class GeminiChat:
         self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name)
         self._model = model
 
-    def stream_reply(
+    def stream_text(
         self,
         history: Sequence[tuple[str, str]],
         message: str,

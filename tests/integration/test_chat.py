@@ -349,7 +349,7 @@ def test_dropped_connection_mid_stream_keeps_what_was_generated(stack: Stack, ca
     cid = first["conversation_id"]
     message = "a long answer please [sim:slow]"
     full = sim_reply([("user", "hello"), ("assistant", first["message"]["text"])], message, [])
-    stack.svc.chat.config = ChatConfig(checkpoint_s=0.0, sim_chunk_delay_s=0.0)  # every word is written at once
+    stack.svc.chat.config = ChatConfig(checkpoint_s=0.0)  # every word is written at once (the test stack's sim has no delay)
 
     r = stream(stack, token, message, conversation_id=cid)
     first_delta = next(data for name, data in events_of(r) if name == "delta")
@@ -370,7 +370,7 @@ def test_dropped_connection_mid_stream_keeps_what_was_generated(stack: Stack, ca
 
 def test_stream_sends_heartbeat_comments_while_the_model_is_silent(stack: Stack) -> None:
     token = stack.register()
-    stack.svc.chat.config = ChatConfig(heartbeat_s=0.01, sim_chunk_delay_s=0.0)
+    stack.svc.chat.config = ChatConfig(heartbeat_s=0.01)
 
     with stream(stack, token, "slowly [sim:slow]") as r:
         comments = [data["comment"] for name, data in events_of(r) if not name]
@@ -507,3 +507,54 @@ def test_chat_target_streams_under_functions_framework(stack: Stack, tmp_path: A
     assert body.startswith(": accepted\n\n") and "event: delta\n" in body and body.rstrip().splitlines()[-2] == "event: done"
     done = json.loads(body.rstrip().splitlines()[-1][len("data: "):])
     assert conversation(stack, token, done["conversation_id"])["messages"][-1]["id"] == done["message_id"]
+
+
+# ---- regenerate ----------------------------------------------------------------------------------------------------
+
+
+def test_regenerate_replaces_the_last_reply_and_charges_one_unit(stack: Stack) -> None:
+    token = stack.register()
+    first = ask(stack, token, "hello").json()
+    cid = first["conversation_id"]
+    second = ask(stack, token, "a neon cat", conversation_id=cid).json()
+    used = chat_quota_used(stack, token)
+
+    r = stack.api("POST", "/api/ai/chat/regenerate", token=token, json={"conversation_id": cid})
+    assert r.status_code == 200, r.text
+    again = r.json()
+    assert again["conversation_id"] == cid and again["message"]["id"] != second["message"]["id"]
+    messages = conversation(stack, token, cid)["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[3]["id"] == again["message"]["id"]  # the old reply is gone, the new one answers "a neon cat"
+    assert messages[3]["text"] == sim_reply([("user", "hello"), ("assistant", first["message"]["text"])], "a neon cat", [])
+    assert chat_quota_used(stack, token) == used + 1
+
+
+def test_regenerate_streams_and_a_failure_before_text_keeps_the_old_reply(stack: Stack) -> None:
+    token = stack.register()
+    first = ask(stack, token, "hello").json()
+    cid = first["conversation_id"]
+    r = requests.post(stack.url + "/api/ai/chat/regenerate", json={"conversation_id": cid}, stream=True, timeout=30,
+                      headers={**SSE, "Authorization": f"Bearer {token}"})
+    names = [name for name, _ in events_of(r) if name]
+    assert names[-1] == "done" and "delta" in names
+    [user, reply] = conversation(stack, token, cid)["messages"]
+    assert reply["text"] == first["message"]["text"] and reply["id"] != first["message"]["id"]
+
+    down = ask(stack, token, "fail please [sim:down]", conversation_id=cid)
+    assert down.status_code == 503
+    used = chat_quota_used(stack, token)
+    r = stack.api("POST", "/api/ai/chat/regenerate", token=token, json={"conversation_id": cid})
+    assert r.status_code == 503  # the last user message still carries the marker
+    assert chat_quota_used(stack, token) == used  # refunded
+    assert [m["id"] for m in conversation(stack, token, cid)["messages"]][:2] == [user["id"], reply["id"]]
+
+
+def test_regenerate_refuses_others_conversations_and_bad_bodies(stack: Stack) -> None:
+    owner, other = stack.register(), stack.register()
+    cid = ask(stack, owner, "hello").json()["conversation_id"]
+    r = stack.api("POST", "/api/ai/chat/regenerate", token=other, json={"conversation_id": cid})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    r = stack.api("POST", "/api/ai/chat/regenerate", token=owner, json={})
+    assert r.status_code == 400 and r.json()["error"]["details"]["field"] == "conversation_id"
+    assert stack.api("POST", "/api/ai/chat/regenerate", json={"conversation_id": cid}).status_code == 401

@@ -296,7 +296,7 @@ def test_chat_streams_the_reply_chunks_over_sse_with_history_in_gemini_roles(
 ) -> None:
     fake.script("stream", sse("Neon ", "cats ", "glow."))
 
-    chunks = list(chat.stream_reply([("user", "hi"), ("assistant", "Hello!")], "Describe a neon cat", []))
+    chunks = list(chat.stream_text([("user", "hi"), ("assistant", "Hello!")], "Describe a neon cat", []))
 
     assert chunks == ["Neon ", "cats ", "glow."]
     [sent] = fake.requests_to("stream")
@@ -314,7 +314,7 @@ def test_chat_streams_the_reply_chunks_over_sse_with_history_in_gemini_roles(
 def test_chat_sends_attachments_inline_with_the_message(chat: GeminiChat, fake: FakeGemini) -> None:
     photo = png_bytes(4, 4)
 
-    list(chat.stream_reply([], "What is this?", [ReferenceImage(photo, "image/png")]))
+    list(chat.stream_text([], "What is this?", [ReferenceImage(photo, "image/png")]))
 
     last = fake.requests_to("stream")[0].json()["contents"][-1]
     assert decode_blob(last["parts"][1]) == photo
@@ -324,7 +324,7 @@ def test_chat_safety_stop_in_the_stream_raises_a_clean_safety_refusal(chat: Gemi
     fake.script("stream", sse("I can't", finish_reason="SAFETY"))
 
     with pytest.raises(SafetyRefusal) as caught:
-        list(chat.stream_reply([], "something unsafe", []))
+        list(chat.stream_text([], "something unsafe", []))
 
     assert_clean(caught.value)
 
@@ -332,15 +332,15 @@ def test_chat_safety_stop_in_the_stream_raises_a_clean_safety_refusal(chat: Gemi
 def test_chat_with_a_bad_key_raises_auth_error_and_without_key_fails_before_streaming(fake: FakeGemini) -> None:
     bad = GeminiChat(api_key=lambda: "revoked-key", base_url=fake.base_url)
     with pytest.raises(ProviderAuthError):
-        list(bad.stream_reply([], "hi", []))
+        list(bad.stream_text([], "hi", []))
 
     unconfigured = GeminiChat(api_key=lambda: None, base_url=fake.base_url)
     with pytest.raises(ProviderNotConfigured):
-        unconfigured.stream_reply([], "hi", [])  # raises on the call, not on first iteration
+        unconfigured.stream_text([], "hi", [])  # raises on the call, not on first iteration
 
 
 def test_chat_rate_limit_is_retryable(chat: GeminiChat, fake: FakeGemini) -> None:
     fake.script("stream", quota_exhausted())
 
     with pytest.raises(ProviderRateLimited):
-        list(chat.stream_reply([], "hi", []))
+        list(chat.stream_text([], "hi", []))

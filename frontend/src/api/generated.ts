@@ -176,6 +176,10 @@ export interface ChatMessage {
   created_at: string;
 }
 
+export interface ChatRegenerateRequest {
+  conversation_id: string;
+}
+
 export interface ChatRequest {
   conversation_id?: string | null;
   message: string;

@@ -1,0 +1,38 @@
+"""The provider catalogue: which providers serve each kind, their default models, which API key each reads.
+
+This is the one owner of these facts. The pydantic literals (admin settings),
+the registry's choices, the admin panel's choices (through openapi.json) and
+the key metadata all derive from here.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+ImageProviderName = Literal["sim", "gemini"]
+VideoProviderName = Literal["sim", "veo", "sora"]
+ChatProviderName = Literal["sim", "gemini"]
+
+IMAGE_PROVIDERS: tuple[str, ...] = get_args(ImageProviderName)
+VIDEO_PROVIDERS: tuple[str, ...] = get_args(VideoProviderName)
+CHAT_PROVIDERS: tuple[str, ...] = get_args(ChatProviderName)
+
+# The vendor whose API key a provider reads ("gemini" → the `gemini-api-key` secret); sim needs none.
+API_KEY_VENDOR: dict[str, str] = {"gemini": "gemini", "veo": "gemini", "sora": "openai"}
+API_KEY_VENDORS: tuple[str, ...] = ("gemini", "openai")
+
+DEFAULT_IMAGE_MODEL = "gemini-2.5-flash-image"
+DEFAULT_VEO_MODEL = "veo-3.1-generate-preview"
+DEFAULT_SORA_MODEL = "sora-2"
+DEFAULT_CHAT_MODEL = "gemini-2.5-flash"
+
+# Option names of the `providers` settings document (admin panel) and of the environment defaults.
+PROVIDER_OPTIONS: tuple[str, ...] = (
+    "image_provider", "video_provider", "chat_provider", "image_model", "veo_model", "sora_model", "chat_model",
+    "gemini_base_url", "openai_base_url",
+)
+
+
+def allowed(kind: str) -> tuple[str, ...]:
+    """The provider names that may serve `kind` ("image", "video" or "chat"). Raises KeyError for another kind."""
+    return {"image": IMAGE_PROVIDERS, "video": VIDEO_PROVIDERS, "chat": CHAT_PROVIDERS}[kind]
