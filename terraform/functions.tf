@@ -46,6 +46,7 @@ locals {
     CORS_ORIGINS          = local.cors_origins
     PUBLIC_BASE_URL       = local.public_base_url
     ADMIN_EMAIL           = var.admin_email
+    GOOGLE_CLIENT_ID      = var.google_client_id # auth verifies ID tokens for it; web serves it in /config.json
   }
 
   # The web service answers /config.json with these absolute function URLs

@@ -86,6 +86,17 @@ variable "extra_cors_origins" {
   }
 }
 
+variable "google_client_id" {
+  description = "OAuth 2.0 web client id for \"Continue with Google\" (Google Identity Services); empty hides the button and POST /api/auth/google answers 404 not_enabled. Add https://<proxy_domain> as an authorised JavaScript origin of the client."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.google_client_id == "" || can(regex("^[0-9A-Za-z-]+\\.apps\\.googleusercontent\\.com$", var.google_client_id))
+    error_message = "google_client_id looks like 1234-abc.apps.googleusercontent.com (or empty)."
+  }
+}
+
 variable "deletion_protection" {
   description = "Protect the Cloud Run services and the media bucket from terraform destroy."
   type        = bool
