@@ -40,6 +40,7 @@ class TaskStatus(str, enum.Enum):
 ImageAspect = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 VideoAspect = Literal["16:9", "9:16"]
 VideoDuration = Literal[4, 8, 12]
+TaskStage = Literal["queued", "submitted", "rendering", "storing"]
 
 
 class Out(BaseModel):
@@ -227,6 +228,9 @@ class Task(Out):
     updated_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    # While the task runs: where it is, and the seconds it likely still needs (API.md).
+    stage: TaskStage | None = None
+    eta_s: int | None = Field(default=None, ge=0)
 
 
 class TaskPage(Out):

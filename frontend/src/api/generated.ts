@@ -60,6 +60,8 @@ export interface AdminTask {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  stage: "queued" | "submitted" | "rendering" | "storing" | null;
+  eta_s: number | null;
   user_id: string;
   email: string | null;
 }
@@ -394,6 +396,8 @@ export interface Task {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  stage: "queued" | "submitted" | "rendering" | "storing" | null;
+  eta_s: number | null;
 }
 
 export interface TaskCost {
