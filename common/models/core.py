@@ -143,6 +143,8 @@ class QuotaState(Out):
     limit: int
     used: int
     resets_at: datetime
+    # Credits one more use costs once today's free units are used up (the price `charge_for_task` applies).
+    cost: int = 0
 
 
 class Quota(Out):

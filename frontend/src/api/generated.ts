@@ -371,6 +371,7 @@ export interface QuotaState {
   limit: number;
   used: number;
   resets_at: string;
+  cost: number;
 }
 
 export interface RegisterRequest {

@@ -3,6 +3,7 @@ import { useCallback, useSyncExternalStore } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, tokenStore } from '../api/apiService';
 import type { AuthResponse, User } from '../api/types';
+import { clearDrafts } from './useDraft';
 
 export const meKey = ['me'] as const;
 
@@ -38,6 +39,7 @@ export function useSignOut() {
   const navigate = useNavigate();
   return useCallback(() => {
     tokenStore.clear();
+    clearDrafts();
     qc.clear();
     navigate('/login', { replace: true });
   }, [qc, navigate]);

@@ -49,6 +49,9 @@ export const en = {
   'gen.submit': 'Generate',
   'gen.submitting': 'Queuing…',
   'gen.queued': 'Task queued. It keeps running even if you close this page.',
+  'gen.costFree': 'free · {left} of {limit} left today',
+  'gen.costCredits': '{n} credits',
+  'gen.costShort': 'Not enough credits for this one.',
   'gen.recent': 'Recent',
   'gen.noRecent': 'Nothing yet. Your generations will appear here.',
   'gen.viewAll': 'Open gallery',
@@ -139,6 +142,8 @@ export const en = {
 
   'notify.done': 'Your {kind} is ready.',
   'notify.failed': 'Your {kind} failed. You were not charged.',
+  'notify.kind.video': 'video',
+  'notify.kind.image': 'image',
   'notify.view': 'View',
   'notify.generating': 'Generating…',
   'notify.doneTitle': 'Done',

@@ -49,6 +49,9 @@ export const zh: Dictionary = {
   'gen.submit': '生成',
   'gen.submitting': '排队中……',
   'gen.queued': '任务已提交。即使关闭页面也会继续生成。',
+  'gen.costFree': '免费 · 今日剩 {left}/{limit} 次',
+  'gen.costCredits': '{n} 积分',
+  'gen.costShort': '积分不足。',
   'gen.recent': '最近',
   'gen.noRecent': '暂无作品,生成结果会显示在这里。',
   'gen.viewAll': '打开作品库',
@@ -139,6 +142,8 @@ export const zh: Dictionary = {
 
   'notify.done': '你的{kind}已生成。',
   'notify.failed': '你的{kind}生成失败,未扣费。',
+  'notify.kind.video': '视频',
+  'notify.kind.image': '图像',
   'notify.view': '查看',
   'notify.generating': '生成中……',
   'notify.doneTitle': '已完成',

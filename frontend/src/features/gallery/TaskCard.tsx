@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { downloadUrl, mediaUrl } from '../../api/apiService';
 import type { Task } from '../../api/types';
 import { Icon } from '../../components/layout/icons';
@@ -28,6 +29,8 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
   const done = task.status === 'COMPLETED' && task.result;
   const thumb = task.result?.thumbnail_url ?? (task.type === 'image' ? task.result?.url : null);
   const smooth = useSmoothProgress(task);
+  // Videos preview on hover (mouse only; touch opens the lightbox).
+  const [preview, setPreview] = useState(false);
   const stage = task.stage ?? (task.status === 'PENDING' ? 'queued' : null);
 
   return (
@@ -46,6 +49,8 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
             className="absolute inset-0 h-full w-full"
             aria-label={`${t('task.open')}: ${task.prompt}`}
             data-testid="task-open"
+            onPointerEnter={(e) => e.pointerType === 'mouse' && task.type === 'video' && setPreview(true)}
+            onPointerLeave={() => setPreview(false)}
           >
             {thumb ? (
               <MediaImage src={thumb} alt="" loading="lazy" className="h-full w-full object-cover transition duration-300 group-hover:scale-[1.03]" data-testid="task-thumb" />
@@ -59,7 +64,19 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
                 data-testid="task-thumb"
               />
             )}
-            {task.type === 'video' && (
+            {task.type === 'video' && preview && (
+              <video
+                src={mediaUrl(task.result?.url)}
+                muted
+                loop
+                autoPlay
+                playsInline
+                aria-hidden="true"
+                className="absolute inset-0 h-full w-full object-cover"
+                data-testid="task-hover-preview"
+              />
+            )}
+            {task.type === 'video' && !preview && (
               <span aria-hidden="true" className="absolute inset-0 grid place-items-center opacity-80 transition group-hover:opacity-100">
                 <span className="grid h-12 w-12 place-items-center rounded-full border border-white/30 bg-ink-950/60 backdrop-blur">
                   <Icon name="play" className="h-7 w-7 text-white" />
@@ -95,7 +112,7 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
               <span className="truncate text-slate-300" data-testid="task-stage" data-stage={stage ?? ''}>
                 {stage ? t(`task.stage.${stage}` as MessageKey) : t('task.status.GENERATING')}
               </span>
-              <span className="shrink-0 font-mono text-neon-cyan" data-testid="task-progress">
+              <span className="shrink-0 font-mono text-neon-cyan" data-testid="task-progress" data-progress={task.progress} data-eta={task.eta_s ?? ""}>
                 {smooth.etaS !== null ? t('task.eta', { time: formatEta(smooth.etaS) }) : `${Math.round(smooth.value)}%`}
               </span>
             </div>

@@ -37,7 +37,7 @@ export function TaskWatcher() {
 
   onFinish.current = (task: Task) => {
     const ok = task.status === 'COMPLETED';
-    const kind = t(task.type === 'video' ? 'task.video' : 'task.image');
+    const kind = t(task.type === 'video' ? 'notify.kind.video' : 'notify.kind.image');
     const message = ok ? t('notify.done', { kind }) : t('notify.failed', { kind });
     const href = resultLink(task);
     if (!location.pathname.startsWith('/gallery')) notices.finished();
