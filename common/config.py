@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -34,7 +35,9 @@ class Settings(BaseSettings):
     # Database: MongoDB in production; embedded mongomock (snapshot under DATA_DIR) without a URI.
     MONGODB_URI: str = ""
     MONGODB_DB: str = "sora"
-    DATA_DIR: Path = ROOT / ".data"
+    DATA_DIR: Path = Field(ROOT / ".data", description=(
+        "Everything the process writes besides TMPDIR (embedded DB snapshot, sim renders). "
+        "Production default: $TMPDIR/sora-data, so the image runs with a read-only root filesystem."))
     DB_SNAPSHOT: bool = Field(True, description="Embedded database only: persist to DATA_DIR/db.json.")
 
     # Storage (GCS; the local stack points STORAGE_EMULATOR_HOST at gcp-storage-emulator).
@@ -55,6 +58,9 @@ class Settings(BaseSettings):
     # Secrets: "db" (local: a collection) or "secretmanager".
     SECRETS_BACKEND: Literal["db", "secretmanager"] = "db"
     SECRET_MANAGER_ENDPOINT: str = ""  # tests: a fake REST server
+    # Secret Manager ids are SECRET_ID_PREFIX + the names in common/secrets.py
+    # (Terraform sets "<name_prefix>-" so several stacks share a project).
+    SECRET_ID_PREFIX: str = ""
     SECRETS_TTL_S: float = 5.0
 
     # Auth
@@ -77,8 +83,28 @@ class Settings(BaseSettings):
     STRIPE_API_BASE: str = ""  # empty: https://api.stripe.com; tests point at a fake
     ADMIN_EMAIL: str = "admin@example.com"  # .local/.test are refused by email validation
     ADMIN_PASSWORD: str = "sora-admin-2026"  # noqa: S105 - local default; production refuses it
+    # Login throttling (common/throttle.py): free attempts per (account, client IP) and per client IP,
+    # then each further attempt waits a doubling delay (LOGIN_BASE_DELAY_S .. LOGIN_MAX_DELAY_S);
+    # counters forget after LOGIN_WINDOW_S without attempts. Nobody is locked out from another IP.
     LOGIN_MAX_FAILURES: int = 5
+    LOGIN_IP_MAX_FAILURES: int = 30
+    LOGIN_BASE_DELAY_S: int = 30
+    LOGIN_MAX_DELAY_S: int = 900
     LOGIN_WINDOW_S: int = 900
+
+    # Request rate limits (common/ratelimit.py, the `limits` library; counters in MongoDB, shared
+    # by every instance). Each is a `limits` string such as "10/minute;100/hour".
+    RATE_LIMITS_ENABLED: bool = True
+    RATE_LIMIT_IP: str = "600/minute"  # every /api/ route except the worker and the media proxy, per client IP
+    RATE_LIMIT_LOGIN: str = "30/minute;300/hour"  # POST /api/auth/login and /google, per client IP
+    RATE_LIMIT_REGISTER: str = "5/hour;20/day"  # POST /api/auth/register, per client IP
+    RATE_LIMIT_GENERATE: str = "30/minute;500/day"  # creating image/video tasks, per user
+    RATE_LIMIT_UPLOAD: str = "20/minute;300/day"  # POST /api/ai/uploads, per user
+    RATE_LIMIT_CHAT: str = "30/minute"  # chat turns, per user
+    RATE_LIMIT_PROXY: str = "3000/minute"  # media proxy (Range requests while seeking), per client IP
+    # Client IP: X-Forwarded-For is believed only for hops that are trusted proxies (CIDRs, comma-
+    # separated: the Nginx proxy VM; on Cloud Run also its front end). Empty: the socket peer.
+    TRUSTED_PROXIES: str = ""
 
     CORS_ORIGINS: str = Field("", description="Comma-separated origins allowed by CORS.")
 
@@ -98,6 +124,8 @@ class Settings(BaseSettings):
     TASK_DEADLINE_S: int = 1800  # a task not finished by then is failed and refunded
     STEP_LEASE_S: int = 300  # a worker step longer than this is presumed dead
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
+    MAX_UPLOAD_PIXELS: int = 40_000_000  # width * height, checked from the header before decoding
+    UPLOAD_BUDGET_BYTES: int = 200 * 1024 * 1024  # stored uploads per user
 
     # Local stack
     SWEEP_INTERVAL_S: float = 30.0
@@ -106,6 +134,10 @@ class Settings(BaseSettings):
     @property
     def cors_origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.CORS_ORIGINS.split(",") if o.strip()]
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return [p.strip() for p in self.TRUSTED_PROXIES.split(",") if p.strip()]
 
     @property
     def embedded_db(self) -> bool:
@@ -119,6 +151,8 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if self.ENV != "production":
             return self
+        if "DATA_DIR" not in self.model_fields_set:  # never under the (read-only, root-owned) app directory
+            self.DATA_DIR = Path(tempfile.gettempdir()) / "sora-data"
         problems = []
         if not self.MONGODB_URI:
             problems.append("MONGODB_URI is required (the embedded database is for development only)")

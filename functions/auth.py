@@ -1,4 +1,4 @@
-"""Function `auth`: register, login, me, Google sign-in, logout, passwords, API tokens, usage, health."""
+"""Function `auth`: register, login, me, Google sign-in, logout, passwords, API tokens, usage (`/api/health` is on every function: common/health.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from common.models import (
     ChangePasswordRequest,
     CreateApiTokenRequest,
     GoogleLoginRequest,
-    Health,
     LoginRequest,
     PasswordResetConfirm,
     PasswordResetRequest,
@@ -43,17 +42,17 @@ class UsageQuery(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-@api.route("/api/auth/register", methods=["POST"], auth="public")
+@api.route("/api/auth/register", methods=["POST"], auth="public", rate="register")
 def register(ctx: Ctx) -> tuple[AuthResponse, int]:
     body = ctx.body(RegisterRequest)
     user = ctx.svc.auth.register(email=str(body.email), password=body.password, name=body.name)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user)), 201
 
 
-@api.route("/api/auth/login", methods=["POST"], auth="public")
+@api.route("/api/auth/login", methods=["POST"], auth="public", rate="login")
 def login(ctx: Ctx) -> AuthResponse:
     body = ctx.body(LoginRequest)
-    user = ctx.svc.auth.login(email=str(body.email), password=body.password)
+    user = ctx.svc.auth.login(email=str(body.email), password=body.password, client_ip=ctx.client_ip)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
 
 
@@ -63,7 +62,7 @@ def me(ctx: Ctx) -> object:
     return ctx.svc.auth.to_api(ctx.user)
 
 
-@api.route("/api/auth/google", methods=["POST"], auth="public")
+@api.route("/api/auth/google", methods=["POST"], auth="public", rate="login")
 def google(ctx: Ctx) -> AuthResponse:
     body = ctx.body(GoogleLoginRequest)
     if not ctx.svc.settings.GOOGLE_CLIENT_ID:
@@ -77,21 +76,21 @@ def logout(ctx: Ctx) -> None:
     ctx.svc.accounts.retire_sessions(ctx.user_id)
 
 
-@api.route("/api/auth/password", methods=["POST"])
+@api.route("/api/auth/password", methods=["POST"], rate="login")
 def change_password(ctx: Ctx) -> None:
     body = ctx.body(ChangePasswordRequest)
     assert ctx.user is not None
     ctx.svc.accounts.change_password(user=ctx.user, current=body.current_password, new=body.new_password)
 
 
-@api.route("/api/auth/password/reset", methods=["POST"], auth="public")
+@api.route("/api/auth/password/reset", methods=["POST"], auth="public", rate="login")
 def request_password_reset(ctx: Ctx) -> tuple[dict[str, str], int]:
     body = ctx.body(PasswordResetRequest)
     ctx.svc.accounts.request_reset(str(body.email))
     return {"status": "accepted"}, 202
 
 
-@api.route("/api/auth/password/reset/confirm", methods=["POST"], auth="public")
+@api.route("/api/auth/password/reset/confirm", methods=["POST"], auth="public", rate="login")
 def confirm_password_reset(ctx: Ctx) -> None:
     body = ctx.body(PasswordResetConfirm)
     ctx.svc.accounts.confirm_reset(token=body.token, new_password=body.new_password)
@@ -118,15 +117,3 @@ def list_tokens(ctx: Ctx) -> ApiTokenList:
 @api.route("/api/auth/tokens/<token_id>", methods=["DELETE"])
 def revoke_token(ctx: Ctx) -> None:
     ctx.svc.accounts.revoke_api_token(user_id=ctx.user_id, token_id=ctx.args["token_id"])
-
-
-@api.route("/api/health", methods=["GET"], auth="public")
-def health(ctx: Ctx) -> tuple[Health, int]:
-    svc = ctx.svc
-    checks = {
-        "db": "ok" if svc.db.ping() else "down",
-        "storage": "ok" if svc.storage.ping() else "down",
-        "queue": "ok" if svc.queue.ping() else "down",
-    }
-    ok = all(v == "ok" for v in checks.values())
-    return Health(status="ok" if ok else "degraded", version=svc.settings.VERSION, checks=checks), 200 if ok else 503

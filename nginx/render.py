@@ -37,15 +37,33 @@ ENV_PREFIX = "SORA_NGINX_"
 
 UPSTREAMS = ("frontend", "auth", "generate", "chat", "proxy", "billing", "admin")
 
-# Values for the official nginx:stable container on the proxy VPS.
+# Values for the official nginx container (pinned, >= 1.25.1) on the proxy VPS.
 DEFAULTS: dict[str, Any] = {
     "server_name": "_",
     "listen_address": "0.0.0.0",  # noqa: S104 - the proxy serves the internet
     "http_port": 80,
     "https_port": 443,
     "tls_enabled": False,
+    "cert_pending": False,  # no certificate yet: ACME + 503 only on :80
+    "http2_directive": True,  # `http2 on;` (nginx >= 1.25.1); False: `listen ... http2`
     "tls_cert_path": "/etc/letsencrypt/live/example.com/fullchain.pem",
     "tls_key_path": "/etc/letsencrypt/live/example.com/privkey.pem",
+    "tls_chain_path": "/etc/letsencrypt/live/example.com/chain.pem",  # OCSP stapling verification
+    # Edge rate limits per client IP (writes only for auth/generate).
+    "auth_rate": "10r/m",
+    "auth_burst": 10,
+    "auth_retry_after_s": 30,
+    "generate_rate": "30r/m",
+    "generate_burst": 20,
+    "generate_retry_after_s": 10,
+    "media_conn_limit": 16,
+    # Slice cache of /api/ai/proxy.
+    "media_cache_enabled": True,
+    "media_cache_path": "/var/cache/nginx/sora-media",
+    "media_cache_max_size": "5g",
+    "media_cache_inactive": "7d",
+    "media_cache_valid": "10m",
+    "media_cache_slice_size": "1m",
     "acme_webroot": "/var/www/acme",
     "resolver": "8.8.8.8 1.1.1.1",
     "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
