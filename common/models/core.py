@@ -40,6 +40,7 @@ class TaskStatus(str, enum.Enum):
 ImageAspect = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 VideoAspect = Literal["16:9", "9:16"]
 VideoDuration = Literal[4, 8, 12]
+TaskStage = Literal["queued", "submitted", "rendering", "storing"]
 
 
 class Out(BaseModel):
@@ -142,6 +143,8 @@ class QuotaState(Out):
     limit: int
     used: int
     resets_at: datetime
+    # Credits one more use costs once today's free units are used up (the price `charge_for_task` applies).
+    cost: int = 0
 
 
 class Quota(Out):
@@ -227,6 +230,9 @@ class Task(Out):
     updated_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    # While the task runs: where it is, and the seconds it likely still needs (API.md).
+    stage: TaskStage | None = None
+    eta_s: int | None = Field(default=None, ge=0)
 
 
 #: Most ids one `GET /api/ai/tasks?ids=` poll may name.
