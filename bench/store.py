@@ -37,6 +37,7 @@ import pymongo
 import requests
 from bson import ObjectId, json_util
 
+from common.db import connect
 from localstack.mongo_server import MongoServer
 from tests.stack_process import StackProcess
 
@@ -85,7 +86,8 @@ def all_docs(n: int) -> dict[str, list[dict[str, Any]]]:
     users = [{"_id": user_id, "email": f"{user_id}@bench.example.com", "name": user_id, "password_hash": hashed, "role": "user",
               "credits": 0, "credit_keys": [], "disabled": False, "created_at": start, "updated_at": start}
              for user_id, _ in history]
-    return {"tasks": tasks, "users": users}
+    pricing = [{"_id": "pricing", "quotas": {"image": 1_000_000, "video": 1_000_000}}]  # the bench's own POSTs are free
+    return {"tasks": tasks, "users": users, "settings": pricing}
 
 
 class Store:
@@ -99,13 +101,14 @@ class Store:
     def prepare(self, name: str, n: int) -> dict[str, str]:
         data = self.root / name
         data.mkdir(parents=True)
-        seed = all_docs(n) if n else {}
+        seed = {name: docs for name, docs in all_docs(n).items() if docs}
         if self.kind == "mongomock+snapshot":
             if seed:
                 (data / "db.json").write_text(json_util.dumps(seed))
             return {"DB_SNAPSHOT": "true"}
         server = MongoServer(data_dir=data / "mongo", sync_on_commit=True).start()
         self.servers.append(server)
+        connect(uri=server.uri, name="sora").ensure_indexes()  # as a deploy would, before the documents arrive
         client: Any = pymongo.MongoClient(server.uri)
         for coll, docs in seed.items():
             for i in range(0, len(docs), 5000):
