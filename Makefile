@@ -72,7 +72,11 @@ test: venv system-deps frontend-deps ## install everything, then lint and run ev
 	$(TIER) unit $(BIN)/python -m pytest -q tests/unit
 	$(TIER) integration $(BIN)/python -m pytest -q -n 2 --dist loadfile tests/integration
 	$(TIER) e2e $(BIN)/python -m pytest -q tests/e2e
+	$(TIER) prod $(MAKE) --no-print-directory test-prod
 	@$(TIER) --report
+
+test-prod: venv system-deps ## the production path: each function its own functions-framework process behind Nginx
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/prod
 
 bench: venv ## performance numbers (printed, never asserted)
 	$(BIN)/python -m bench.pipeline
@@ -81,4 +85,4 @@ bench: venv ## performance numbers (printed, never asserted)
 clean: ## remove local data and build outputs (keeps .venv)
 	rm -rf .data frontend/dist artifacts
 
-.PHONY: help venv frontend-deps frontend-build system-deps dev openapi lint test bench clean
+.PHONY: test-prod help venv frontend-deps frontend-build system-deps dev openapi lint test bench clean
