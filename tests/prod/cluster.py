@@ -113,7 +113,7 @@ class Cluster:
         while self._stops:
             try:
                 self._stops.pop()()
-            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+            except Exception as exc:  # keep stopping the rest
                 print(f"stop failed: {exc!r}", file=sys.stderr)
 
     def _start(self) -> None:
