@@ -199,8 +199,8 @@ class Cluster:
             # ... and, in place of Google's endpoints, the local ones.
             "GCS_ENDPOINT": self.storage.url, "SECRET_MANAGER_ENDPOINT": self.secret_manager.endpoint,
             "CLOUD_TASKS_ENDPOINT": self.tasks.endpoint, "GEMINI_BASE_URL": self.gemini.base_url,
-            # Test pace: short simulated jobs and polls, key rotations seen within a second.
-            "SIM_DURATION_S": "1", "POLL_INTERVAL_S": "0.3", "SECRETS_TTL_S": "1",
+            # Test pace: short simulated jobs and polls; secrets and settings read afresh on every use.
+            "SIM_DURATION_S": "1", "POLL_INTERVAL_S": "0.3", "SECRETS_TTL_S": "0",
             "FRONTEND_DIST": str(self.app_dir / "frontend" / "dist"),
         }
 

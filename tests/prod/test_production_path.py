@@ -76,9 +76,9 @@ def test_walking_skeleton_register_image_video_range_rotation(cluster: Cluster) 
 
     # Key rotation through the admin: the provider now takes only the new key.
     rotated = "gemini-key-two-9876543210"
-    cluster.gemini.accept_only(rotated)
     r = _api(cluster, "PUT", "/api/admin/settings", token=admin, json={"api_keys": {"gemini_api_key": rotated}})
     assert r.status_code == 200, r.text
+    cluster.gemini.accept_only(rotated)  # the old key is revoked at the provider
     veo = _task(cluster, user, "video", {"prompt": "through veo", "duration_s": 8})
     assert cluster.gemini.requests_to("predict")[-1].headers["x-goog-api-key"] == rotated
     assert _api(cluster, "GET", veo["result"]["url"], headers={"Range": "bytes=0-1"}).status_code == 206
