@@ -31,19 +31,19 @@ class TaskQuery(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-@api.route("/api/ai/image", methods=["POST"])
+@api.route("/api/ai/image", methods=["POST"], rate="generate")
 def create_image(ctx: Ctx) -> tuple[Task, int]:
     doc = ctx.svc.generation.create_image(user_id=ctx.user_id, body=ctx.body(CreateImageRequest))
     return ctx.svc.generation.to_api(doc), 202
 
 
-@api.route("/api/ai/video", methods=["POST"])
+@api.route("/api/ai/video", methods=["POST"], rate="generate")
 def create_video(ctx: Ctx) -> tuple[Task, int]:
     doc = ctx.svc.generation.create_video(user_id=ctx.user_id, body=ctx.body(CreateVideoRequest))
     return ctx.svc.generation.to_api(doc), 202
 
 
-@api.route("/api/ai/uploads", methods=["POST"])
+@api.route("/api/ai/uploads", methods=["POST"], rate="upload")
 def upload(ctx: Ctx) -> tuple[UploadResult, int]:
     limit = ctx.svc.settings.MAX_UPLOAD_BYTES
     if ctx.request.content_length and ctx.request.content_length > limit + 64 * 1024:
