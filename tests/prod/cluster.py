@@ -8,7 +8,7 @@ What runs (all on 127.0.0.1, free ports):
   that, so `app_changes()` also lists anything created or changed in it),
   HOME and TMPDIR a per-function directory, as in the image;
 - the real Nginx binary with nginx/sora.conf.tmpl rendered for those ports;
-- a real MongoDB wire server: `secantusd-py` (SecantusDB, PyPI), in memory;
+- a real MongoDB wire server: SecantusDB (PyPI `secantusdb`, localstack/mongo_server.py);
 - gcp-storage-emulator (the GCS JSON API);
 - a fake Secret Manager (REST, tests/integration/gcp_fakes.py);
 - a fake Cloud Tasks that delivers to the worker with the OIDC token Cloud Run
@@ -34,6 +34,7 @@ from typing import Any
 import requests
 
 from localstack.emulator import StorageEmulator, free_port
+from localstack.mongo_server import MongoServer
 from tests.fakes import FakeGemini
 from tests.integration.gcp_fakes import FakeSecretManager
 from tests.prod.cloud_tasks import DeliveringCloudTasks
@@ -117,7 +118,6 @@ class Cluster:
                 print(f"stop failed: {exc!r}", file=sys.stderr)
 
     def _start(self) -> None:
-        self.db_port = free_port()
         self._start_mongodb()
         self.storage = StorageEmulator(bucket=BUCKET).start()
         self._stops.append(self.storage.stop)
@@ -143,13 +143,8 @@ class Cluster:
         self._start_nginx()
 
     def _start_mongodb(self) -> None:
-        log = (self.root / "secantusd.log").open("wb")
-        proc = subprocess.Popen([str(BIN / "secantusd-py"), "--host", "127.0.0.1", "--port", str(self.db_port),
-                                 "--storage-path", ":memory:", "--log-level", "WARNING"],
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self._stops.append(lambda: _terminate(proc))
-        wait_until("secantusd-py to listen", lambda: proc.poll() is None and _port_open(self.db_port), timeout_s=60,
-                   detail=lambda: (self.root / "secantusd.log").read_text(errors="replace"))
+        self.mongo = MongoServer(data_dir=self.root / "mongodb").start(timeout_s=60)
+        self._stops.append(self.mongo.stop)
 
     def _read_only_app(self) -> Path:
         """The deployable files (what the Dockerfile copies), in a directory the functions cannot write."""
@@ -195,7 +190,7 @@ class Cluster:
             "WORKER_URL": f"{worker}/api/tasks/run", "WORKER_AUDIENCE": worker, "TASKS_SERVICE_ACCOUNT": INVOKER,
             "CORS_ORIGINS": f"http://127.0.0.1:{self.nginx_port}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.nginx_port}",
             "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": self.admin_password,
-            "MONGODB_URI": f"mongodb://127.0.0.1:{self.db_port}/", "MONGODB_DB": "sora",
+            "MONGODB_URI": self.mongo.uri, "MONGODB_DB": "sora",
             # ... and, in place of Google's endpoints, the local ones.
             "GCS_ENDPOINT": self.storage.url, "SECRET_MANAGER_ENDPOINT": self.secret_manager.endpoint,
             "CLOUD_TASKS_ENDPOINT": self.tasks.endpoint, "GEMINI_BASE_URL": self.gemini.base_url,

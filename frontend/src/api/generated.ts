@@ -60,6 +60,8 @@ export interface AdminTask {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  stage: "queued" | "submitted" | "rendering" | "storing" | null;
+  eta_s: number | null;
   user_id: string;
   email: string | null;
 }
@@ -369,6 +371,7 @@ export interface QuotaState {
   limit: number;
   used: number;
   resets_at: string;
+  cost: number;
 }
 
 export interface RegisterRequest {
@@ -394,6 +397,8 @@ export interface Task {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  stage: "queued" | "submitted" | "rendering" | "storing" | null;
+  eta_s: number | null;
 }
 
 export interface TaskCost {
@@ -404,6 +409,14 @@ export interface TaskCost {
 export interface TaskError {
   code: string;
   message: string;
+}
+
+export interface TaskListQuery {
+  type?: TaskType | null;
+  status?: TaskStatus | null;
+  ids?: string | null;
+  limit?: number;
+  cursor?: string | null;
 }
 
 export interface TaskPage {
