@@ -35,6 +35,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "tasks": [
         IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)]),
+        IndexModel([("share_token", ASCENDING)], sparse=True),
     ],
     "ledger": [IndexModel([("key", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)])],
     "orders": [IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)])],

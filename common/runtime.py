@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from common.providers.registry import ProviderRegistry
     from common.queue import Queue
     from common.secrets import CachedSecrets
+    from common.shares import ShareService
     from common.storage import StorageService
     from common.tasks import TaskRepository
     from common.uploads import Uploads
@@ -159,6 +160,12 @@ class Services:
             audience=s.JWT_AUDIENCE, ttl_s=s.JWT_TTL_S, max_failures=s.LOGIN_MAX_FAILURES, window_s=s.LOGIN_WINDOW_S,
             google_certs_url=s.GOOGLE_CERTS_URL,
         )
+
+    @_lazy
+    def shares(self) -> ShareService:
+        from common.shares import ShareService
+
+        return ShareService(db=self.db, signer=self.signer)
 
     @_lazy
     def mailer(self) -> Mailer:
