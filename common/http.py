@@ -16,7 +16,6 @@ from typing import Any, Literal, TypeVar
 import flask
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
-from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
 from common.errors import AppError, Forbidden, InvalidRequest, NotFound, PayloadTooLarge, Unauthorized
@@ -46,6 +45,11 @@ class Ctx:
         assert self.user is not None
         return str(self.user["_id"])
 
+    @property
+    def client_ip(self) -> str:
+        """The caller's address: X-Forwarded-For only through trusted proxies (common/ratelimit.py)."""
+        return client_ip_of(self.request, self.svc)
+
     def body(self, model: type[M]) -> M:
         return parse_json(self.request, model)
 
@@ -59,21 +63,31 @@ class Ctx:
 View = Callable[[Ctx], Any]
 
 
+UNLIMITED = "unlimited"  # a route's `rate` that exempts it from every rate limit
+
+
 class Api:
-    """A function's routes. Calling it with a flask.Request answers the request."""
+    """A function's routes. Calling it with a flask.Request answers the request.
 
-    def __init__(self, name: str) -> None:
+    `ip_policy` is the rate-limit policy every request of this Api counts
+    against per client IP (None: none, e.g. the worker, which only the queue
+    calls); a route's own `rate` policy counts per user on authenticated routes
+    and per client IP on public ones (names: `Services.rate_policies`).
+    """
+
+    def __init__(self, name: str, *, ip_policy: str | None = "ip") -> None:
         self.name = name
+        self._ip_policy = ip_policy
         self._map = Map(strict_slashes=False)
-        self._views: dict[str, tuple[View, AuthLevel]] = {}
-        self.route("/api/health", methods=["GET", "HEAD"], auth="public")(_readiness_view(name))
-        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public")(_liveness)
+        self._views: dict[str, tuple[View, AuthLevel, str | None]] = {}
+        self.route("/api/health", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED)(_readiness_view(name))
+        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED)(_liveness)
 
-    def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user") -> Callable[[View], View]:
+    def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user", rate: str | None = None) -> Callable[[View], View]:
         def register(view: View) -> View:
             endpoint = f"{self.name}.{view.__name__}"
             self._map.add(Rule(path, endpoint=endpoint, methods=methods))
-            self._views[endpoint] = (view, auth)
+            self._views[endpoint] = (view, auth, rate)
             return view
 
         return register
@@ -85,33 +99,79 @@ class Api:
         svc = services()
         origin = request.headers.get("Origin")
         if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
-            return _with_cors(flask.Response(status=204), origin, svc, preflight=True)
+            return _with_cors(with_security_headers(flask.Response(status=204)), origin, svc, preflight=True)
         try:
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
-            view, level = self._views[str(endpoint)]
+            view, level, rate = self._views[str(endpoint)]
+            if rate == UNLIMITED:  # health checks answer even when the database does not
+                rate = None
+            elif self._ip_policy:
+                svc.rate_limits.hit(self._ip_policy, client_ip_of(request, svc))
             ctx = Ctx(request=request, svc=svc, args=dict(args))
             if level != "public":
                 ctx.user = authenticate(request, svc)
                 if level == "admin" and ctx.user.get("role") != "admin":
                     raise Forbidden("This page is for administrators.")
+            if rate:
+                svc.rate_limits.hit(rate, f"user:{ctx.user_id}" if ctx.user is not None else ctx.client_ip)
             response = to_response(view(ctx))
         except AppError as exc:
             response = _error_response(exc)
-        except RouteNotFound:
-            response = _error_response(NotFound("No such endpoint."))
-        except MethodNotAllowed as exc:
-            response = _error_response(AppError("That method is not allowed here.", code="method_not_allowed"), status=405)
-            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
-        except RequestEntityTooLarge:
-            response = _error_response(PayloadTooLarge())
         except HTTPException as exc:
-            code = exc.code or 500
-            response = _error_response(AppError(exc.description or exc.name, code="invalid_request" if code < 500 else "internal"), status=code)
+            response = http_exception_response(exc)
+        except RecursionError:  # a structure nested deeper than any parser here takes: the client's mistake
+            response = _error_response(InvalidRequest("The request body is nested too deeply."))
         except Exception:
             log.exception("unhandled error", extra={"path": request.path, "method": request.method})
             response = _error_response(AppError())
-        return _with_cors(response, origin, svc)
+        return _with_cors(with_security_headers(response), origin, svc)
+
+
+def client_ip_of(request: flask.Request, svc: Services) -> str:
+    from common.ratelimit import client_ip
+
+    return client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), svc.trusted_proxies)
+
+
+def http_exception_response(exc: HTTPException) -> flask.Response:
+    """A Werkzeug HTTP error (raised anywhere, even outside our views) in API.md's JSON shape."""
+    code = exc.code or 500
+    if isinstance(exc, RequestEntityTooLarge):
+        return _error_response(PayloadTooLarge())
+    if isinstance(exc, MethodNotAllowed):
+        response = _error_response(AppError("That method is not allowed here.", code="method_not_allowed"), status=405)
+        response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return response
+    if code == 404:
+        return _error_response(NotFound("No such endpoint."))
+    message = exc.description or exc.name
+    error_code = "invalid_request" if code < 500 else "internal"
+    if code >= 500:
+        message = AppError.default_message
+    return _error_response(AppError(message, code=error_code), status=code)
+
+
+# Every answer gets these (OWASP Secure Headers); the *.run.app URLs bypass Nginx, so the app sets them.
+# A view that sets its own Content-Security-Policy (an HTML page) keeps it.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+# JSON and media answers are never documents: nothing may run or be framed. Media opened directly in a
+# tab is shown by the browser's own viewer, which `media-src`/`img-src 'self'` keeps working.
+API_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def with_security_headers(response: flask.Response) -> flask.Response:
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
+    response.headers.setdefault("Content-Security-Policy", API_CSP)
+    return response
 
 
 API_TOKEN_PATHS = "/api/ai/"  # noqa: S105 - a path prefix, not a secret
@@ -164,16 +224,24 @@ def parse_json(request: flask.Request, model: type[M]) -> M:
     raw = request.get_data(cache=True)
     if len(raw) > MAX_JSON_BYTES:
         raise PayloadTooLarge("The request body is too large.")
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest("The request body is not valid JSON.") from None
+    data = load_json(raw)
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(exc) from None
+
+
+def load_json(raw: bytes) -> Any:
+    """Parse a JSON body; anything the parser cannot take (bad syntax, bad UTF-8, nesting deeper
+    than the parser's recursion limit, NUL-free strings aside) is 400 `invalid_request`."""
+    try:
+        return json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise InvalidRequest("The request body is nested too deeply.") from None
 
 
 def _validation_error(exc: ValidationError) -> InvalidRequest:

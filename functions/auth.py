@@ -42,17 +42,17 @@ class UsageQuery(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-@api.route("/api/auth/register", methods=["POST"], auth="public")
+@api.route("/api/auth/register", methods=["POST"], auth="public", rate="register")
 def register(ctx: Ctx) -> tuple[AuthResponse, int]:
     body = ctx.body(RegisterRequest)
     user = ctx.svc.auth.register(email=str(body.email), password=body.password, name=body.name)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user)), 201
 
 
-@api.route("/api/auth/login", methods=["POST"], auth="public")
+@api.route("/api/auth/login", methods=["POST"], auth="public", rate="login")
 def login(ctx: Ctx) -> AuthResponse:
     body = ctx.body(LoginRequest)
-    user = ctx.svc.auth.login(email=str(body.email), password=body.password)
+    user = ctx.svc.auth.login(email=str(body.email), password=body.password, client_ip=ctx.client_ip)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
 
 
@@ -62,7 +62,7 @@ def me(ctx: Ctx) -> object:
     return ctx.svc.auth.to_api(ctx.user)
 
 
-@api.route("/api/auth/google", methods=["POST"], auth="public")
+@api.route("/api/auth/google", methods=["POST"], auth="public", rate="login")
 def google(ctx: Ctx) -> AuthResponse:
     body = ctx.body(GoogleLoginRequest)
     if not ctx.svc.settings.GOOGLE_CLIENT_ID:
@@ -76,21 +76,21 @@ def logout(ctx: Ctx) -> None:
     ctx.svc.accounts.retire_sessions(ctx.user_id)
 
 
-@api.route("/api/auth/password", methods=["POST"])
+@api.route("/api/auth/password", methods=["POST"], rate="login")
 def change_password(ctx: Ctx) -> None:
     body = ctx.body(ChangePasswordRequest)
     assert ctx.user is not None
     ctx.svc.accounts.change_password(user=ctx.user, current=body.current_password, new=body.new_password)
 
 
-@api.route("/api/auth/password/reset", methods=["POST"], auth="public")
+@api.route("/api/auth/password/reset", methods=["POST"], auth="public", rate="login")
 def request_password_reset(ctx: Ctx) -> tuple[dict[str, str], int]:
     body = ctx.body(PasswordResetRequest)
     ctx.svc.accounts.request_reset(str(body.email))
     return {"status": "accepted"}, 202
 
 
-@api.route("/api/auth/password/reset/confirm", methods=["POST"], auth="public")
+@api.route("/api/auth/password/reset/confirm", methods=["POST"], auth="public", rate="login")
 def confirm_password_reset(ctx: Ctx) -> None:
     body = ctx.body(PasswordResetConfirm)
     ctx.svc.accounts.confirm_reset(token=body.token, new_password=body.new_password)

@@ -34,7 +34,7 @@ class ChatListQuery(BaseModel):
     cursor: str | None = Field(None, max_length=300)
 
 
-@api.route("/api/ai/chat", methods=["POST"])
+@api.route("/api/ai/chat", methods=["POST"], rate="chat")
 def send_message(ctx: Ctx) -> ChatResponse | flask.Response:
     turn = ctx.svc.chat.start_turn(user_id=ctx.user_id, body=ctx.body(ChatRequest))
     if "text/event-stream" in ctx.request.headers.get("Accept", ""):

@@ -50,19 +50,19 @@ def _created(ctx: Ctx, docs: list[dict[str, object]], count: int) -> tuple[Task 
     return (tasks[0] if count == 1 else TaskGroup(items=tasks)), 202
 
 
-@api.route("/api/ai/image", methods=["POST"])
+@api.route("/api/ai/image", methods=["POST"], rate="generate")
 def create_image(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
     body = ctx.body(CreateImageRequest)
     return _created(ctx, ctx.svc.generation.create_image(user_id=ctx.user_id, body=body), body.count)
 
 
-@api.route("/api/ai/video", methods=["POST"])
+@api.route("/api/ai/video", methods=["POST"], rate="generate")
 def create_video(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
     body = ctx.body(CreateVideoRequest)
     return _created(ctx, ctx.svc.generation.create_video(user_id=ctx.user_id, body=body), body.count)
 
 
-@api.route("/api/ai/prompt/enhance", methods=["POST"])
+@api.route("/api/ai/prompt/enhance", methods=["POST"], rate="chat")
 def enhance_prompt(ctx: Ctx) -> EnhancePromptResponse:
     from common.enhance import enhance
 
@@ -88,7 +88,7 @@ def unshare_task(ctx: Ctx) -> None:
     ctx.svc.shares.revoke(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 
 
-@api.route("/api/ai/uploads", methods=["POST"])
+@api.route("/api/ai/uploads", methods=["POST"], rate="upload")
 def upload(ctx: Ctx) -> tuple[UploadResult, int]:
     limit = ctx.svc.settings.MAX_UPLOAD_BYTES
     if ctx.request.content_length and ctx.request.content_length > limit + 64 * 1024:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import flask
+from werkzeug.exceptions import HTTPException
 
-from common.http import Api
+from common.http import Api, http_exception_response, with_security_headers
 from functions import admin, auth, billing, chat, generate, proxy, web, worker
 
 # Longest prefix first; mirrors nginx/sora.conf.tmpl.
@@ -39,5 +40,10 @@ def create_app() -> flask.Flask:
     @app.route("/<path:path>", methods=methods)
     def dispatch(path: str) -> flask.Response:
         return pick(flask.request.path)(flask.request)
+
+    @app.errorhandler(HTTPException)
+    def json_error(exc: HTTPException) -> flask.Response:
+        # An unusual method (PROPFIND, TRACE...) or a malformed request never reaches a function: JSON anyway.
+        return with_security_headers(http_exception_response(exc))
 
     return app
