@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import flask
-from pydantic import BaseModel, ConfigDict, Field
 
 from common.errors import InvalidRequest, PayloadTooLarge
 from common.http import Api, Ctx, to_response
@@ -15,9 +14,8 @@ from common.models import (
     ShareLink,
     Task,
     TaskGroup,
+    TaskListQuery,
     TaskPage,
-    TaskStatus,
-    TaskType,
     UploadResult,
 )
 from common.runtime import Services
@@ -34,14 +32,6 @@ def warm(svc: Services) -> None:
     svc.jwt_key()
     svc.warm("generation")
     svc.media_keys()
-
-
-class TaskQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    type: TaskType | None = None
-    status: TaskStatus | None = None
-    limit: int = Field(20, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=200)
 
 
 def _created(ctx: Ctx, docs: list[dict[str, object]], count: int) -> tuple[Task | TaskGroup, int]:
@@ -103,8 +93,11 @@ def upload(ctx: Ctx) -> tuple[UploadResult, int]:
 
 @api.route("/api/ai/tasks", methods=["GET"])
 def list_tasks(ctx: Ctx) -> TaskPage:
-    q = ctx.query(TaskQuery)
+    q = ctx.query(TaskListQuery)
     filters: dict[str, object] = {"user_id": ctx.user_id}
+    ids = q.id_list()
+    if ids is not None:
+        filters["_id"] = {"$in": ids}  # the (user_id, _id) index; others' ids simply do not match
     if q.type:
         filters["type"] = q.type.value
     if q.status:

@@ -40,6 +40,7 @@ class TaskStatus(str, enum.Enum):
 ImageAspect = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 VideoAspect = Literal["16:9", "9:16"]
 VideoDuration = Literal[4, 8, 12]
+TaskStage = Literal["queued", "submitted", "rendering", "storing"]
 
 
 class Out(BaseModel):
@@ -142,6 +143,8 @@ class QuotaState(Out):
     limit: int
     used: int
     resets_at: datetime
+    # Credits one more use costs once today's free units are used up (the price `charge_for_task` applies).
+    cost: int = 0
 
 
 class Quota(Out):
@@ -280,6 +283,37 @@ class Task(Out):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     shared: bool = False
+    # While the task runs: where it is, and the seconds it likely still needs (API.md).
+    stage: TaskStage | None = None
+    eta_s: int | None = Field(default=None, ge=0)
+
+
+#: Most ids one `GET /api/ai/tasks?ids=` poll may name.
+MAX_POLL_IDS = 100
+
+
+class TaskListQuery(BaseModel):
+    """Query of `GET /api/ai/tasks`: filters, keyset page, or a poll of named tasks (`ids`)."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: TaskType | None = None
+    status: TaskStatus | None = None
+    ids: str | None = Field(None, max_length=MAX_POLL_IDS * 65, description=(
+        f"Comma-separated task ids (at most {MAX_POLL_IDS}): answer only those of the caller's tasks, newest "
+        "first; unknown or others' ids are left out. For polling the running tasks instead of refetching pages."))
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=200)
+
+    def id_list(self) -> list[str] | None:
+        """The distinct ids of `ids`, or None when absent; InvalidRequest (400) if empty, too many or too long."""
+        if self.ids is None:
+            return None
+        from common.errors import InvalidRequest
+
+        ids = list(dict.fromkeys(part.strip() for part in self.ids.split(",") if part.strip()))
+        if not ids or len(ids) > MAX_POLL_IDS or any(len(i) > 64 for i in ids):
+            raise InvalidRequest(f"ids must name 1 to {MAX_POLL_IDS} task ids, comma-separated.", details={"field": "ids"})
+        return ids
 
 
 class TaskPage(Out):
@@ -311,6 +345,7 @@ class Health(Out):
 # Everything exported into openapi.json / generated.ts.
 CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     ErrorBody,
+    TaskListQuery,
     RegisterRequest,
     LoginRequest,
     GoogleLoginRequest,
@@ -344,6 +379,9 @@ CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
 ]
 
 
+# For openapi.json: the query parameters of a route, from a model's fields.
+CORE_QUERIES: dict[tuple[str, str], type[BaseModel]] = {("get", "/api/ai/tasks"): TaskListQuery}
+
 # For openapi.json: (method, path, request model | None, answer model | None, status, summary).
 CORE_ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
     ("get", "/api/health", None, "Health", 200, "Health of the database, storage and queue"),
@@ -366,7 +404,7 @@ CORE_ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
     ("delete", "/api/ai/tasks/{id}/share", None, None, 204, "Revoke the share: the page and its media links answer 404"),
     ("get", "/api/public/shares/{token}", None, "PublicShare", 200, "A shared task (no sign-in)"),
     ("post", "/api/ai/uploads", None, "UploadResult", 201, "Upload an image (multipart field `file`)"),
-    ("get", "/api/ai/tasks", None, "TaskPage", 200, "Own tasks, newest first"),
+    ("get", "/api/ai/tasks", None, "TaskPage", 200, "Own tasks, newest first (filter by type/status, or poll by ids)"),
     ("get", "/api/ai/tasks/{id}", None, "Task", 200, "One own task"),
     ("delete", "/api/ai/tasks/{id}", None, None, 204, "Delete a task and its media"),
     ("get", "/api/ai/proxy", None, None, 200, "Signed media, with Range support"),

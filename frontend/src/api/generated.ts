@@ -61,6 +61,8 @@ export interface AdminTask {
   started_at: string | null;
   completed_at: string | null;
   shared: boolean;
+  stage: "queued" | "submitted" | "rendering" | "storing" | null;
+  eta_s: number | null;
   user_id: string;
   email: string | null;
 }
@@ -395,6 +397,7 @@ export interface QuotaState {
   limit: number;
   used: number;
   resets_at: string;
+  cost: number;
 }
 
 export interface RegisterRequest {
@@ -425,6 +428,8 @@ export interface Task {
   started_at: string | null;
   completed_at: string | null;
   shared: boolean;
+  stage: "queued" | "submitted" | "rendering" | "storing" | null;
+  eta_s: number | null;
 }
 
 export interface TaskCost {
@@ -439,6 +444,14 @@ export interface TaskError {
 
 export interface TaskGroup {
   items: Task[];
+}
+
+export interface TaskListQuery {
+  type?: TaskType | null;
+  status?: TaskStatus | null;
+  ids?: string | null;
+  limit?: number;
+  cursor?: string | null;
 }
 
 export interface TaskPage {

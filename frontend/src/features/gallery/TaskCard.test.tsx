@@ -21,6 +21,8 @@ function makeTask(over: Partial<Task>): Task {
     started_at: null,
     completed_at: null,
     shared: false,
+    stage: null,
+    eta_s: null,
     ...over,
   };
 }
