@@ -524,6 +524,8 @@ ROUTES = [
     ("GET", "/api/ai/tasks?status=PENDING&cursor=x", "generate"),
     ("DELETE", "/api/ai/tasks/t1", "generate"),
     ("POST", "/api/ai/uploads", "generate"),
+    ("GET", "/api/public/shares/abc", "generate"),
+    ("GET", "/s/abc", "frontend"),
     ("GET", "/api/billing/packages", "billing"),
     ("POST", "/api/billing/webhook", "billing"),
     ("PATCH", "/api/admin/users/u1", "admin"),
