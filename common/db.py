@@ -44,6 +44,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("refund", ASCENDING)]),  # refunds a crash interrupted
         IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_newest"),  # admin list by status
         IndexModel([("created_at", DESCENDING)]),  # admin stats: generations today
+        IndexModel([("share_token", ASCENDING)], sparse=True),  # public share pages
     ],
     "ledger": [IndexModel([("key", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)])],
     "orders": [
