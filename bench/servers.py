@@ -78,12 +78,12 @@ class Child:
                 self.process.wait(timeout=10)
 
 
-def function_target(target: str, env: dict[str, str], *, threads: int | None = None) -> Child:
-    """`functions-framework --target=<target> --source=main.py` (gunicorn, as in the image)."""
+def function_target(target: str, env: dict[str, str], *, threads: int | None = None, source: str = "main.py") -> Child:
+    """`functions-framework --target=<target> --source=<source>` (gunicorn, as in the image)."""
     port = free_port()
     exe = str(Path(sys.executable).with_name("functions-framework"))
     extra = {"THREADS": str(threads)} if threads else {}
-    cmd = [exe, f"--target={target}", "--source=main.py", f"--port={port}", "--host=127.0.0.1"]
+    cmd = [exe, f"--target={target}", f"--source={source}", f"--port={port}", "--host=127.0.0.1"]
     return Child(cmd, port=port, env={**env, **extra})
 
 
