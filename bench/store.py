@@ -183,6 +183,9 @@ def stacks(store: Store, n: int) -> Iterator[tuple[StackProcess, StackProcess, f
     empty = StackProcess(store.root / f"empty-{n}", **{**common, **empty_env}).start(timeout_s=600)  # type: ignore[arg-type]
     try:
         yield loaded, empty, started_s
+    except Exception:
+        print(f"--- loaded stack log ---\n{loaded.log_tail()}\n--- empty stack log ---\n{empty.log_tail()}", flush=True)
+        raise
     finally:
         loaded.stop()
         empty.stop()
