@@ -49,7 +49,8 @@ def _wait_snapshot(path: Path, task_id: str, timeout_s: float = 30) -> None:
 
 
 def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: Path, stacks: list[StackProcess]) -> None:
-    env = {"SIM_DURATION_S": "5", "POLL_INTERVAL_S": "0.3", "ADMIN_EMAIL": "admin@example.com"}
+    # The mongomock store, whose snapshot is what survives (the secantusdb default: the test below).
+    env = {"SIM_DURATION_S": "5", "POLL_INTERVAL_S": "0.3", "ADMIN_EMAIL": "admin@example.com", "EMBEDDED_DB": "mongomock"}
     first = StackProcess(tmp_path / "data", **env)
     stacks.append(first.start())
     r = requests.post(f"{first.url}/api/auth/register", json={"email": "kill@example.com", "password": "password-123"}, timeout=10)
