@@ -385,6 +385,9 @@ export interface ProviderSettings {
   chat_model: string;
   gemini_base_url: string;
   openai_base_url: string;
+  gemini_mode: string;
+  vertex_project: string;
+  vertex_location: string;
 }
 
 export interface ProvidersUpdate {
@@ -397,6 +400,9 @@ export interface ProvidersUpdate {
   chat_model?: string | null;
   gemini_base_url?: string | null;
   openai_base_url?: string | null;
+  gemini_mode?: "api_key" | "vertex" | null;
+  vertex_project?: string | null;
+  vertex_location?: string | null;
 }
 
 export interface PublicShare {
