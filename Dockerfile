@@ -8,6 +8,7 @@ WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY frontend/ ./
+COPY routes.json /src/routes.json
 RUN npm run build
 
 # --- runtime

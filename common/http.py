@@ -32,6 +32,32 @@ EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modi
 ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature"
 
 
+@dataclass(frozen=True)
+class RouteSpec:
+    """One declared route: what `make openapi` publishes and what the dispatcher enforces.
+
+    `body`/`query` are the pydantic models of the JSON body and the query string (the view reads them with
+    `ctx.body(Model)`/`ctx.query(Model)`, which must name the declared model); `response` the model of a
+    2xx answer with status `status` (None: no JSON body); `upload` the multipart field of a file upload;
+    `produces` extra media types of the answer (e.g. "text/event-stream"); `internal` routes (the worker's)
+    are left out of openapi.json.
+    """
+
+    function: str
+    path: str
+    methods: tuple[str, ...]
+    auth: AuthLevel
+    view: View
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    upload: str | None = None
+    produces: tuple[str, ...] = ()
+    summary: str = ""
+    internal: bool = False
+
+
 @dataclass
 class Ctx:
     """What a view gets: the request, the services, the caller, URL arguments."""
@@ -40,16 +66,25 @@ class Ctx:
     svc: Services
     user: dict[str, Any] | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    spec: RouteSpec | None = None
 
     @property
     def user_id(self) -> str:
+        """The caller's user id. Only on routes with auth "user" or "admin"."""
         assert self.user is not None
         return str(self.user["_id"])
 
     def body(self, model: type[M]) -> M:
+        """The JSON body as `model`. Raises InvalidRequest (not JSON, not an object, invalid field: 400 with the
+        field) or PayloadTooLarge (over 1 MiB). A route that declares `body=` must read that model."""
+        if self.spec is not None and self.spec.body is not None and self.spec.body is not model:
+            raise TypeError(f"{self.spec.path} declares body={self.spec.body.__name__} but reads {model.__name__}")
         return parse_json(self.request, model)
 
     def query(self, model: type[M]) -> M:
+        """The query string as `model` (first value of each name). Raises InvalidRequest naming the field."""
+        if self.spec is not None and self.spec.query is not None and self.spec.query is not model:
+            raise TypeError(f"{self.spec.path} declares query={self.spec.query.__name__} but reads {model.__name__}")
         try:
             return model.model_validate({k: v for k, v in self.request.args.items()})
         except ValidationError as exc:
@@ -63,21 +98,49 @@ class Api:
     """A function's routes. Calling it with a flask.Request answers the request."""
 
     def __init__(self, name: str) -> None:
+        """`name` is the function's name in routes.json (auth, generate, chat, ...)."""
         self.name = name
         self._map = Map(strict_slashes=False)
-        self._views: dict[str, tuple[View, AuthLevel]] = {}
+        self._views: dict[str, RouteSpec] = {}
 
-    def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user") -> Callable[[View], View]:
+    def route(
+        self,
+        path: str,
+        *,
+        methods: list[str],
+        auth: AuthLevel = "user",
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        upload: str | None = None,
+        produces: tuple[str, ...] = (),
+        summary: str | None = None,
+        internal: bool = False,
+    ) -> Callable[[View], View]:
+        """Register a view for `path` (werkzeug rule syntax, e.g. `/api/ai/tasks/<task_id>`) and record its
+        contract (see RouteSpec). `summary` defaults to the first line of the view's docstring."""
+
         def register(view: View) -> View:
             endpoint = f"{self.name}.{view.__name__}"
             self._map.add(Rule(path, endpoint=endpoint, methods=methods))
-            self._views[endpoint] = (view, auth)
+            doc = (view.__doc__ or "").strip().splitlines()
+            self._views[endpoint] = RouteSpec(
+                function=self.name, path=path, methods=tuple(m.upper() for m in methods), auth=auth, view=view,
+                body=body, query=query, response=response, status=status, upload=upload, produces=produces,
+                summary=summary if summary is not None else (doc[0] if doc else ""), internal=internal,
+            )
             return view
 
         return register
 
     def paths(self) -> list[str]:
+        """Every registered rule."""
         return [r.rule for r in self._map.iter_rules()]
+
+    def specs(self) -> list[RouteSpec]:
+        """Every registered route's contract, in registration order."""
+        return list(self._views.values())
 
     def __call__(self, request: flask.Request) -> flask.Response:
         svc = services()
@@ -87,8 +150,9 @@ class Api:
         try:
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
-            view, level = self._views[str(endpoint)]
-            ctx = Ctx(request=request, svc=svc, args=dict(args))
+            spec = self._views[str(endpoint)]
+            view, level = spec.view, spec.auth
+            ctx = Ctx(request=request, svc=svc, args=dict(args), spec=spec)
             if level != "public":
                 ctx.user = authenticate(request, svc)
                 if level == "admin" and ctx.user.get("role") != "admin":

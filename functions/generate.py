@@ -31,19 +31,28 @@ class TaskQuery(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-@api.route("/api/ai/image", methods=["POST"])
+@api.route(
+    "/api/ai/image", methods=["POST"], body=CreateImageRequest, response=Task, status=202,
+    summary="Generate an image (asynchronous)",
+)
 def create_image(ctx: Ctx) -> tuple[Task, int]:
     doc = ctx.svc.generation.create_image(user_id=ctx.user_id, body=ctx.body(CreateImageRequest))
     return ctx.svc.generation.to_api(doc), 202
 
 
-@api.route("/api/ai/video", methods=["POST"])
+@api.route(
+    "/api/ai/video", methods=["POST"], body=CreateVideoRequest, response=Task, status=202,
+    summary="Generate a video (asynchronous)",
+)
 def create_video(ctx: Ctx) -> tuple[Task, int]:
     doc = ctx.svc.generation.create_video(user_id=ctx.user_id, body=ctx.body(CreateVideoRequest))
     return ctx.svc.generation.to_api(doc), 202
 
 
-@api.route("/api/ai/uploads", methods=["POST"])
+@api.route(
+    "/api/ai/uploads", methods=["POST"], response=UploadResult, status=201,
+    summary="Upload an image (multipart field `file`)", upload="file",
+)
 def upload(ctx: Ctx) -> tuple[UploadResult, int]:
     limit = ctx.svc.settings.MAX_UPLOAD_BYTES
     if ctx.request.content_length and ctx.request.content_length > limit + 64 * 1024:
@@ -56,7 +65,7 @@ def upload(ctx: Ctx) -> tuple[UploadResult, int]:
     return ctx.svc.uploads.store(user_id=ctx.user_id, data=data), 201
 
 
-@api.route("/api/ai/tasks", methods=["GET"])
+@api.route("/api/ai/tasks", methods=["GET"], query=TaskQuery, response=TaskPage, summary="Own tasks, newest first")
 def list_tasks(ctx: Ctx) -> TaskPage:
     q = ctx.query(TaskQuery)
     filters: dict[str, object] = {"user_id": ctx.user_id}
@@ -68,12 +77,12 @@ def list_tasks(ctx: Ctx) -> TaskPage:
     return TaskPage(items=[ctx.svc.generation.to_api(d) for d in docs], next_cursor=cursor)
 
 
-@api.route("/api/ai/tasks/<task_id>", methods=["GET"])
+@api.route("/api/ai/tasks/<task_id>", methods=["GET"], response=Task, summary="One own task")
 def get_task(ctx: Ctx) -> Task:
     return ctx.svc.generation.to_api(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 
 
-@api.route("/api/ai/tasks/<task_id>", methods=["DELETE"])
+@api.route("/api/ai/tasks/<task_id>", methods=["DELETE"], status=204, summary="Delete a task and its media")
 def delete_task(ctx: Ctx) -> None:
     ctx.svc.generation.delete(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 

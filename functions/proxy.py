@@ -22,7 +22,10 @@ def warm(svc: Services) -> None:
     svc.storage.warm()
 
 
-@api.route("/api/ai/proxy", methods=["GET", "HEAD"], auth="public")
+@api.route(
+    "/api/ai/proxy", methods=["GET", "HEAD"], auth="public", summary="Signed media, with Range support",
+    produces=("application/octet-stream",),
+)
 def proxy(ctx: Ctx) -> flask.Response:
     args = ctx.request.args
     urls, sigs = args.getlist("url"), args.getlist("sig")

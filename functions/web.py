@@ -21,7 +21,7 @@ api = Api("web")
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@api.route("/config.json", methods=["GET"], auth="public")
+@api.route("/config.json", methods=["GET"], auth="public", internal=True)
 def config(ctx: Ctx) -> flask.Response:
     urls = json.loads(os.environ.get("FUNCTION_URLS", "{}") or "{}")
     # google_client_id: the frontend shows "Continue with Google" (Google Identity Services) when set.
@@ -30,8 +30,8 @@ def config(ctx: Ctx) -> flask.Response:
     return response
 
 
-@api.route("/", methods=["GET", "HEAD"], auth="public")
-@api.route("/<path:path>", methods=["GET", "HEAD"], auth="public")
+@api.route("/", methods=["GET", "HEAD"], auth="public", internal=True)
+@api.route("/<path:path>", methods=["GET", "HEAD"], auth="public", internal=True)
 def static(ctx: Ctx) -> flask.Response:
     dist: Path = ctx.svc.settings.FRONTEND_DIST
     path = str(ctx.args.get("path") or "index.html")

@@ -33,9 +33,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 TEMPLATE_PATH = Path(__file__).with_name("sora.conf.tmpl")
+LOCATION_TEMPLATE_PATH = Path(__file__).with_name("location.conf.tmpl")
+ROUTES_PATH = Path(__file__).resolve().parent.parent / "routes.json"
 ENV_PREFIX = "SORA_NGINX_"
 
-UPSTREAMS = ("frontend", "auth", "generate", "chat", "proxy", "billing", "admin")
+
+def load_routes(path: Path = ROUTES_PATH) -> list[dict[str, Any]]:
+    """The rows of routes.json (the path -> function table), in file order."""
+    return list(json.loads(path.read_text())["routes"])
+
+
+# The proxy's upstreams: the web app ("frontend") and every function a public route reaches.
+UPSTREAMS = ("frontend", *dict.fromkeys(r["function"] for r in load_routes() if not r.get("internal")))
 
 # Values for the official nginx:stable container on the proxy VPS.
 DEFAULTS: dict[str, Any] = {
@@ -156,7 +165,7 @@ def upstream_host(url: str) -> str:
 
 
 def build_values(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Defaults + overrides, upstream URLs normalised, hosts derived."""
+    """Defaults + overrides, upstream URLs normalised, hosts derived, `api_locations` rendered from routes.json."""
     values = {**DEFAULTS, **overrides}
     for service in UPSTREAMS:
         key = f"{service}_upstream"
@@ -165,7 +174,25 @@ def build_values(overrides: dict[str, Any]) -> dict[str, Any]:
         url = str(values[key]).rstrip("/")
         values[key] = url
         values.setdefault(f"{service}_host", upstream_host(url))
+    values.setdefault("api_locations", api_locations(values))
     return values
+
+
+def location_values(route: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The variables of nginx/location.conf.tmpl for one routes.json row (terraform/proxy_vps.tf builds the same)."""
+    internal = bool(route.get("internal", False))
+    fn = route["function"]
+    return {
+        "comment": route.get("comment", ""), "match": "=" if route.get("exact") else "^~", "prefix": route["prefix"],
+        "internal": internal, "stream": bool(route.get("stream", False)), "media": bool(route.get("media", False)),
+        "upstream": "" if internal else values[f"{fn}_upstream"], "host": "" if internal else values[f"{fn}_host"],
+    }
+
+
+def api_locations(values: dict[str, Any], routes: list[dict[str, Any]] | None = None) -> str:
+    """One nginx location per routes.json row, rendered from nginx/location.conf.tmpl."""
+    template = LOCATION_TEMPLATE_PATH.read_text()
+    return "".join(render(template, location_values(r, values)) for r in (routes or load_routes()))
 
 
 def _parse_scalar(text: str) -> Any:

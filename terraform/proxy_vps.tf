@@ -4,16 +4,27 @@
 # the real nginx on it and checks this file passes every variable).
 
 locals {
-  # nginx route name => Cloud Run URL.
-  nginx_upstreams = {
-    frontend = google_cloud_run_v2_service.fn["web"].uri
-    auth     = google_cloud_run_v2_service.fn["auth"].uri
-    generate = google_cloud_run_v2_service.fn["generate"].uri
-    chat     = google_cloud_run_v2_service.fn["chat"].uri
-    proxy    = google_cloud_run_v2_service.fn["proxy"].uri
-    billing  = google_cloud_run_v2_service.fn["billing"].uri
-    admin    = google_cloud_run_v2_service.fn["admin"].uri
-  }
+  # nginx route name => Cloud Run URL: the web app ("frontend") and every function a public
+  # row of routes.json reaches.
+  nginx_upstreams = merge(
+    { frontend = google_cloud_run_v2_service.fn[local.route_table.default].uri },
+    { for r in local.route_table.routes : r.function => google_cloud_run_v2_service.fn[r.function].uri if !try(r.internal, false) },
+  )
+  nginx_hosts = { for name, url in local.nginx_upstreams : name => trimsuffix(trimprefix(url, "https://"), "/") }
+
+  # One nginx location per row of routes.json, the same values nginx/render.py's location_values() builds.
+  nginx_api_locations = join("", [
+    for r in local.route_table.routes : templatefile("${path.module}/../nginx/location.conf.tmpl", {
+      comment  = try(r.comment, "")
+      match    = try(r.exact, false) ? "=" : "^~"
+      prefix   = r.prefix
+      internal = try(r.internal, false)
+      stream   = try(r.stream, false)
+      media    = try(r.media, false)
+      upstream = try(r.internal, false) ? "" : trimsuffix(local.nginx_upstreams[r.function], "/")
+      host     = try(r.internal, false) ? "" : local.nginx_hosts[r.function]
+    })
+  ])
 
   nginx_values = merge(
     {
@@ -34,10 +45,11 @@ locals {
       error_log        = "/dev/stderr"
       access_log       = "/dev/stdout"
       temp_dir         = "/var/cache/nginx"
+      api_locations    = local.nginx_api_locations
     },
     { for name, url in local.nginx_upstreams : "${name}_upstream" => trimsuffix(url, "/") },
     # Host header and TLS name sent to Cloud Run: the URL's host.
-    { for name, url in local.nginx_upstreams : "${name}_host" => trimsuffix(trimprefix(url, "https://"), "/") },
+    { for name, host in local.nginx_hosts : "${name}_host" => host },
   )
 
   nginx_template = "${path.module}/../nginx/sora.conf.tmpl"
