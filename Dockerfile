@@ -26,7 +26,7 @@ WORKDIR /app
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY main.py ./
+COPY main.py routes.json ./
 COPY common/ ./common/
 COPY functions/ ./functions/
 COPY --from=frontend /src/frontend/dist/ ./frontend/dist/

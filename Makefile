@@ -27,16 +27,30 @@ frontend-deps: $(FRONTEND_STAMP)
 frontend-build: frontend-deps ## build the frontend into frontend/dist
 	cd frontend && npm run build
 
-system-deps: ## Debian packages the tests use (real nginx, headless chromium); installed only if missing
+# nginx: Debian's `nginx` package (1.22 on bookworm) is built with the ssl,
+# http_v2 and slice modules the proxy template needs; nginx-light is only a
+# transitional name for it, so the check is on the modules, not the name.
+NGINX_MODULES := http_ssl_module http_v2_module http_slice_module
+
+system-deps: ## Debian packages the tests use (nginx with ssl/http2/slice, chromium, shellcheck, openssl); installed only if missing
 	@missing=""; \
-	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	nginx_bin=$$(command -v nginx || echo /usr/sbin/nginx); \
+	for module in $(NGINX_MODULES); do \
+	  [ -x "$$nginx_bin" ] && "$$nginx_bin" -V 2>&1 | grep -q -- "--with-$$module" || { missing="$$missing nginx"; break; }; \
+	done; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	fi
+	fi; \
+	nginx_bin=$$(command -v nginx || echo /usr/sbin/nginx); \
+	for module in $(NGINX_MODULES); do \
+	  "$$nginx_bin" -V 2>&1 | grep -q -- "--with-$$module" || { echo "nginx lacks $$module"; exit 1; }; \
+	done
 
 dev: venv frontend-build ## run the whole platform on http://127.0.0.1:8080 (Ctrl-C stops it)
 	$(BIN)/python -m localstack

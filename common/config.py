@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -34,7 +35,9 @@ class Settings(BaseSettings):
     # Database: MongoDB in production; embedded mongomock (snapshot under DATA_DIR) without a URI.
     MONGODB_URI: str = ""
     MONGODB_DB: str = "sora"
-    DATA_DIR: Path = ROOT / ".data"
+    DATA_DIR: Path = Field(ROOT / ".data", description=(
+        "Everything the process writes besides TMPDIR (embedded DB snapshot, sim renders). "
+        "Production default: $TMPDIR/sora-data, so the image runs with a read-only root filesystem."))
     DB_SNAPSHOT: bool = Field(True, description="Embedded database only: persist to DATA_DIR/db.json.")
 
     # Storage (GCS; the local stack points STORAGE_EMULATOR_HOST at gcp-storage-emulator).
@@ -55,6 +58,9 @@ class Settings(BaseSettings):
     # Secrets: "db" (local: a collection) or "secretmanager".
     SECRETS_BACKEND: Literal["db", "secretmanager"] = "db"
     SECRET_MANAGER_ENDPOINT: str = ""  # tests: a fake REST server
+    # Secret Manager ids are SECRET_ID_PREFIX + the names in common/secrets.py
+    # (Terraform sets "<name_prefix>-" so several stacks share a project).
+    SECRET_ID_PREFIX: str = ""
     SECRETS_TTL_S: float = 5.0
 
     # Auth
@@ -119,6 +125,8 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> Settings:
         if self.ENV != "production":
             return self
+        if "DATA_DIR" not in self.model_fields_set:  # never under the (read-only, root-owned) app directory
+            self.DATA_DIR = Path(tempfile.gettempdir()) / "sora-data"
         problems = []
         if not self.MONGODB_URI:
             problems.append("MONGODB_URI is required (the embedded database is for development only)")

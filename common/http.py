@@ -20,6 +20,8 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
 from common.errors import AppError, Forbidden, InvalidRequest, NotFound, PayloadTooLarge, Unauthorized
+from common.models.core import Health
+from common.routes import function_for
 from common.runtime import Services, services
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,11 @@ class Api:
         self.name = name
         self._map = Map(strict_slashes=False)
         self._views: dict[str, RouteSpec] = {}
+        # Every service answers its own health (Cloud Run probes its URL); the proxy sends /api/health
+        # to the function routes.json names, so only that one publishes it in openapi.json.
+        self.route("/api/health", methods=["GET", "HEAD"], auth="public", response=Health,
+                   internal=function_for("/api/health") != name)(_readiness_view(name))
+        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public", internal=True)(_liveness)
 
     def route(
         self,
@@ -177,6 +184,31 @@ class Api:
 
 
 API_TOKEN_PATHS = "/api/ai/"  # noqa: S105 - a path prefix, not a secret
+
+
+def _readiness_view(service: str) -> View:
+    def health(ctx: Ctx) -> flask.Response:
+        """Readiness of this service (common/health.py): 200 when every check passes, else 503."""
+        from common.health import readiness
+        from common.models import Health
+
+        checks = readiness(ctx.svc, service)
+        ok = all(v == "ok" for v in checks.values())
+        body = Health(status="ok" if ok else "degraded", version=ctx.svc.settings.VERSION, checks=checks)
+        response = to_response((body, 200 if ok else 503))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return health
+
+
+def _liveness(ctx: Ctx) -> flask.Response:
+    """Liveness: the process answers; no dependency is touched."""
+    from common.models import Health
+
+    response = to_response(Health(status="ok", version=ctx.svc.settings.VERSION, checks={}))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def authenticate(request: flask.Request, svc: Services) -> dict[str, Any]:

@@ -38,7 +38,16 @@ class Queue(Protocol):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Cloud Tasks' retry config (Terraform sets the same numbers on the real queue)."""
+    """Cloud Tasks' retry semantics for the local stack's in-process queue.
+
+    Production's numbers are owned by terraform/queue.tf (8 attempts by
+    default, backoff 5-300 s, 4 doublings, at most 3600 s of retries); these
+    defaults are deliberately faster (30 attempts, 0.2-30 s) so a local run
+    or a test recovers in seconds. In both, a task whose step keeps failing
+    is failed and refunded by the sweep after TASK_DEADLINE_S, not by the
+    last attempt. tests/unit/test_terraform.py checks this text against
+    queue.tf.
+    """
 
     max_attempts: int = 30
     min_backoff_s: float = 0.2

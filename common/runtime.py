@@ -74,7 +74,11 @@ class Services:
 
         store: DatabaseSecretStore | SecretManagerStore
         if self.settings.SECRETS_BACKEND == "secretmanager":
-            store = SecretManagerStore(project=self.settings.GCP_PROJECT, endpoint=self.settings.SECRET_MANAGER_ENDPOINT)
+            store = SecretManagerStore(
+                project=self.settings.GCP_PROJECT,
+                endpoint=self.settings.SECRET_MANAGER_ENDPOINT,
+                id_prefix=self.settings.SECRET_ID_PREFIX,
+            )
         else:
             store = DatabaseSecretStore(self.db)
         return CachedSecrets(store, ttl_s=self.settings.SECRETS_TTL_S)
@@ -186,6 +190,10 @@ class Services:
         from common.secrets import API_KEY_SECRETS
 
         s = self.settings
+        if s.ENV == "production" and "sim" in {s.IMAGE_PROVIDER, s.VIDEO_PROVIDER, s.CHAT_PROVIDER}:
+            log.warning("the sim provider is a default: results are simulated until the admin panel (Settings → "
+                        "Providers) or IMAGE_PROVIDER/VIDEO_PROVIDER/CHAT_PROVIDER choose a real one; sim writes "
+                        "only under DATA_DIR=%s", s.DATA_DIR)
         # The sim assistant streams at ~20 ms a word, except when the stack makes simulations instant (tests).
         chat_delay = s.CHAT_SIM_DELAY_S if s.CHAT_SIM_DELAY_S is not None else (0.02 if s.SIM_DURATION_S > 0 else 0.0)
         return ProviderRegistry(

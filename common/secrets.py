@@ -17,7 +17,10 @@ from pymongo.errors import DuplicateKeyError
 
 from common.db import Database
 
-# Names of the secrets the platform knows; Terraform creates the same ones.
+# Names of the secrets the platform knows. Terraform creates each one as the
+# Secret Manager secret "<name_prefix>-<name>" and passes the prefix as
+# SECRET_ID_PREFIX (SecretManagerStore(id_prefix=...)); the local stack keeps
+# them under these plain names.
 JWT_SIGNING_KEY = "jwt-signing-key"
 MEDIA_SIGNING_KEY = "media-signing-key"
 WORKER_SECRET = "worker-secret"
@@ -79,9 +82,11 @@ class DatabaseSecretStore:
 class SecretManagerStore:
     """Google Secret Manager through the official client (REST transport)."""
 
-    def __init__(self, *, project: str, endpoint: str = "") -> None:
+    def __init__(self, *, project: str, endpoint: str = "", id_prefix: str = "") -> None:
+        """`id_prefix` + a logical name (e.g. "sora-" + "jwt-signing-key") is the secret id."""
         self._project = project
         self._endpoint = endpoint
+        self._id_prefix = id_prefix
         self._client: Any = None
         self._lock = threading.Lock()
 
@@ -99,10 +104,14 @@ class SecretManagerStore:
                 self._client = secretmanager.SecretManagerServiceClient(**kwargs)
             return self._client
 
+    def secret_path(self, name: str) -> str:
+        """Resource name of the secret behind logical `name` (projects/P/secrets/<prefix><name>)."""
+        return f"projects/{self._project}/secrets/{self._id_prefix}{name}"
+
     def get(self, name: str) -> str | None:
         from google.api_core import exceptions as gexc
 
-        path = f"projects/{self._project}/secrets/{name}/versions/latest"
+        path = f"{self.secret_path(name)}/versions/latest"
         try:
             answer = self._get_client().access_secret_version(request={"name": path}, timeout=10)
         except (gexc.NotFound, gexc.FailedPrecondition):
@@ -114,7 +123,7 @@ class SecretManagerStore:
         from google.api_core import exceptions as gexc
 
         client = self._get_client()
-        parent = f"projects/{self._project}/secrets/{name}"
+        parent = self.secret_path(name)
         try:
             listed = client.list_secret_versions(request={"parent": parent, "filter": "state:ENABLED"}, timeout=10)
             names = sorted((v.name for v in listed), key=lambda n: int(n.rsplit("/", 1)[-1]), reverse=True)[:limit]
@@ -123,7 +132,7 @@ class SecretManagerStore:
             return []
 
     def put(self, name: str, value: str) -> None:
-        parent = f"projects/{self._project}/secrets/{name}"
+        parent = self.secret_path(name)
         self._get_client().add_secret_version(
             request={"parent": parent, "payload": {"data": value.encode()}}, timeout=10
         )

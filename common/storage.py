@@ -114,8 +114,13 @@ class StorageService:
                 pass
 
     def ping(self) -> bool:
+        """Reachable with this account's object permissions: lists at most one object (storage.objects.list).
+
+        Never bucket metadata (`bucket.reload` needs storage.buckets.get, which no
+        function's account holds: terraform/iam.tf grants object roles only)."""
         try:
-            response = self.session.get(self._bucket_url(), params={"fields": "name"}, timeout=5)
+            response = self.session.get(f"{self._bucket_url()}/o", timeout=5,
+                                        params={"prefix": "media/", "maxResults": "1", "fields": "kind"})
             response.close()
             return response.status_code == 200
         except Exception:  # noqa: BLE001 - health check reports, never raises

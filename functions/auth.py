@@ -1,4 +1,4 @@
-"""Function `auth`: register, login, me, Google sign-in, logout, passwords, API tokens, usage, health."""
+"""Function `auth`: register, login, me, Google sign-in, logout, passwords, API tokens, usage (`/api/health` is on every function: common/health.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from common.models import (
     ChangePasswordRequest,
     CreateApiTokenRequest,
     GoogleLoginRequest,
-    Health,
     LoginRequest,
     PasswordResetConfirm,
     PasswordResetRequest,
@@ -145,18 +144,3 @@ def list_tokens(ctx: Ctx) -> ApiTokenList:
 @api.route("/api/auth/tokens/<token_id>", methods=["DELETE"], status=204, summary="Revoke a developer API token")
 def revoke_token(ctx: Ctx) -> None:
     ctx.svc.accounts.revoke_api_token(user_id=ctx.user_id, token_id=ctx.args["token_id"])
-
-
-@api.route(
-    "/api/health", methods=["GET"], auth="public", response=Health,
-    summary="Health of the database, storage and queue",
-)
-def health(ctx: Ctx) -> tuple[Health, int]:
-    svc = ctx.svc
-    checks = {
-        "db": "ok" if svc.db.ping() else "down",
-        "storage": "ok" if svc.storage.ping() else "down",
-        "queue": "ok" if svc.queue.ping() else "down",
-    }
-    ok = all(v == "ok" for v in checks.values())
-    return Health(status="ok" if ok else "degraded", version=svc.settings.VERSION, checks=checks), 200 if ok else 503

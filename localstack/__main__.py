@@ -9,13 +9,12 @@ import sys
 import threading
 from types import FrameType
 
-from werkzeug.serving import make_server
-
 from common.config import Settings
 from common.logging_setup import configure_logging
 from common.runtime import Services, use
 from localstack.app import create_app
 from localstack.emulator import StorageEmulator
+from localstack.server import make_server
 
 log = logging.getLogger("localstack")
 
@@ -40,7 +39,7 @@ def main() -> int:
         svc.db.enable_snapshot(settings.DATA_DIR / "db.json")
     bootstrap(svc)
 
-    server = make_server("127.0.0.1", settings.PORT, create_app(), threaded=True)
+    server = make_server("127.0.0.1", settings.PORT, create_app())
     stop = threading.Event()
 
     def sweeper() -> None:

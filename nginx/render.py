@@ -33,7 +33,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 TEMPLATE_PATH = Path(__file__).with_name("sora.conf.tmpl")
-LOCATION_TEMPLATE_PATH = Path(__file__).with_name("location.conf.tmpl")
 ROUTES_PATH = Path(__file__).resolve().parent.parent / "routes.json"
 ENV_PREFIX = "SORA_NGINX_"
 
@@ -46,15 +45,33 @@ def load_routes(path: Path = ROUTES_PATH) -> list[dict[str, Any]]:
 # The proxy's upstreams: the web app ("frontend") and every function a public route reaches.
 UPSTREAMS = ("frontend", *dict.fromkeys(r["function"] for r in load_routes() if not r.get("internal")))
 
-# Values for the official nginx:stable container on the proxy VPS.
+# Values for the official nginx container (pinned, >= 1.25.1) on the proxy VPS.
 DEFAULTS: dict[str, Any] = {
     "server_name": "_",
     "listen_address": "0.0.0.0",  # noqa: S104 - the proxy serves the internet
     "http_port": 80,
     "https_port": 443,
     "tls_enabled": False,
+    "cert_pending": False,  # no certificate yet: ACME + 503 only on :80
+    "http2_directive": True,  # `http2 on;` (nginx >= 1.25.1); False: `listen ... http2`
     "tls_cert_path": "/etc/letsencrypt/live/example.com/fullchain.pem",
     "tls_key_path": "/etc/letsencrypt/live/example.com/privkey.pem",
+    "tls_chain_path": "/etc/letsencrypt/live/example.com/chain.pem",  # OCSP stapling verification
+    # Edge rate limits per client IP (writes only for auth/generate).
+    "auth_rate": "10r/m",
+    "auth_burst": 10,
+    "auth_retry_after_s": 30,
+    "generate_rate": "30r/m",
+    "generate_burst": 20,
+    "generate_retry_after_s": 10,
+    "media_conn_limit": 16,
+    # Slice cache of /api/ai/proxy.
+    "media_cache_enabled": True,
+    "media_cache_path": "/var/cache/nginx/sora-media",
+    "media_cache_max_size": "5g",
+    "media_cache_inactive": "7d",
+    "media_cache_valid": "10m",
+    "media_cache_slice_size": "1m",
     "acme_webroot": "/var/www/acme",
     "resolver": "8.8.8.8 1.1.1.1",
     "ca_bundle": "/etc/ssl/certs/ca-certificates.crt",
@@ -165,7 +182,7 @@ def upstream_host(url: str) -> str:
 
 
 def build_values(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Defaults + overrides, upstream URLs normalised, hosts derived, `api_locations` rendered from routes.json."""
+    """Defaults + overrides, upstream URLs normalised, hosts derived (one upstream per function in routes.json)."""
     values = {**DEFAULTS, **overrides}
     for service in UPSTREAMS:
         key = f"{service}_upstream"
@@ -174,25 +191,34 @@ def build_values(overrides: dict[str, Any]) -> dict[str, Any]:
         url = str(values[key]).rstrip("/")
         values[key] = url
         values.setdefault(f"{service}_host", upstream_host(url))
-    values.setdefault("api_locations", api_locations(values))
     return values
 
 
-def location_values(route: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """The variables of nginx/location.conf.tmpl for one routes.json row (terraform/proxy_vps.tf builds the same)."""
-    internal = bool(route.get("internal", False))
-    fn = route["function"]
-    return {
-        "comment": route.get("comment", ""), "match": "=" if route.get("exact") else "^~", "prefix": route["prefix"],
-        "internal": internal, "stream": bool(route.get("stream", False)), "media": bool(route.get("media", False)),
-        "upstream": "" if internal else values[f"{fn}_upstream"], "host": "" if internal else values[f"{fn}_host"],
-    }
+_LOCATION = re.compile(r"^\s*location\s+(=|\^~)\s+(/api/\S*)\s*\{(?P<body>.*?)^\s*\}", re.M | re.S)
+_UPSTREAM_VAR = re.compile(r'set \$sora_upstream "\$\{(\w+)_upstream\}"')
 
 
-def api_locations(values: dict[str, Any], routes: list[dict[str, Any]] | None = None) -> str:
-    """One nginx location per routes.json row, rendered from nginx/location.conf.tmpl."""
-    template = LOCATION_TEMPLATE_PATH.read_text()
-    return "".join(render(template, location_values(r, values)) for r in (routes or load_routes()))
+def check_locations(template: str, routes: list[dict[str, Any]] | None = None) -> None:
+    """Check the template's `/api/...` locations against routes.json, the one path -> function table.
+
+    Each row needs a location with its prefix (`=` for an exact row, `^~` otherwise) that proxies to the
+    row's function (`${<function>_upstream}`), or answers 404 for an internal row; the template may add
+    only the `/api/` catch-all. The location bodies (rate limits, caching, buffering) are the template's
+    own policy. Raises TemplateError naming the first difference.
+    """
+    rows = routes if routes is not None else load_routes()
+    found: dict[tuple[str, str], str] = {}
+    for m in _LOCATION.finditer(template):
+        upstream = _UPSTREAM_VAR.search(m.group("body"))
+        found[(m.group(1), m.group(2))] = upstream.group(1) if upstream else "404"
+    for row in rows:
+        key = ("=" if row.get("exact") else "^~", row["prefix"])
+        want = "404" if row.get("internal") else row["function"]
+        if found.pop(key, None) != want:
+            raise TemplateError(f"routes.json row {row['prefix']} -> {want}: the template has no such location")
+    extra = [f"{k[0]} {k[1]}" for k in found if k != ("^~", "/api/")]
+    if extra:
+        raise TemplateError(f"template locations not in routes.json: {extra}")
 
 
 def _parse_scalar(text: str) -> Any:
@@ -232,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         overrides[name.strip()] = _parse_scalar(value)
 
     try:
-        text = render(args.template.read_text(), build_values(overrides))
+        template = args.template.read_text()
+        check_locations(template)
+        text = render(template, build_values(overrides))
     except TemplateError as exc:
         print(f"render.py: {exc}", file=sys.stderr)
         return 2

@@ -36,6 +36,7 @@ locals {
     GCP_PROJECT           = var.project_id
     GCS_BUCKET            = google_storage_bucket.media.name
     SECRETS_BACKEND       = "secretmanager"
+    SECRET_ID_PREFIX      = local.secret_id_prefix
     QUEUE_BACKEND         = "cloudtasks"
     CLOUD_TASKS_QUEUE     = google_cloud_tasks_queue.generation.name
     CLOUD_TASKS_LOCATION  = google_cloud_tasks_queue.generation.location
@@ -45,6 +46,7 @@ locals {
     CORS_ORIGINS          = local.cors_origins
     PUBLIC_BASE_URL       = local.public_base_url
     ADMIN_EMAIL           = var.admin_email
+    GOOGLE_CLIENT_ID      = var.google_client_id # auth verifies ID tokens for it; web serves it in /config.json
   }
 
   # The web service answers /config.json with these absolute function URLs
@@ -55,6 +57,7 @@ locals {
 
   # Secret-backed env vars, resolved by Cloud Run at instance start (the
   # other secrets are read by name at runtime, so rotations need no redeploy).
+  # Values are logical names: the secret id is "<name_prefix>-<name>".
   secret_env = {
     MONGODB_URI    = "mongodb-uri"
     ADMIN_PASSWORD = "admin-password"
@@ -81,6 +84,19 @@ resource "google_cloud_run_v2_service" "fn" {
     scaling {
       min_instance_count = 0
       max_instance_count = var.max_instances
+    }
+
+    # Optional: all outbound traffic through the VPC and Cloud NAT's static
+    # IP (egress.tf), for MongoDB allow-lists.
+    dynamic "vpc_access" {
+      for_each = var.egress_static_ip_enabled ? [1] : []
+      content {
+        egress = "ALL_TRAFFIC"
+        network_interfaces {
+          network    = google_compute_network.egress[0].id
+          subnetwork = google_compute_subnetwork.egress[0].id
+        }
+      }
     }
 
     containers {
@@ -140,12 +156,17 @@ resource "google_cloud_run_v2_service" "fn" {
   }
 
   lifecycle {
-    # Cloud Build rolls out new images (gcloud run deploy); Terraform keeps
-    # owning everything else.
+    # Cloud Build rolls out new images (gcloud run deploy), which also
+    # stamps the client fields and the user-image annotations; Terraform keeps
+    # owning everything else (no perpetual diff after a deploy).
     ignore_changes = [
       template[0].containers[0].image,
       client,
       client_version,
+      annotations["client.knative.dev/user-image"],
+      template[0].annotations["client.knative.dev/user-image"],
+      annotations["run.googleapis.com/client-name"],
+      annotations["run.googleapis.com/client-version"],
     ]
   }
 

@@ -42,3 +42,28 @@ output "nginx_conf" {
   description = "The rendered Nginx config (for a proxy run outside this VM)."
   value       = local.nginx_conf
 }
+
+output "egress_ip" {
+  description = "Static outbound IP of the services (egress_static_ip_enabled): allow-list it in MongoDB / firewalls."
+  value       = var.egress_static_ip_enabled ? google_compute_address.egress[0].address : null
+}
+
+output "cdn_ip" {
+  description = "IP of the Cloud CDN load balancer (cdn_enabled): point the cdn_domain A record here."
+  value       = var.cdn_enabled ? google_compute_global_address.media[0].address : null
+}
+
+output "secret_ids" {
+  description = "Secret Manager ids of this stack (logical name => id)."
+  value       = { for k, s in google_secret_manager_secret.s : k => s.secret_id }
+}
+
+output "queue_name" {
+  description = "Cloud Tasks queue of this stack."
+  value       = google_cloud_tasks_queue.generation.name
+}
+
+output "nginx_conf_pending" {
+  description = "The pre-certificate Nginx config (ACME + 503), for a proxy run outside this VM."
+  value       = local.nginx_conf_pending
+}

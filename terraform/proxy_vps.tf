@@ -4,27 +4,16 @@
 # the real nginx on it and checks this file passes every variable).
 
 locals {
-  # nginx route name => Cloud Run URL: the web app ("frontend") and every function a public
-  # row of routes.json reaches.
+  # nginx route name => Cloud Run URL: the web app ("frontend") and every function a public row of
+  # routes.json (the one path -> function table) reaches; nginx/render.py checks the template's
+  # locations against the same file.
   nginx_upstreams = merge(
     { frontend = google_cloud_run_v2_service.fn[local.route_table.default].uri },
     { for r in local.route_table.routes : r.function => google_cloud_run_v2_service.fn[r.function].uri if !try(r.internal, false) },
+    # With cdn_enabled the VPS fetches media through Cloud CDN (cdn.tf), so
+    # repeat reads are served near the origin too.
+    var.cdn_enabled ? { proxy = "https://${var.cdn_domain}" } : {},
   )
-  nginx_hosts = { for name, url in local.nginx_upstreams : name => trimsuffix(trimprefix(url, "https://"), "/") }
-
-  # One nginx location per row of routes.json, the same values nginx/render.py's location_values() builds.
-  nginx_api_locations = join("", [
-    for r in local.route_table.routes : templatefile("${path.module}/../nginx/location.conf.tmpl", {
-      comment  = try(r.comment, "")
-      match    = try(r.exact, false) ? "=" : "^~"
-      prefix   = r.prefix
-      internal = try(r.internal, false)
-      stream   = try(r.stream, false)
-      media    = try(r.media, false)
-      upstream = try(r.internal, false) ? "" : trimsuffix(local.nginx_upstreams[r.function], "/")
-      host     = try(r.internal, false) ? "" : local.nginx_hosts[r.function]
-    })
-  ])
 
   nginx_values = merge(
     {
@@ -33,9 +22,13 @@ locals {
       http_port      = 80
       https_port     = 443
       tls_enabled    = var.proxy_tls_enabled
-      tls_cert_path  = "/etc/letsencrypt/live/${var.proxy_domain}/fullchain.pem"
-      tls_key_path   = "/etc/letsencrypt/live/${var.proxy_domain}/privkey.pem"
-      acme_webroot   = "/var/www/acme"
+      cert_pending   = false
+      # The pinned image (var.proxy_nginx_image, >= 1.25.1) takes `http2 on;`.
+      http2_directive = true
+      tls_cert_path   = "/etc/letsencrypt/live/${var.proxy_domain}/fullchain.pem"
+      tls_key_path    = "/etc/letsencrypt/live/${var.proxy_domain}/privkey.pem"
+      tls_chain_path  = "/etc/letsencrypt/live/${var.proxy_domain}/chain.pem"
+      acme_webroot    = "/var/www/acme"
       # The GCE metadata server resolves public names (and *.run.app).
       resolver         = "169.254.169.254"
       ca_bundle        = "/etc/ssl/certs/ca-certificates.crt"
@@ -45,17 +38,33 @@ locals {
       error_log        = "/dev/stderr"
       access_log       = "/dev/stdout"
       temp_dir         = "/var/cache/nginx"
-      api_locations    = local.nginx_api_locations
+      # Edge limits per client IP (nginx/render.py DEFAULTS explains each).
+      auth_rate              = var.proxy_rate_limits.auth_rate
+      auth_burst             = var.proxy_rate_limits.auth_burst
+      auth_retry_after_s     = var.proxy_rate_limits.auth_retry_after_s
+      generate_rate          = var.proxy_rate_limits.generate_rate
+      generate_burst         = var.proxy_rate_limits.generate_burst
+      generate_retry_after_s = var.proxy_rate_limits.generate_retry_after_s
+      media_conn_limit       = var.proxy_rate_limits.media_conn_limit
+      # Slice cache of /api/ai/proxy; proxy_install.sh mounts the host's
+      # /var/cache/sora-media here so it survives container restarts.
+      media_cache_enabled    = var.proxy_media_cache.enabled
+      media_cache_path       = "/var/cache/nginx/sora-media"
+      media_cache_max_size   = var.proxy_media_cache.max_size
+      media_cache_inactive   = var.proxy_media_cache.inactive
+      media_cache_valid      = var.proxy_media_cache.valid
+      media_cache_slice_size = "1m"
     },
     { for name, url in local.nginx_upstreams : "${name}_upstream" => trimsuffix(url, "/") },
     # Host header and TLS name sent to Cloud Run: the URL's host.
-    { for name, host in local.nginx_hosts : "${name}_host" => host },
+    { for name, url in local.nginx_upstreams : "${name}_host" => trimsuffix(trimprefix(url, "https://"), "/") },
   )
 
   nginx_template = "${path.module}/../nginx/sora.conf.tmpl"
   nginx_conf     = templatefile(local.nginx_template, local.nginx_values)
-  # HTTP-only variant: serves ACME challenges until the certificate exists.
-  nginx_conf_http = templatefile(local.nginx_template, merge(local.nginx_values, { tls_enabled = false }))
+  # Pre-certificate variant: the ACME challenge and a 503 page on :80 until
+  # the certificate exists (never the app over plain HTTP).
+  nginx_conf_pending = templatefile(local.nginx_template, merge(local.nginx_values, { tls_enabled = false, cert_pending = true }))
 }
 
 resource "google_service_account" "proxy_vm" {
@@ -162,31 +171,22 @@ resource "google_compute_instance" "proxy" {
     enable_integrity_monitoring = true
   }
 
-  # The startup script runs at every boot: it fetches the installer and the
-  # rendered configs from metadata and converges the VM (proxy_install.sh is
-  # idempotent). After a metadata change, apply it without a reboot with
+  # The startup script (nginx/gce_startup.sh, no Terraform values spliced
+  # in) runs at every boot: it reads the operator's values and the rendered
+  # configs from these metadata keys and runs proxy_install.sh, which is
+  # idempotent. After a metadata change, apply it without a reboot with
   #   sudo google_metadata_script_runner startup
   metadata = {
-    enable-oslogin   = "TRUE"
-    proxy-install-sh = file("${path.module}/../nginx/proxy_install.sh")
-    nginx-conf       = local.nginx_conf
-    nginx-conf-http  = local.nginx_conf_http
-    startup-script   = <<-EOT
-      #!/bin/bash
-      set -euo pipefail
-      md="http://metadata.google.internal/computeMetadata/v1/instance/attributes"
-      install -d -m 0755 /opt/sora-proxy
-      for key in proxy-install-sh nginx-conf nginx-conf-http; do
-        curl -fsS -H "Metadata-Flavor: Google" "$md/$key" -o "/opt/sora-proxy/$key"
-      done
-      exec bash /opt/sora-proxy/proxy-install-sh \
-        --config /opt/sora-proxy/nginx-conf \
-        --http-config /opt/sora-proxy/nginx-conf-http \
-        --domain '${var.proxy_domain}' \
-        --email '${var.admin_email}' \
-        --image '${var.proxy_nginx_image}' \
-        ${var.proxy_tls_enabled ? "--tls" : ""}
-    EOT
+    enable-oslogin     = "TRUE"
+    startup-script     = file("${path.module}/../nginx/gce_startup.sh")
+    sora-proxy-install = file("${path.module}/../nginx/proxy_install.sh")
+    sora-nginx-conf    = local.nginx_conf
+    sora-nginx-pending = local.nginx_conf_pending
+    sora-domain        = var.proxy_domain
+    sora-acme-email    = var.admin_email
+    sora-nginx-image   = var.proxy_nginx_image
+    sora-tls           = var.proxy_tls_enabled ? "true" : "false"
+    sora-log-driver    = "gcplogs" # Nginx access/error logs to Cloud Logging
   }
 
   allow_stopping_for_update = true

@@ -8,13 +8,17 @@ locals {
   admin_managed       = setunion(local.ai_key_secrets, local.payment_key_secrets)
 
   all_secrets = setunion(local.generated_secrets, local.admin_managed, toset(["mongodb-uri", "admin-password"]))
+
+  # Secret Manager ids are per stack: "<name_prefix>-<logical name>". The
+  # services get the prefix as SECRET_ID_PREFIX (common/secrets.py keeps the
+  # logical names; the local stack uses them unprefixed).
+  secret_id_prefix = "${var.name_prefix}-"
 }
 
 resource "google_secret_manager_secret" "s" {
   for_each = local.all_secrets
 
-  secret_id = each.value
-  labels    = { app = var.name_prefix }
+  secret_id = "${local.secret_id_prefix}${each.value}"
 
   replication {
     auto {}
@@ -43,7 +47,7 @@ resource "google_secret_manager_secret_version" "generated" {
 }
 
 # The first administrator's password; read it once with
-#   gcloud secrets versions access latest --secret admin-password
+#   gcloud secrets versions access latest --secret <name_prefix>-admin-password
 resource "random_password" "admin" {
   length  = 24
   special = false
@@ -58,11 +62,12 @@ resource "google_secret_manager_secret_version" "admin_password" {
   }
 }
 
-# Only when the URI is given to Terraform; otherwise add it with
-#   gcloud secrets versions add mongodb-uri --data-file=-
+# Only when the URI is given to Terraform (or made by modules/atlas);
+# otherwise add it with
+#   gcloud secrets versions add <name_prefix>-mongodb-uri --data-file=-
 resource "google_secret_manager_secret_version" "mongodb_uri" {
-  count = var.mongodb_uri != "" ? 1 : 0
+  count = var.mongodb_uri != "" || var.atlas_enabled ? 1 : 0
 
   secret      = google_secret_manager_secret.s["mongodb-uri"].id
-  secret_data = var.mongodb_uri
+  secret_data = var.atlas_enabled ? module.atlas[0].mongodb_uri : var.mongodb_uri
 }

@@ -13,9 +13,11 @@ variable "region" {
   type        = string
   default     = "us-central1"
 
+  # No pattern here: data.google_cloud_run_locations (versions.tf) checks the
+  # value against the regions Google offers, so new regions pass.
   validation {
-    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
-    error_message = "region must be a Google Cloud region such as us-central1 or europe-west1 (not a zone)."
+    condition     = trimspace(var.region) == var.region && var.region != ""
+    error_message = "region must be a Google Cloud region such as us-central1 or europe-west10."
   }
 }
 
@@ -84,6 +86,17 @@ variable "extra_cors_origins" {
   }
 }
 
+variable "google_client_id" {
+  description = "OAuth 2.0 web client id for \"Continue with Google\" (Google Identity Services); empty hides the button and POST /api/auth/google answers 404 not_enabled. Add https://<proxy_domain> as an authorised JavaScript origin of the client."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.google_client_id == "" || can(regex("^[0-9A-Za-z-]+\\.apps\\.googleusercontent\\.com$", var.google_client_id))
+    error_message = "google_client_id looks like 1234-abc.apps.googleusercontent.com (or empty)."
+  }
+}
+
 variable "deletion_protection" {
   description = "Protect the Cloud Run services and the media bucket from terraform destroy."
   type        = bool
@@ -128,18 +141,18 @@ variable "uploads_retention_days" {
 # --- queue -------------------------------------------------------------------
 
 variable "queue_name" {
-  description = "Cloud Tasks queue for generation jobs."
+  description = "Cloud Tasks queue for generation jobs; created as <name_prefix>-<queue_name>-<random suffix> (a deleted queue's name is blocked for about 7 days)."
   type        = string
   default     = "generation"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9-]{1,100}$", var.queue_name))
+    condition     = can(regex("^[A-Za-z0-9-]{1,60}$", var.queue_name))
     error_message = "queue_name may only contain letters, digits and hyphens."
   }
 }
 
 variable "queue_max_attempts" {
-  description = "Deliveries of one task before Cloud Tasks gives up (the worker then fails and refunds it on the last one)."
+  description = "Deliveries of one step before Cloud Tasks drops it. The task is then failed and refunded by the sweep once its deadline (TASK_DEADLINE_S, 1800 s) passes."
   type        = number
   default     = 8
 
@@ -184,8 +197,9 @@ variable "proxy_zone" {
   type        = string
   default     = "us-central1-a"
 
+  # Checked against the zones of var.region by data.google_compute_zones (versions.tf).
   validation {
-    condition     = can(regex("^[a-z]+-[a-z]+[0-9]-[a-z]$", var.proxy_zone))
+    condition     = trimspace(var.proxy_zone) == var.proxy_zone && var.proxy_zone != ""
     error_message = "proxy_zone must be a zone such as us-central1-a."
   }
 }
@@ -220,7 +234,139 @@ variable "proxy_network" {
 }
 
 variable "proxy_nginx_image" {
-  description = "Nginx container image run on the proxy VM."
+  description = "Nginx container image run on the proxy VM, pinned (update: docs/deploy.md, 'Updating Nginx'). 1.25.1+ for `http2 on;`."
   type        = string
-  default     = "nginx:stable"
+  default     = "nginx:1.28.0"
+
+  validation {
+    condition     = can(regex("^[^\\s:]+:[0-9]+\\.[0-9]+\\.[0-9]+[^\\s]*$|@sha256:[0-9a-f]{64}$", var.proxy_nginx_image))
+    error_message = "proxy_nginx_image must be pinned: a version tag such as nginx:1.28.0 or a @sha256 digest, never :stable or :latest."
+  }
+}
+
+variable "labels" {
+  description = "Extra labels for every resource (app, stack and managed-by are always set)."
+  type        = map(string)
+  default     = {}
+}
+
+# --- egress and MongoDB --------------------------------------------------------
+
+variable "egress_static_ip_enabled" {
+  description = "Route the services' outbound traffic through a VPC (Direct VPC egress) and Cloud NAT with one static IP, so MongoDB Atlas (or any firewall) can allow-list it instead of 0.0.0.0/0."
+  type        = bool
+  default     = false
+}
+
+variable "egress_subnet_cidr" {
+  description = "Range of the subnet Cloud Run instances take addresses from for Direct VPC egress (/26 or larger)."
+  type        = string
+  default     = "10.8.0.0/24"
+
+  validation {
+    condition     = can(cidrhost(var.egress_subnet_cidr, 0)) && tonumber(split("/", var.egress_subnet_cidr)[1]) <= 26
+    error_message = "egress_subnet_cidr must be a CIDR range of /26 or larger."
+  }
+}
+
+variable "atlas_enabled" {
+  description = "Create the MongoDB Atlas project, cluster, user and IP access list (modules/atlas) and store its URI in the mongodb-uri secret. Needs egress_static_ip_enabled and MONGODB_ATLAS_PUBLIC_KEY/PRIVATE_KEY."
+  type        = bool
+  default     = false
+}
+
+variable "atlas_org_id" {
+  description = "MongoDB Atlas organisation id (atlas_enabled only)."
+  type        = string
+  default     = ""
+}
+
+variable "atlas_region" {
+  description = "Atlas region name of the cluster, near var.region (e.g. CENTRAL_US for us-central1, WESTERN_EUROPE for europe-west1)."
+  type        = string
+  default     = "CENTRAL_US"
+}
+
+variable "atlas_instance_size" {
+  description = "Atlas cluster tier (M10 and up; dedicated tiers support IP access lists and backups)."
+  type        = string
+  default     = "M10"
+}
+
+# --- monitoring and cost -------------------------------------------------------
+
+variable "alert_email" {
+  description = "Where alerts go (an e-mail notification channel). Empty: admin_email."
+  type        = string
+  default     = ""
+}
+
+variable "alert_5xx_per_second" {
+  description = "Alert when the services together answer more 5xx per second than this, over 5 minutes."
+  type        = number
+  default     = 0.05
+}
+
+variable "alert_queue_delay_s" {
+  description = "Alert when generation steps start this many seconds later than scheduled (99th percentile over 10 minutes)."
+  type        = number
+  default     = 300
+}
+
+variable "billing_account" {
+  description = "Billing account id (XXXXXX-XXXXXX-XXXXXX) for the optional budget; empty: no budget."
+  type        = string
+  default     = ""
+}
+
+variable "billing_budget_amount" {
+  description = "Monthly budget in the billing account's currency; alerts at 50/90/100% (actual) and 100% (forecast)."
+  type        = number
+  default     = 100
+}
+
+# --- CDN -------------------------------------------------------------------------
+
+variable "cdn_enabled" {
+  description = "Put Cloud CDN (an external HTTPS load balancer with a serverless NEG) in front of the proxy (media) service on cdn_domain."
+  type        = bool
+  default     = false
+}
+
+variable "cdn_domain" {
+  description = "Host name served by the CDN load balancer (Google-managed certificate); point its A record at output cdn_ip."
+  type        = string
+  default     = ""
+}
+
+# --- proxy: edge limits and media cache ------------------------------------------
+
+variable "proxy_rate_limits" {
+  description = "Nginx limits per client IP: auth and generate count writes only (nginx rate syntax r/s or r/m), media caps concurrent downloads. Answers 429 {\"error\":{\"code\":\"rate_limited\"}} with Retry-After."
+  type = object({
+    auth_rate              = optional(string, "10r/m")
+    auth_burst             = optional(number, 10)
+    auth_retry_after_s     = optional(number, 30)
+    generate_rate          = optional(string, "30r/m")
+    generate_burst         = optional(number, 20)
+    generate_retry_after_s = optional(number, 10)
+    media_conn_limit       = optional(number, 16)
+  })
+  default = {}
+
+  validation {
+    condition     = can(regex("^[0-9]+r/[sm]$", var.proxy_rate_limits.auth_rate)) && can(regex("^[0-9]+r/[sm]$", var.proxy_rate_limits.generate_rate))
+    error_message = "auth_rate and generate_rate use nginx's syntax, e.g. 10r/m or 5r/s."
+  }
+}
+
+variable "proxy_media_cache" {
+  description = "Nginx slice cache of media (/api/ai/proxy) on the proxy VM's disk: bounded by max_size, entries revalidated after `valid` (a revoked link stops being served within that time)."
+  type = object({
+    enabled  = optional(bool, true)
+    max_size = optional(string, "5g")
+    inactive = optional(string, "7d")
+    valid    = optional(string, "10m")
+  })
+  default = {}
 }

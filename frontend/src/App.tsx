@@ -19,6 +19,8 @@ const ChatPage = lazy(() => import('./features/chat/ChatPage'));
 const PricingPage = lazy(() => import('./features/billing/PricingPage'));
 const AccountPage = lazy(() => import('./features/account/AccountPage'));
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
+const ForgotPasswordPage = lazy(() => import('./features/auth/PasswordResetPages').then((m) => ({ default: m.ForgotPasswordPage })));
+const ResetPasswordPage = lazy(() => import('./features/auth/PasswordResetPages').then((m) => ({ default: m.ResetPasswordPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const token = useToken();
@@ -66,6 +68,8 @@ export function AppRoutes() {
     <Routes>
       <Route path="/login" element={<GuestOnly><LoginPage /></GuestOnly>} />
       <Route path="/register" element={<GuestOnly><RegisterPage /></GuestOnly>} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route element={<RequireAuth><AppShell /></RequireAuth>}>
         <Route index element={<Navigate to="/video" replace />} />
         <Route path="/video" element={<VideoPage />} />

@@ -7,6 +7,7 @@ from pathlib import Path
 import functions_framework
 import pytest
 
+from common.health import READINESS
 from tests.conftest import Stack
 
 MAIN = str(Path(__file__).resolve().parents[2] / "main.py")
@@ -40,3 +41,38 @@ def test_web_target_serves_runtime_config(stack: Stack, monkeypatch: pytest.Monk
     monkeypatch.setenv("FUNCTION_URLS", '{"auth": "https://auth-x.a.run.app"}')
     web = functions_framework.create_app("web", MAIN).test_client()
     assert web.get("/config.json").get_json() == {"api": {"auth": "https://auth-x.a.run.app"}}
+
+
+@pytest.mark.parametrize("target", sorted(READINESS))
+def test_every_target_answers_health_with_its_own_checks(stack: Stack, target: str) -> None:
+    client = functions_framework.create_app(target, MAIN).test_client()
+    r = client.get("/api/health")
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.get_json()["checks"] == dict.fromkeys(READINESS[target], "ok")
+    assert client.get("/api/health/live").status_code == 200
+
+
+class _Unreachable:
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"this service must not touch {name}")
+
+
+def test_auth_health_needs_neither_storage_nor_queue(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(stack.svc.__dict__, "storage", _Unreachable())
+    monkeypatch.setitem(stack.svc.__dict__, "queue", _Unreachable())
+    r = functions_framework.create_app("auth", MAIN).test_client().get("/api/health")
+    assert r.status_code == 200, r.get_data(as_text=True)
+
+
+def test_readiness_is_503_with_the_failing_check_and_liveness_stays_200(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from common.storage import StorageService
+
+    monkeypatch.setitem(stack.svc.__dict__, "storage", StorageService(
+        bucket="no-such-bucket", project="local", emulator_host=stack.svc.settings.STORAGE_EMULATOR_HOST))
+    client = functions_framework.create_app("proxy", MAIN).test_client()
+    r = client.get("/api/health")
+    assert r.status_code == 503
+    assert r.get_json() == {"status": "degraded", "version": stack.svc.settings.VERSION,
+                            "checks": {"storage": "down", "secrets": "ok"}}
+    assert client.get("/api/health/live").status_code == 200

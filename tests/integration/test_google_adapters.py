@@ -94,3 +94,20 @@ def test_media_links_survive_a_signing_key_rotation_in_secret_manager(settings) 
         with pytest.raises(Forbidden) as refused:  # two versions old: past the grace period
             svc.signer.verify(q["url"][0], q["sig"][0])
         assert refused.value.code == "bad_signature"
+
+
+def test_secret_ids_carry_the_stack_prefix_terraform_gives_them(settings) -> None:  # type: ignore[no-untyped-def]
+    """Two stacks in one project: SECRET_ID_PREFIX (Terraform: "<name_prefix>-") picks this stack's secrets."""
+    from common.runtime import Services
+
+    with FakeSecretManager() as fake:
+        SecretManagerStore(project="p", endpoint=fake.endpoint).put("jwt-signing-key", "unprefixed-other-stack")
+        svc = Services(settings.model_copy(update={
+            "SECRETS_BACKEND": "secretmanager", "SECRET_MANAGER_ENDPOINT": fake.endpoint,
+            "GCP_PROJECT": "p", "SECRET_ID_PREFIX": "blue-",
+        }))
+        assert svc.secrets.get("jwt-signing-key") is None
+        svc.secrets.put("jwt-signing-key", "blue-stack-key-0123456789")
+        assert svc.secrets.get("jwt-signing-key") == "blue-stack-key-0123456789"
+        assert fake.versions["projects/p/secrets/blue-jwt-signing-key"] == [b"blue-stack-key-0123456789"]
+        assert fake.versions["projects/p/secrets/jwt-signing-key"] == [b"unprefixed-other-stack"]

@@ -60,3 +60,16 @@ def test_signature_round_trip_and_rotation_grace() -> None:
         signer.verify_url(signer.url_for("media/u1/t1.png"), owner="u2")
     with pytest.raises(InvalidRequest):
         signer.verify_url("https://evil.example/x.png", owner="u1")
+
+
+def test_production_writes_only_under_the_temp_dir_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    import tempfile
+    from pathlib import Path
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    prod = dict(ENV="production", MONGODB_URI="mongodb://db.example/x", QUEUE_BACKEND="cloudtasks",
+                SECRETS_BACKEND="secretmanager", WORKER_AUDIENCE="https://worker.run.app",
+                TASKS_SERVICE_ACCOUNT="tasks@p.iam.gserviceaccount.com", ADMIN_PASSWORD="a-long-unique-admin-password")
+    assert Settings(**prod).DATA_DIR == Path(str(tmp_path)) / "sora-data"  # type: ignore[arg-type]
+    assert Settings(**prod, DATA_DIR="/srv/data").DATA_DIR == Path("/srv/data")  # type: ignore[arg-type]
+    assert Settings().DATA_DIR.name == ".data"  # development keeps the checkout's .data

@@ -642,7 +642,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Health of the database, storage and queue */
+        /** Readiness of this service (common/health.py): 200 when every check passes, else 503. */
         get: operations["auth_health"];
         put?: never;
         post?: never;

@@ -37,8 +37,13 @@ export function useSignOut() {
   const qc = useQueryClient();
   const navigate = useNavigate();
   return useCallback(() => {
-    tokenStore.clear();
-    qc.clear();
-    navigate('/login', { replace: true });
+    // The server retires the session token (POST /api/auth/logout) before we forget it locally.
+    const done = () => {
+      tokenStore.clear();
+      qc.clear();
+      navigate('/login', { replace: true });
+    };
+    if (!tokenStore.get()) return done();
+    void import('../features/account/accountApi').then(({ accountApi }) => accountApi.logout()).catch(() => undefined).then(done);
   }, [qc, navigate]);
 }

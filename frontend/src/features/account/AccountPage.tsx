@@ -11,6 +11,7 @@ import { meKey, useMe, useSignOut } from '../../hooks/useSession';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useAdminText } from '../admin/text';
 import { formatPrice } from '../billing/money';
+import { ApiTokensPanel, PasswordPanel, UsagePanel } from './AccountSections';
 
 const KINDS: QuotaKind[] = ['video', 'image', 'chat'];
 const POLL_MS = 2_000;
@@ -102,6 +103,9 @@ export default function AccountPage() {
             })}
           </ul>
         </GlassPanel>
+        <PasswordPanel email={user.email} />
+        <ApiTokensPanel />
+        <UsagePanel />
         <GlassPanel className="lg:col-span-2">
           <h2 className="label">{t('account.orders')}</h2>
           {orders.isPending ? (

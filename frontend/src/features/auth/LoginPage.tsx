@@ -7,17 +7,20 @@ import { Input } from '../../components/ui/Input';
 import { ErrorState } from '../../components/ui/States';
 import { useSignIn } from '../../hooks/useSession';
 import { useI18n } from '../../i18n';
+import { useFeatureText } from '../featureText';
 import { AuthLayout } from './AuthLayout';
+import { GoogleButton } from './GoogleButton';
 import { safeNext, validateLogin, type FieldErrors } from './validation';
 
 export default function LoginPage() {
   const { t } = useI18n();
-  const [email, setEmail] = useState('');
+  const f = useFeatureText();
+  const [params] = useSearchParams();
+  const [email, setEmail] = useState(params.get('email') ?? '');
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors<'email' | 'password'>>({});
   const signIn = useSignIn();
   const navigate = useNavigate();
-  const [params] = useSearchParams();
 
   const login = useMutation({
     mutationFn: api.login,
@@ -69,7 +72,18 @@ export default function LoginPage() {
         <Link to="/register" className="text-center text-sm text-slate-400 hover:text-neon-cyan" data-testid="to-register">
           {t('auth.toRegister')}
         </Link>
+        <Link to="/forgot-password" className="text-center text-xs text-slate-500 hover:text-neon-cyan" data-testid="to-forgot">
+          {f('forgot')}
+        </Link>
       </form>
+      <div className="mt-4">
+        <GoogleButton
+          onSignedIn={(auth) => {
+            signIn(auth);
+            navigate(safeNext(params.get('next')), { replace: true });
+          }}
+        />
+      </div>
     </AuthLayout>
   );
 }
