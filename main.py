@@ -50,9 +50,21 @@ def _build(name: str) -> Callable[[flask.Request], Any]:
     handler.__name__ = handler.__qualname__ = name
     handler.__doc__ = f"HTTP entry point of the `{name}` function ({TARGETS[name]})."
     target = functions_framework.http(handler)
+    if flask.has_app_context():  # resolved by functions-framework, inside its app's context
+        _json_framework_errors(flask.current_app)
     if os.environ.get("FUNCTION_TARGET") == name:
         _warm(name, module)
     return target
+
+
+def _json_framework_errors(app: flask.Flask) -> None:
+    """Errors the framework raises before our handler runs (/robots.txt, /favicon.ico, a malformed
+    request) answer in API.md's JSON shape with the security headers too, never a Werkzeug HTML page."""
+    from werkzeug.exceptions import HTTPException
+
+    from common.http import http_exception_response, with_security_headers
+
+    app.register_error_handler(HTTPException, lambda exc: with_security_headers(http_exception_response(exc)))
 
 
 def _warm(name: str, module: Any) -> None:

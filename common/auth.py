@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import os
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from common import clock
 from common.accounting import Accounting
 from common.db import Database
-from common.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
+from common.errors import Conflict, Forbidden, Unauthorized
 from common.models import Quota, QuotaState, Role, User
+from common.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +76,7 @@ class AuthService:
         issuer: str,
         audience: str,
         ttl_s: int,
-        max_failures: int,
-        window_s: int,
+        throttle: LoginThrottle,
         google_certs_url: str = GOOGLE_CERTS_URL,
     ) -> None:
         self._db = db
@@ -88,8 +85,7 @@ class AuthService:
         self._issuer = issuer
         self._audience = audience
         self._ttl_s = ttl_s
-        self._max_failures = max_failures
-        self._window_s = window_s
+        self._throttle = throttle
         self._google_certs_url = google_certs_url
 
     # ---- accounts -----------------------------------------------------------------
@@ -116,20 +112,21 @@ class AuthService:
         log.info("user registered", extra={"user_id": doc["_id"]})
         return doc
 
-    def login(self, *, email: str, password: str) -> dict[str, Any]:
+    def login(self, *, email: str, password: str, client_ip: str = "unknown") -> dict[str, Any]:
+        """The user whose password this is. 401 `invalid_credentials`; 429 `rate_limited` while throttled
+        (the attempt is counted before the password is checked: see common/throttle.py)."""
         email = email.strip().lower()
-        self._check_throttle(email)
+        reservation = self._throttle.reserve(email=email, ip=client_ip)
         user = self._db.users.find_one({"email": email})
         try:
             ok = verify_password(user["password_hash"] if user and user.get("password_hash") else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok or user is None:
-            self._record_failure(email)
             raise Unauthorized("Wrong email or password.", code="invalid_credentials")
         if user.get("disabled"):
             raise Forbidden("This account is disabled. Contact support.", code="account_disabled")
-        self._db.login_attempts.delete_one({"_id": email})
+        self._throttle.succeeded(reservation)
         if _hasher.check_needs_rehash(user["password_hash"]):
             self._db.users.update_one({"_id": user["_id"]}, {"$set": {"password_hash": hash_password(password)}})
         return user
@@ -158,27 +155,6 @@ class AuthService:
         if user.get("disabled"):
             raise Forbidden("This account is disabled. Contact support.", code="account_disabled")
         return user
-
-    # ---- throttling ---------------------------------------------------------------
-
-    def _check_throttle(self, email: str) -> None:
-        doc = self._db.login_attempts.find_one({"_id": email})
-        if not doc or doc.get("failures", 0) < self._max_failures:
-            return
-        retry = (clock.as_utc(doc["window_start"]) + timedelta(seconds=self._window_s) - clock.now()).total_seconds()
-        if retry > 0:
-            raise TooManyRequests(
-                "Too many failed sign-ins. Wait a few minutes and try again.",
-                details={"retry_after_s": math.ceil(retry)}, headers={"Retry-After": str(math.ceil(retry))},
-            )
-        self._db.login_attempts.delete_one({"_id": email, "window_start": doc["window_start"]})
-
-    def _record_failure(self, email: str) -> None:
-        now = clock.now()
-        self._db.login_attempts.find_one_and_update(
-            {"_id": email}, {"$inc": {"failures": 1}, "$setOnInsert": {"window_start": now}},
-            upsert=True, return_document=ReturnDocument.AFTER,
-        )
 
     # ---- tokens -------------------------------------------------------------------
 

@@ -83,8 +83,28 @@ class Settings(BaseSettings):
     STRIPE_API_BASE: str = ""  # empty: https://api.stripe.com; tests point at a fake
     ADMIN_EMAIL: str = "admin@example.com"  # .local/.test are refused by email validation
     ADMIN_PASSWORD: str = "sora-admin-2026"  # noqa: S105 - local default; production refuses it
+    # Login throttling (common/throttle.py): free attempts per (account, client IP) and per client IP,
+    # then each further attempt waits a doubling delay (LOGIN_BASE_DELAY_S .. LOGIN_MAX_DELAY_S);
+    # counters forget after LOGIN_WINDOW_S without attempts. Nobody is locked out from another IP.
     LOGIN_MAX_FAILURES: int = 5
+    LOGIN_IP_MAX_FAILURES: int = 30
+    LOGIN_BASE_DELAY_S: int = 30
+    LOGIN_MAX_DELAY_S: int = 900
     LOGIN_WINDOW_S: int = 900
+
+    # Request rate limits (common/ratelimit.py, the `limits` library; counters in MongoDB, shared
+    # by every instance). Each is a `limits` string such as "10/minute;100/hour".
+    RATE_LIMITS_ENABLED: bool = True
+    RATE_LIMIT_IP: str = "600/minute"  # every /api/ route except the worker and the media proxy, per client IP
+    RATE_LIMIT_LOGIN: str = "30/minute;300/hour"  # POST /api/auth/login and /google, per client IP
+    RATE_LIMIT_REGISTER: str = "5/hour;20/day"  # POST /api/auth/register, per client IP
+    RATE_LIMIT_GENERATE: str = "30/minute;500/day"  # creating image/video tasks, per user
+    RATE_LIMIT_UPLOAD: str = "20/minute;300/day"  # POST /api/ai/uploads, per user
+    RATE_LIMIT_CHAT: str = "30/minute"  # chat turns, per user
+    RATE_LIMIT_PROXY: str = "3000/minute"  # media proxy (Range requests while seeking), per client IP
+    # Client IP: X-Forwarded-For is believed only for hops that are trusted proxies (CIDRs, comma-
+    # separated: the Nginx proxy VM; on Cloud Run also its front end). Empty: the socket peer.
+    TRUSTED_PROXIES: str = ""
 
     CORS_ORIGINS: str = Field("", description="Comma-separated origins allowed by CORS.")
 
@@ -104,6 +124,8 @@ class Settings(BaseSettings):
     TASK_DEADLINE_S: int = 1800  # a task not finished by then is failed and refunded
     STEP_LEASE_S: int = 300  # a worker step longer than this is presumed dead
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
+    MAX_UPLOAD_PIXELS: int = 40_000_000  # width * height, checked from the header before decoding
+    UPLOAD_BUDGET_BYTES: int = 200 * 1024 * 1024  # stored uploads per user
 
     # Local stack
     SWEEP_INTERVAL_S: float = 30.0
@@ -112,6 +134,10 @@ class Settings(BaseSettings):
     @property
     def cors_origins(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.CORS_ORIGINS.split(",") if o.strip()]
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        return [p.strip() for p in self.TRUSTED_PROXIES.split(",") if p.strip()]
 
     @property
     def embedded_db(self) -> bool:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 COLLECTIONS = (
     "users", "tasks", "ledger", "quota_usage", "orders", "conversations", "messages",
     "secrets", "settings", "audit", "login_attempts", "api_tokens", "password_resets",
+    "rate_limits", "idempotency", "uploads",
 )
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -42,6 +43,11 @@ INDEXES: dict[str, list[IndexModel]] = {
     "messages": [IndexModel([("conversation_id", ASCENDING), ("created_at", ASCENDING)])],
     "secrets": [IndexModel([("name", ASCENDING), ("version", DESCENDING)], unique=True)],
     "audit": [IndexModel([("created_at", DESCENDING)])],
+    # MongoDB drops these once expire_at has passed (TTL indexes); the code never relies on it.
+    "login_attempts": [IndexModel([("expire_at", ASCENDING)], expireAfterSeconds=0)],
+    "rate_limits": [IndexModel([("expire_at", ASCENDING)], expireAfterSeconds=0)],
+    "idempotency": [IndexModel([("expire_at", ASCENDING)], expireAfterSeconds=0)],
+    "uploads": [IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)])],
     "api_tokens": [IndexModel([("hash", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING)])],
     "password_resets": [IndexModel([("user_id", ASCENDING)])],
     "quota_usage": [IndexModel([("user_id", ASCENDING), ("tasks", ASCENDING)])],

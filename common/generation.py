@@ -8,7 +8,9 @@ poll, or fetch+upload) and idempotent under duplicate or concurrent delivery.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +111,7 @@ class Generation:
                                         created_at=clock.now())
             raise
         try:
-            self.queue.enqueue({"task_id": task_id, "step": 0}, name=f"{task_id}-0")
+            self.queue.enqueue({"task_id": task_id, "step": 0}, name=f"{task_id}-0", group=user_id)
         except Exception as exc:
             log.exception("enqueue failed", extra={"task_id": task_id})
             self._fail(task_id, code="provider_unavailable", message="The generation queue is unavailable. You were not charged.")
@@ -207,14 +209,12 @@ class Generation:
 
     def _store_and_complete(self, doc: dict[str, Any], media: MediaResult) -> StepOutcome:
         name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type=media.mime_type)
-        info = self.storage.upload_bytes(name, media.data, content_type=media.mime_type)
-        thumb_name = None
+        # The thumbnail is made and uploaded while the media uploads (both are mostly waiting on storage).
+        thumb_job = _side_work().submit(self._store_thumbnail, doc, media)
         try:
-            thumb = image_thumbnail(media.data) if media.mime_type.startswith("image/") else video_poster(media.data)
-            thumb_name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type="image/jpeg", thumbnail=True)
-            self.storage.upload_bytes(thumb_name, thumb, content_type="image/jpeg")
-        except (ValueError, OSError):
-            log.warning("thumbnail failed; the task completes without one", extra={"task_id": doc["_id"]})
+            info = self.storage.upload_bytes(name, media.data, content_type=media.mime_type)
+        finally:
+            thumb_name = thumb_job.result()
         result = {"object": name, "thumbnail_object": thumb_name, "mime_type": media.mime_type, "bytes": info.size,
                   "width": media.width, "height": media.height, "duration_s": media.duration_s}
         if self.tasks.complete(doc, result=result) is None:
@@ -224,10 +224,22 @@ class Generation:
         log.info("task completed", extra={"task_id": doc["_id"], "user_id": doc["user_id"], "bytes": info.size})
         return StepOutcome.COMPLETED
 
+    def _store_thumbnail(self, doc: dict[str, Any], media: MediaResult) -> str | None:
+        """Make and upload the preview; None (the task completes without one) if that fails."""
+        try:
+            thumb = image_thumbnail(media.data) if media.mime_type.startswith("image/") else video_poster(media.data)
+            thumb_name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type="image/jpeg", thumbnail=True)
+            self.storage.upload_bytes(thumb_name, thumb, content_type="image/jpeg")
+            return thumb_name
+        except (ValueError, OSError):
+            log.warning("thumbnail failed; the task completes without one", extra={"task_id": doc["_id"]})
+            return None
+
     def _next(self, doc: dict[str, Any], *, step: int, delay_s: float, transient: bool = False) -> StepOutcome:
         if self.tasks.finish_step(doc, next_step=step + 1, transient_failure=transient) is None:
             return StepOutcome.NOTHING_TO_DO
-        self.queue.enqueue({"task_id": doc["_id"], "step": step + 1}, name=f"{doc['_id']}-{step + 1}", delay_s=delay_s)
+        self.queue.enqueue({"task_id": doc["_id"], "step": step + 1}, name=f"{doc['_id']}-{step + 1}", delay_s=delay_s,
+                           group=doc["user_id"])
         return StepOutcome.RETRYING if transient else StepOutcome.WAITING
 
     def _provider_failed(self, doc: dict[str, Any], exc: ProviderError, *, step: int) -> StepOutcome:
@@ -289,7 +301,7 @@ class Generation:
                 counts["failed"] += 1
         for doc in self.tasks.stalled(idle_s=idle_s):
             name = f"{doc['_id']}-{doc['step']}-sweep-{int(clock.now().timestamp())}"
-            if self.queue.enqueue({"task_id": doc["_id"], "step": doc["step"]}, name=name):
+            if self.queue.enqueue({"task_id": doc["_id"], "step": doc["step"]}, name=name, group=doc["user_id"]):
                 counts["requeued"] += 1
         for doc in self.tasks.refunds_pending():
             self._refund(doc)
@@ -297,6 +309,12 @@ class Generation:
         if any(counts.values()):
             log.info("sweep", extra=counts)
         return counts
+
+
+@functools.cache
+def _side_work() -> ThreadPoolExecutor:
+    """Threads for work a step runs beside its own (the thumbnail while the media uploads)."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="side-work")
 
 
 __all__ = ["Generation", "GenerationConfig", "JobStatus", "StepOutcome"]

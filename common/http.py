@@ -16,7 +16,6 @@ from typing import Any, Literal, TypeVar
 import flask
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
-from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
 from common.errors import AppError, Forbidden, InvalidRequest, NotFound, PayloadTooLarge, Unauthorized
@@ -58,6 +57,7 @@ class RouteSpec:
     produces: tuple[str, ...] = ()
     summary: str = ""
     internal: bool = False
+    rate: str | None = None
 
 
 @dataclass
@@ -75,6 +75,11 @@ class Ctx:
         """The caller's user id. Only on routes with auth "user" or "admin"."""
         assert self.user is not None
         return str(self.user["_id"])
+
+    @property
+    def client_ip(self) -> str:
+        """The caller's address: X-Forwarded-For only through trusted proxies (common/ratelimit.py)."""
+        return client_ip_of(self.request, self.svc)
 
     def body(self, model: type[M]) -> M:
         """The JSON body as `model`. Raises InvalidRequest (not JSON, not an object, invalid field: 400 with the
@@ -96,19 +101,29 @@ class Ctx:
 View = Callable[[Ctx], Any]
 
 
-class Api:
-    """A function's routes. Calling it with a flask.Request answers the request."""
+UNLIMITED = "unlimited"  # a route's `rate` that exempts it from every rate limit
 
-    def __init__(self, name: str) -> None:
+
+class Api:
+    """A function's routes. Calling it with a flask.Request answers the request.
+
+    `ip_policy` is the rate-limit policy every request of this Api counts
+    against per client IP (None: none, e.g. the worker, which only the queue
+    calls); a route's own `rate` policy counts per user on authenticated routes
+    and per client IP on public ones (names: `Services.rate_policies`).
+    """
+
+    def __init__(self, name: str, *, ip_policy: str | None = "ip") -> None:
         """`name` is the function's name in routes.json (auth, generate, chat, ...)."""
         self.name = name
+        self._ip_policy = ip_policy
         self._map = Map(strict_slashes=False)
         self._views: dict[str, RouteSpec] = {}
         # Every service answers its own health (Cloud Run probes its URL); the proxy sends /api/health
         # to the function routes.json names, so only that one publishes it in openapi.json.
-        self.route("/api/health", methods=["GET", "HEAD"], auth="public", response=Health,
+        self.route("/api/health", methods=["GET", "HEAD"], auth="public", response=Health, rate=UNLIMITED,
                    internal=function_for("/api/health") != name)(_readiness_view(name))
-        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public", internal=True)(_liveness)
+        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED, internal=True)(_liveness)
 
     def route(
         self,
@@ -116,6 +131,7 @@ class Api:
         *,
         methods: list[str],
         auth: AuthLevel = "user",
+        rate: str | None = None,
         body: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
         response: type[BaseModel] | None = None,
@@ -126,7 +142,7 @@ class Api:
         internal: bool = False,
     ) -> Callable[[View], View]:
         """Register a view for `path` (werkzeug rule syntax, e.g. `/api/ai/tasks/<task_id>`) and record its
-        contract (see RouteSpec). `summary` defaults to the first line of the view's docstring."""
+        contract (see RouteSpec). `rate` names a rate-limit policy (or UNLIMITED). `summary` defaults to the first line of the view's docstring."""
 
         def register(view: View) -> View:
             endpoint = f"{self.name}.{view.__name__}"
@@ -135,7 +151,7 @@ class Api:
             self._views[endpoint] = RouteSpec(
                 function=self.name, path=path, methods=tuple(m.upper() for m in methods), auth=auth, view=view,
                 body=body, query=query, response=response, status=status, upload=upload, produces=produces,
-                summary=summary if summary is not None else (doc[0] if doc else ""), internal=internal,
+                summary=summary if summary is not None else (doc[0] if doc else ""), internal=internal, rate=rate,
             )
             return view
 
@@ -153,34 +169,80 @@ class Api:
         svc = services()
         origin = request.headers.get("Origin")
         if request.method == "OPTIONS" and request.headers.get("Access-Control-Request-Method"):
-            return _with_cors(flask.Response(status=204), origin, svc, preflight=True)
+            return _with_cors(with_security_headers(flask.Response(status=204)), origin, svc, preflight=True)
         try:
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
             spec = self._views[str(endpoint)]
-            view, level = spec.view, spec.auth
+            view, level, rate = spec.view, spec.auth, spec.rate
+            if rate == UNLIMITED:  # health checks answer even when the database does not
+                rate = None
+            elif self._ip_policy:
+                svc.rate_limits.hit(self._ip_policy, client_ip_of(request, svc))
             ctx = Ctx(request=request, svc=svc, args=dict(args), spec=spec)
             if level != "public":
                 ctx.user = authenticate(request, svc)
                 if level == "admin" and ctx.user.get("role") != "admin":
                     raise Forbidden("This page is for administrators.")
+            if rate:
+                svc.rate_limits.hit(rate, f"user:{ctx.user_id}" if ctx.user is not None else ctx.client_ip)
             response = to_response(view(ctx))
         except AppError as exc:
             response = _error_response(exc)
-        except RouteNotFound:
-            response = _error_response(NotFound("No such endpoint."))
-        except MethodNotAllowed as exc:
-            response = _error_response(AppError("That method is not allowed here.", code="method_not_allowed"), status=405)
-            response.headers["Allow"] = ", ".join(exc.valid_methods or [])
-        except RequestEntityTooLarge:
-            response = _error_response(PayloadTooLarge())
         except HTTPException as exc:
-            code = exc.code or 500
-            response = _error_response(AppError(exc.description or exc.name, code="invalid_request" if code < 500 else "internal"), status=code)
+            response = http_exception_response(exc)
+        except RecursionError:  # a structure nested deeper than any parser here takes: the client's mistake
+            response = _error_response(InvalidRequest("The request body is nested too deeply."))
         except Exception:
             log.exception("unhandled error", extra={"path": request.path, "method": request.method})
             response = _error_response(AppError())
-        return _with_cors(response, origin, svc)
+        return _with_cors(with_security_headers(response), origin, svc)
+
+
+def client_ip_of(request: flask.Request, svc: Services) -> str:
+    from common.ratelimit import client_ip
+
+    return client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), svc.trusted_proxies)
+
+
+def http_exception_response(exc: HTTPException) -> flask.Response:
+    """A Werkzeug HTTP error (raised anywhere, even outside our views) in API.md's JSON shape."""
+    code = exc.code or 500
+    if isinstance(exc, RequestEntityTooLarge):
+        return _error_response(PayloadTooLarge())
+    if isinstance(exc, MethodNotAllowed):
+        response = _error_response(AppError("That method is not allowed here.", code="method_not_allowed"), status=405)
+        response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return response
+    if code == 404:
+        return _error_response(NotFound("No such endpoint."))
+    message = exc.description or exc.name
+    error_code = "invalid_request" if code < 500 else "internal"
+    if code >= 500:
+        message = AppError.default_message
+    return _error_response(AppError(message, code=error_code), status=code)
+
+
+# Every answer gets these (OWASP Secure Headers); the *.run.app URLs bypass Nginx, so the app sets them.
+# A view that sets its own Content-Security-Policy (an HTML page) keeps it.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+# JSON and media answers are never documents: nothing may run or be framed. Media opened directly in a
+# tab is shown by the browser's own viewer, which `media-src`/`img-src 'self'` keeps working.
+API_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def with_security_headers(response: flask.Response) -> flask.Response:
+    for key, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(key, value)
+    response.headers.setdefault("Content-Security-Policy", API_CSP)
+    return response
 
 
 API_TOKEN_PATHS = "/api/ai/"  # noqa: S105 - a path prefix, not a secret
@@ -233,16 +295,24 @@ def parse_json(request: flask.Request, model: type[M]) -> M:
     raw = request.get_data(cache=True)
     if len(raw) > MAX_JSON_BYTES:
         raise PayloadTooLarge("The request body is too large.")
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest("The request body is not valid JSON.") from None
+    data = load_json(raw)
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(exc) from None
+
+
+def load_json(raw: bytes) -> Any:
+    """Parse a JSON body; anything the parser cannot take (bad syntax, bad UTF-8, nesting deeper
+    than the parser's recursion limit, NUL-free strings aside) is 400 `invalid_request`."""
+    try:
+        return json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise InvalidRequest("The request body is nested too deeply.") from None
 
 
 def _validation_error(exc: ValidationError) -> InvalidRequest:

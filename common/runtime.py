@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from common.media import MediaSigner
     from common.providers.registry import ProviderRegistry
     from common.queue import Queue
+    from common.ratelimit import Network, RateLimits
     from common.secrets import CachedSecrets
     from common.storage import StorageService
     from common.tasks import TaskRepository
+    from common.throttle import LoginThrottle
     from common.uploads import Uploads
 
 log = logging.getLogger(__name__)
@@ -156,9 +158,43 @@ class Services:
         s = self.settings
         return AuthService(
             db=self.db, accounting=self.accounting, jwt_key=self.jwt_key, issuer=s.JWT_ISSUER,
-            audience=s.JWT_AUDIENCE, ttl_s=s.JWT_TTL_S, max_failures=s.LOGIN_MAX_FAILURES, window_s=s.LOGIN_WINDOW_S,
+            audience=s.JWT_AUDIENCE, ttl_s=s.JWT_TTL_S, throttle=self.login_throttle,
             google_certs_url=s.GOOGLE_CERTS_URL,
         )
+
+    @_lazy
+    def login_throttle(self) -> LoginThrottle:
+        from common.throttle import LoginThrottle, ThrottlePolicy
+
+        s = self.settings
+        return LoginThrottle(
+            self.db,
+            account_ip=ThrottlePolicy(free=s.LOGIN_MAX_FAILURES, base_delay_s=s.LOGIN_BASE_DELAY_S,
+                                      max_delay_s=s.LOGIN_MAX_DELAY_S, window_s=s.LOGIN_WINDOW_S),
+            ip=ThrottlePolicy(free=s.LOGIN_IP_MAX_FAILURES, base_delay_s=s.LOGIN_BASE_DELAY_S,
+                              max_delay_s=s.LOGIN_MAX_DELAY_S, window_s=s.LOGIN_WINDOW_S),
+        )
+
+    @_lazy
+    def rate_limits(self) -> RateLimits:
+        from common.ratelimit import DatabaseStorage, RateLimits
+
+        s = self.settings
+        storage = DatabaseStorage(lambda: self.db.rate_limits)
+        return RateLimits(storage, self.rate_policies, enabled=s.RATE_LIMITS_ENABLED)
+
+    def rate_policies(self) -> dict[str, str]:
+        """Policy name → `limits` string (settings; see common/config.py)."""
+        s = self.settings
+        return {"ip": s.RATE_LIMIT_IP, "login": s.RATE_LIMIT_LOGIN, "register": s.RATE_LIMIT_REGISTER,
+                "generate": s.RATE_LIMIT_GENERATE, "upload": s.RATE_LIMIT_UPLOAD, "chat": s.RATE_LIMIT_CHAT,
+                "proxy": s.RATE_LIMIT_PROXY}
+
+    @functools.cached_property
+    def trusted_proxies(self) -> list[Network]:
+        from common.ratelimit import parse_networks
+
+        return parse_networks(self.settings.trusted_proxies)
 
     @_lazy
     def mailer(self) -> Mailer:

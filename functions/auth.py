@@ -44,7 +44,7 @@ class UsageQuery(BaseModel):
 
 
 @api.route(
-    "/api/auth/register", methods=["POST"], auth="public", body=RegisterRequest, response=AuthResponse, status=201,
+    "/api/auth/register", methods=["POST"], rate="register", auth="public", body=RegisterRequest, response=AuthResponse, status=201,
     summary="Create an account",
 )
 def register(ctx: Ctx) -> tuple[AuthResponse, int]:
@@ -54,11 +54,11 @@ def register(ctx: Ctx) -> tuple[AuthResponse, int]:
 
 
 @api.route(
-    "/api/auth/login", methods=["POST"], auth="public", body=LoginRequest, response=AuthResponse, summary="Sign in",
+    "/api/auth/login", methods=["POST"], rate="login", auth="public", body=LoginRequest, response=AuthResponse, summary="Sign in",
 )
 def login(ctx: Ctx) -> AuthResponse:
     body = ctx.body(LoginRequest)
-    user = ctx.svc.auth.login(email=str(body.email), password=body.password)
+    user = ctx.svc.auth.login(email=str(body.email), password=body.password, client_ip=ctx.client_ip)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
 
 
@@ -69,7 +69,7 @@ def me(ctx: Ctx) -> object:
 
 
 @api.route(
-    "/api/auth/google", methods=["POST"], auth="public", body=GoogleLoginRequest, response=AuthResponse,
+    "/api/auth/google", methods=["POST"], rate="login", auth="public", body=GoogleLoginRequest, response=AuthResponse,
     summary="Sign in with a Google ID token",
 )
 def google(ctx: Ctx) -> AuthResponse:
@@ -89,7 +89,7 @@ def logout(ctx: Ctx) -> None:
 
 
 @api.route(
-    "/api/auth/password", methods=["POST"], body=ChangePasswordRequest, status=204,
+    "/api/auth/password", methods=["POST"], rate="login", body=ChangePasswordRequest, status=204,
     summary="Change the password; older session tokens stop working",
 )
 def change_password(ctx: Ctx) -> None:
@@ -99,7 +99,7 @@ def change_password(ctx: Ctx) -> None:
 
 
 @api.route(
-    "/api/auth/password/reset", methods=["POST"], auth="public", body=PasswordResetRequest, status=202,
+    "/api/auth/password/reset", methods=["POST"], rate="login", auth="public", body=PasswordResetRequest, status=202,
     summary="Mail a password reset link (202 whether or not the account exists)",
 )
 def request_password_reset(ctx: Ctx) -> tuple[dict[str, str], int]:
@@ -109,7 +109,7 @@ def request_password_reset(ctx: Ctx) -> tuple[dict[str, str], int]:
 
 
 @api.route(
-    "/api/auth/password/reset/confirm", methods=["POST"], auth="public", body=PasswordResetConfirm, status=204,
+    "/api/auth/password/reset/confirm", methods=["POST"], rate="login", auth="public", body=PasswordResetConfirm, status=204,
     summary="Set a new password with a reset token",
 )
 def confirm_password_reset(ctx: Ctx) -> None:

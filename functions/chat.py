@@ -35,7 +35,7 @@ class ChatListQuery(BaseModel):
 
 
 @api.route(
-    "/api/ai/chat", methods=["POST"], body=ChatRequest, response=ChatResponse,
+    "/api/ai/chat", methods=["POST"], rate="chat", body=ChatRequest, response=ChatResponse,
     summary="Send a message; the assistant's reply (or, with Accept: text/event-stream, events delta/done/error)",
     produces=("text/event-stream",),
 )
@@ -47,7 +47,7 @@ def send_message(ctx: Ctx) -> ChatResponse | flask.Response:
 
 
 @api.route(
-    "/api/ai/chat/regenerate", methods=["POST"], body=ChatRegenerateRequest, response=ChatResponse,
+    "/api/ai/chat/regenerate", methods=["POST"], rate="chat", body=ChatRegenerateRequest, response=ChatResponse,
     summary="A new reply to the last user message, replacing the last reply (answered like POST /api/ai/chat)",
     produces=("text/event-stream",),
 )

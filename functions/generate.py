@@ -32,7 +32,7 @@ class TaskQuery(BaseModel):
 
 
 @api.route(
-    "/api/ai/image", methods=["POST"], body=CreateImageRequest, response=Task, status=202,
+    "/api/ai/image", methods=["POST"], rate="generate", body=CreateImageRequest, response=Task, status=202,
     summary="Generate an image (asynchronous)",
 )
 def create_image(ctx: Ctx) -> tuple[Task, int]:
@@ -41,7 +41,7 @@ def create_image(ctx: Ctx) -> tuple[Task, int]:
 
 
 @api.route(
-    "/api/ai/video", methods=["POST"], body=CreateVideoRequest, response=Task, status=202,
+    "/api/ai/video", methods=["POST"], rate="generate", body=CreateVideoRequest, response=Task, status=202,
     summary="Generate a video (asynchronous)",
 )
 def create_video(ctx: Ctx) -> tuple[Task, int]:
@@ -50,7 +50,7 @@ def create_video(ctx: Ctx) -> tuple[Task, int]:
 
 
 @api.route(
-    "/api/ai/uploads", methods=["POST"], response=UploadResult, status=201,
+    "/api/ai/uploads", methods=["POST"], rate="upload", response=UploadResult, status=201,
     summary="Upload an image (multipart field `file`)", upload="file",
 )
 def upload(ctx: Ctx) -> tuple[UploadResult, int]:

@@ -9,7 +9,7 @@ from common.errors import Forbidden
 from common.http import Api, Ctx
 from common.runtime import Services
 
-api = Api("proxy")
+api = Api("proxy", ip_policy="proxy")  # seeking a video sends many Range requests
 
 # Start-up work done before the first request (main.py): modules its first request imports, then clients.
 PRELOAD = ("common.media", "requests", "google.auth.transport.requests")

@@ -15,7 +15,7 @@ from common.models import RunTaskRequest
 from common.runtime import Services
 
 log = logging.getLogger(__name__)
-api = Api("worker")
+api = Api("worker", ip_policy=None)  # only the queue and the scheduler call it
 
 # Start-up work done before the first request (main.py): modules its first request imports, then clients.
 PRELOAD = ("common.generation", "common.tasks", "pymongo")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 
 import flask
+from werkzeug.exceptions import HTTPException
 
-from common.http import Api
+from common.http import Api, http_exception_response, with_security_headers
 from common.routes import function_for, functions
 
 
@@ -30,5 +31,10 @@ def create_app() -> flask.Flask:
     @app.route("/<path:path>", methods=methods)
     def dispatch(path: str) -> flask.Response:
         return by_name[function_for(flask.request.path)](flask.request)
+
+    @app.errorhandler(HTTPException)
+    def json_error(exc: HTTPException) -> flask.Response:
+        # An unusual method (PROPFIND, TRACE...) or a malformed request never reaches a function: JSON anyway.
+        return with_security_headers(http_exception_response(exc))
 
     return app

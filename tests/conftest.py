@@ -24,6 +24,7 @@ from common.config import Settings
 from common.runtime import Services, use
 from localstack.app import create_app
 from localstack.emulator import StorageEmulator, free_port
+from tests.stack_process import LOOSE_RATE_LIMITS
 
 WORKER_SECRET = "test-worker-secret-0123456789abcdef"
 
@@ -52,6 +53,7 @@ def make_settings(emulator: StorageEmulator, tmp_path: Path, **overrides: Any) -
         "LOGIN_MAX_FAILURES": 3,
         "SECRETS_TTL_S": 0.0,
         "CORS_ORIGINS": "https://studio.example",
+        **LOOSE_RATE_LIMITS,
     }
     values.update(overrides)
     return Settings(**values)

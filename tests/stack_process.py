@@ -20,6 +20,11 @@ from localstack.emulator import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Every test client shares 127.0.0.1: tests that are not about rate limits must not meet them.
+LOOSE_RATE_LIMITS = {name: "100000/minute" for name in (
+    "RATE_LIMIT_IP", "RATE_LIMIT_LOGIN", "RATE_LIMIT_REGISTER", "RATE_LIMIT_GENERATE", "RATE_LIMIT_UPLOAD",
+    "RATE_LIMIT_CHAT", "RATE_LIMIT_PROXY")}
+
 # A developer's shell may point the stack elsewhere; a test stack is always self-contained.
 _FOREIGN = ("MONGODB_URI", "STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "FRONTEND_DIST",
             "PUBLIC_BASE_URL", "WORKER_URL", "QUEUE_BACKEND", "SECRETS_BACKEND", "DB_SNAPSHOT")
@@ -36,7 +41,7 @@ class StackProcess:
         self.log_path = log_path or data_dir.parent / f"stack-{self.port}.log"
         self.env = {k: v for k, v in os.environ.items() if k not in _FOREIGN}
         self.env.update({"ENV": "development", "PORT": str(self.port), "STORAGE_EMULATOR_PORT": str(self.storage_port),
-                         "DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **env})
+                         "DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **LOOSE_RATE_LIMITS, **env})
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> StackProcess:

@@ -35,7 +35,8 @@ class _RecordingQueue:
         self.sent: list[tuple[dict[str, Any], str | None, float]] = []
         self._names: set[str] = set()
 
-    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
+                group: str | None = None) -> bool:
         if name in self._names:
             return False
         if name:
@@ -249,7 +250,8 @@ def test_enqueue_failure_answers_503_and_leaves_no_charge(stack: Stack) -> None:
     token = stack.register()
 
     class DownQueue(_RecordingQueue):
-        def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+        def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
+                group: str | None = None) -> bool:
             raise ConnectionError("queue down")
 
     swap_queue(stack, DownQueue())

@@ -285,3 +285,13 @@ def test_tfvars_are_ignored_by_git() -> None:
     assert result.stdout.split() == ["terraform/terraform.tfvars", "terraform/prod.tfvars"]
     example = subprocess.run(["git", "check-ignore", "terraform/terraform.tfvars.example"], cwd=ROOT)
     assert example.returncode == 1
+
+
+def test_the_deployer_can_read_the_source_of_a_manual_build() -> None:
+    grant = resource("google_storage_bucket_iam_member", "deployer_reads_build_source")
+    assert grant["bucket"] == "${google_storage_bucket.build_source.name}"
+    assert grant["role"] == "roles/storage.objectViewer"
+    assert grant["member"] == "${google_service_account.deployer.member}"
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    submit = docs[docs.index("gcloud builds submit"):].split("```")[0]
+    assert "--gcs-source-staging-dir" in submit and "--service-account" in submit
