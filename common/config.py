@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     GCS_BUCKET: str = "media"
     GCP_PROJECT: str = "local"
     STORAGE_EMULATOR_HOST: str = ""
+    GCS_ENDPOINT: str = ""  # tests of the production path: a GCS JSON API on 127.0.0.1 (like CLOUD_TASKS_ENDPOINT)
 
     # Queue: "local" (in-process dispatcher with Cloud Tasks semantics) or "cloudtasks".
     QUEUE_BACKEND: Literal["local", "cloudtasks"] = "local"

@@ -12,6 +12,7 @@ import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from common import clock
@@ -46,6 +47,37 @@ log = logging.getLogger(__name__)
 
 MAX_TRANSIENT_ATTEMPTS = 6
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
+ETA_CACHE_S = 60.0  # how long the recent median duration per kind/provider is reused
+
+
+def task_whereabouts(doc: dict[str, Any], *, now: datetime, median_s: float | None) -> dict[str, Any]:
+    """`{stage, eta_s}` of a running task document; `{}` for a finished one (API.md `Task`).
+
+    The stage comes from what the worker stored: no provider job yet → queued,
+    a job at 0 % → submitted, progressing → rendering, the provider done and the
+    media being stored (progress 99) → storing. The ETA (whole seconds, ≥ 1)
+    extrapolates the provider's own progress once it reports some; before that
+    it is `median_s` (the recent median duration of the same kind and provider,
+    creation to completion) less the time already spent; None when neither is known.
+    """
+    if doc["status"] not in (TaskStatus.PENDING.value, TaskStatus.GENERATING.value):
+        return {}
+    progress = int(doc.get("progress") or 0)
+    if doc.get("job") is None:
+        stage = "queued"
+    elif progress >= 99:
+        stage = "storing"
+    elif progress > 0:
+        stage = "rendering"
+    else:
+        stage = "submitted"
+    eta: float | None = None
+    started = clock.as_utc(doc["started_at"]) if doc.get("started_at") else None
+    if 0 < progress < 99 and started is not None:
+        eta = max(0.0, (now - started).total_seconds()) * (100 - progress) / progress
+    elif median_s is not None:
+        eta = median_s - max(0.0, (now - clock.as_utc(doc["created_at"])).total_seconds())
+    return {"stage": stage, "eta_s": None if eta is None else max(1, round(eta))}
 
 
 class StepOutcome(str, enum.Enum):
@@ -84,6 +116,7 @@ class Generation:
         self.signer = signer
         self.config = config
         self._backoff = RetryPolicy(min_backoff_s=1.0, max_backoff_s=60.0)
+        self._durations: dict[tuple[str, str], tuple[datetime, float | None]] = {}
 
     # ---- create -------------------------------------------------------------------
 
@@ -144,7 +177,25 @@ class Generation:
             created_at=clock.as_utc(doc["created_at"]), updated_at=clock.as_utc(doc["updated_at"]),
             started_at=clock.as_utc(doc["started_at"]) if doc.get("started_at") else None,
             completed_at=clock.as_utc(doc["completed_at"]) if doc.get("completed_at") else None,
+            **self._whereabouts(doc),
         )
+
+    def _whereabouts(self, doc: dict[str, Any]) -> dict[str, Any]:
+        if doc["status"] not in (TaskStatus.PENDING.value, TaskStatus.GENERATING.value):
+            return {}
+        now = clock.now()
+        return task_whereabouts(doc, now=now, median_s=self._median_duration(doc["type"], doc["provider"], now))
+
+    def _median_duration(self, kind: str, provider: str, now: datetime) -> float | None:
+        """The median creation→completion seconds of the latest completed tasks of a kind/provider, cached ETA_CACHE_S."""
+        key = (kind, provider)
+        hit = self._durations.get(key)
+        if hit is None or (now - hit[0]).total_seconds() > ETA_CACHE_S:
+            samples = sorted(self.tasks.recent_durations(kind=kind, provider=provider))
+            median = samples[len(samples) // 2] if samples else None
+            hit = (now, median)
+            self._durations[key] = hit
+        return hit[1]
 
     # ---- delete -------------------------------------------------------------------
 

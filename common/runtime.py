@@ -127,7 +127,7 @@ class Services:
         from common.storage import StorageService
 
         s = self.settings
-        return StorageService(bucket=s.GCS_BUCKET, project=s.GCP_PROJECT, emulator_host=s.STORAGE_EMULATOR_HOST)
+        return StorageService(bucket=s.GCS_BUCKET, project=s.GCP_PROJECT, emulator_host=s.STORAGE_EMULATOR_HOST or s.GCS_ENDPOINT)
 
     @_lazy
     def queue(self) -> Queue:

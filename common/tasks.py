@@ -94,6 +94,15 @@ class TaskRepository:
     ) -> tuple[list[dict[str, Any]], str | None]:
         return newest_first(self._db.tasks, filters, limit=limit, cursor=cursor)
 
+    def recent_durations(self, *, kind: str, provider: str, limit: int = 20) -> list[float]:
+        """Seconds from creation to completion of the latest `limit` completed tasks of a kind and provider."""
+        docs = self._db.tasks.find(
+            {"type": kind, "provider": provider, "status": TaskStatus.COMPLETED.value},
+            {"created_at": 1, "completed_at": 1}, sort=[("completed_at", -1)], limit=limit,
+        )
+        return [(clock.as_utc(d["completed_at"]) - clock.as_utc(d["created_at"])).total_seconds()
+                for d in docs if d.get("completed_at") and d.get("created_at")]
+
     def delete(self, task_id: str) -> bool:
         return self._db.tasks.delete_one({"_id": task_id}).deleted_count == 1
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from common.errors import InvalidRequest, PayloadTooLarge
 from common.http import Api, Ctx
-from common.models import CreateImageRequest, CreateVideoRequest, Task, TaskPage, TaskStatus, TaskType, UploadResult
+from common.models import CreateImageRequest, CreateVideoRequest, Task, TaskListQuery, TaskPage, UploadResult
 from common.runtime import Services
 
 api = Api("generate")
@@ -21,14 +19,6 @@ def warm(svc: Services) -> None:
     svc.jwt_key()
     svc.warm("generation")
     svc.media_keys()
-
-
-class TaskQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    type: TaskType | None = None
-    status: TaskStatus | None = None
-    limit: int = Field(20, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=200)
 
 
 @api.route(
@@ -65,10 +55,16 @@ def upload(ctx: Ctx) -> tuple[UploadResult, int]:
     return ctx.svc.uploads.store(user_id=ctx.user_id, data=data), 201
 
 
-@api.route("/api/ai/tasks", methods=["GET"], query=TaskQuery, response=TaskPage, summary="Own tasks, newest first")
+@api.route(
+    "/api/ai/tasks", methods=["GET"], query=TaskListQuery, response=TaskPage,
+    summary="Own tasks, newest first (filter by type/status, or poll by ids)",
+)
 def list_tasks(ctx: Ctx) -> TaskPage:
-    q = ctx.query(TaskQuery)
+    q = ctx.query(TaskListQuery)
     filters: dict[str, object] = {"user_id": ctx.user_id}
+    ids = q.id_list()
+    if ids is not None:
+        filters["_id"] = {"$in": ids}  # the (user_id, _id) index; others' ids simply do not match
     if q.type:
         filters["type"] = q.type.value
     if q.status:

@@ -40,6 +40,7 @@ class TaskStatus(str, enum.Enum):
 ImageAspect = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 VideoAspect = Literal["16:9", "9:16"]
 VideoDuration = Literal[4, 8, 12]
+TaskStage = Literal["queued", "submitted", "rendering", "storing"]
 
 
 class Out(BaseModel):
@@ -142,6 +143,8 @@ class QuotaState(Out):
     limit: int
     used: int
     resets_at: datetime
+    # Credits one more use costs once today's free units are used up (the price `charge_for_task` applies).
+    cost: int = 0
 
 
 class Quota(Out):
@@ -227,6 +230,37 @@ class Task(Out):
     updated_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    # While the task runs: where it is, and the seconds it likely still needs (API.md).
+    stage: TaskStage | None = None
+    eta_s: int | None = Field(default=None, ge=0)
+
+
+#: Most ids one `GET /api/ai/tasks?ids=` poll may name.
+MAX_POLL_IDS = 100
+
+
+class TaskListQuery(BaseModel):
+    """Query of `GET /api/ai/tasks`: filters, keyset page, or a poll of named tasks (`ids`)."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: TaskType | None = None
+    status: TaskStatus | None = None
+    ids: str | None = Field(None, max_length=MAX_POLL_IDS * 65, description=(
+        f"Comma-separated task ids (at most {MAX_POLL_IDS}): answer only those of the caller's tasks, newest "
+        "first; unknown or others' ids are left out. For polling the running tasks instead of refetching pages."))
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=200)
+
+    def id_list(self) -> list[str] | None:
+        """The distinct ids of `ids`, or None when absent; InvalidRequest (400) if empty, too many or too long."""
+        if self.ids is None:
+            return None
+        from common.errors import InvalidRequest
+
+        ids = list(dict.fromkeys(part.strip() for part in self.ids.split(",") if part.strip()))
+        if not ids or len(ids) > MAX_POLL_IDS or any(len(i) > 64 for i in ids):
+            raise InvalidRequest(f"ids must name 1 to {MAX_POLL_IDS} task ids, comma-separated.", details={"field": "ids"})
+        return ids
 
 
 class TaskPage(Out):
@@ -258,6 +292,7 @@ class Health(Out):
 # Everything exported into openapi.json / generated.ts.
 CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     ErrorBody,
+    TaskListQuery,
     RegisterRequest,
     LoginRequest,
     GoogleLoginRequest,

@@ -65,7 +65,7 @@ def host(tmp_path: Path) -> Iterator[Host]:
         d.mkdir()
     for name in FAKED:
         wrapper = bin_dir / name
-        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" {name} "$@"\n')
+        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "{FAKE}" {name} "$@"\n')
         wrapper.chmod(0o755)
     env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",

@@ -266,7 +266,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Own tasks, newest first */
+        /** Own tasks, newest first (filter by type/status, or poll by ids) */
         get: operations["generate_list_tasks"];
         put?: never;
         post?: never;
@@ -782,6 +782,11 @@ export interface components {
             email: string | null;
             /** @default null */
             error: components["schemas"]["TaskError"] | null;
+            /**
+             * Eta S
+             * @default null
+             */
+            eta_s: number | null;
             /** Id */
             id: string;
             /** Params */
@@ -796,6 +801,11 @@ export interface components {
             provider: string;
             /** @default null */
             result: components["schemas"]["TaskResult"] | null;
+            /**
+             * Stage
+             * @default null
+             */
+            stage: ("queued" | "submitted" | "rendering" | "storing") | null;
             /**
              * Started At
              * @default null
@@ -1456,6 +1466,11 @@ export interface components {
         };
         /** QuotaState */
         QuotaState: {
+            /**
+             * Cost
+             * @default 0
+             */
+            cost: number;
             /** Limit */
             limit: number;
             /**
@@ -1501,6 +1516,11 @@ export interface components {
             created_at: string;
             /** @default null */
             error: components["schemas"]["TaskError"] | null;
+            /**
+             * Eta S
+             * @default null
+             */
+            eta_s: number | null;
             /** Id */
             id: string;
             /** Params */
@@ -1515,6 +1535,11 @@ export interface components {
             provider: string;
             /** @default null */
             result: components["schemas"]["TaskResult"] | null;
+            /**
+             * Stage
+             * @default null
+             */
+            stage: ("queued" | "submitted" | "rendering" | "storing") | null;
             /**
              * Started At
              * @default null
@@ -1547,6 +1572,32 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+        };
+        /**
+         * TaskListQuery
+         * @description Query of `GET /api/ai/tasks`: filters, keyset page, or a poll of named tasks (`ids`).
+         */
+        TaskListQuery: {
+            /**
+             * Cursor
+             * @default null
+             */
+            cursor?: string | null;
+            /**
+             * Ids
+             * @description Comma-separated task ids (at most 100): answer only those of the caller's tasks, newest first; unknown or others' ids are left out. For polling the running tasks instead of refetching pages.
+             * @default null
+             */
+            ids?: string | null;
+            /**
+             * Limit
+             * @default 20
+             */
+            limit?: number;
+            /** @default null */
+            status?: components["schemas"]["TaskStatus"] | null;
+            /** @default null */
+            type?: components["schemas"]["TaskType"] | null;
         };
         /** TaskPage */
         TaskPage: {
@@ -1751,6 +1802,7 @@ export type Role = components['schemas']['Role'];
 export type Task = components['schemas']['Task'];
 export type TaskCost = components['schemas']['TaskCost'];
 export type TaskError = components['schemas']['TaskError'];
+export type TaskListQuery = components['schemas']['TaskListQuery'];
 export type TaskPage = components['schemas']['TaskPage'];
 export type TaskResult = components['schemas']['TaskResult'];
 export type TaskStatus = components['schemas']['TaskStatus'];
@@ -2310,6 +2362,7 @@ export interface operations {
             query?: {
                 type?: components["schemas"]["TaskType"] | null;
                 status?: components["schemas"]["TaskStatus"] | null;
+                ids?: string | null;
                 limit?: number;
                 cursor?: string | null;
             };
@@ -3090,6 +3143,7 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const adminOrderProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdminOrder"]["provider"]> = ["stripe", "sandbox"];
+export const adminTaskStageAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AdminTask"]["stage"]> = ["queued", "submitted", "rendering", "storing"];
 export const chatMessageRoleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ChatMessage"]["role"]> = ["user", "assistant"];
 export const createImageRequestAspect_ratioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateImageRequest"]["aspect_ratio"]> = ["1:1", "16:9", "9:16", "4:3", "3:4"];
 export const createVideoRequestAspect_ratioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateVideoRequest"]["aspect_ratio"]> = ["16:9", "9:16"];
@@ -3101,6 +3155,7 @@ export const providersUpdateChat_providerAnyOf0Values: ReadonlyArray<FlattenedDe
 export const providersUpdateImage_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["image_provider"]> = ["sim", "gemini"];
 export const providersUpdateVideo_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["video_provider"]> = ["sim", "veo", "sora"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["user", "admin"];
+export const taskStageAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Task"]["stage"]> = ["queued", "submitted", "rendering", "storing"];
 export const taskStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskStatus"]> = ["PENDING", "GENERATING", "COMPLETED", "FAILED"];
 export const taskTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskType"]> = ["image", "video"];
 export const usageEntryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UsageEntry"]["kind"]> = ["charge", "refund", "purchase", "adjustment", "other"];
