@@ -43,6 +43,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)]),  # overdue sweep
         IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_newest"),  # admin list by status
         IndexModel([("created_at", DESCENDING)]),  # admin stats: generations today
+        IndexModel([("share_token", ASCENDING)], sparse=True),  # public share pages
     ],
     "ledger": [IndexModel([("key", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)])],
     "orders": [

@@ -38,7 +38,7 @@ class RouteSpec:
     """One declared route: what `make openapi` publishes and what the dispatcher enforces.
 
     `body`/`query` are the pydantic models of the JSON body and the query string (the view reads them with
-    `ctx.body(Model)`/`ctx.query(Model)`, which must name the declared model); `response` the model of a
+    `ctx.body(Model)`/`ctx.query(Model)`, which must name the declared model); `response` the model (or models, any of) of a
     2xx answer with status `status` (None: no JSON body); `upload` the multipart field of a file upload;
     `produces` extra media types of the answer (e.g. "text/event-stream"); `internal` routes (the worker's)
     are left out of openapi.json.
@@ -51,7 +51,7 @@ class RouteSpec:
     view: View
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
+    response: type[BaseModel] | tuple[type[BaseModel], ...] | None = None
     status: int = 200
     upload: str | None = None
     produces: tuple[str, ...] = ()
@@ -134,7 +134,7 @@ class Api:
         rate: str | None = None,
         body: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
-        response: type[BaseModel] | None = None,
+        response: type[BaseModel] | tuple[type[BaseModel], ...] | None = None,
         status: int = 200,
         upload: str | None = None,
         produces: tuple[str, ...] = (),

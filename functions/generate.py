@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import flask
+
 from common.errors import InvalidRequest, PayloadTooLarge
-from common.http import Api, Ctx
-from common.models import CreateImageRequest, CreateVideoRequest, Task, TaskListQuery, TaskPage, UploadResult
+from common.http import Api, Ctx, to_response
+from common.models import (
+    CreateImageRequest,
+    CreateVideoRequest,
+    EnhancePromptRequest,
+    EnhancePromptResponse,
+    PublicShare,
+    ShareLink,
+    Task,
+    TaskGroup,
+    TaskListQuery,
+    TaskPage,
+    UploadResult,
+)
 from common.runtime import Services
 
 api = Api("generate")
@@ -21,22 +35,66 @@ def warm(svc: Services) -> None:
     svc.media_keys()
 
 
-@api.route(
-    "/api/ai/image", methods=["POST"], rate="generate", body=CreateImageRequest, response=Task, status=202,
-    summary="Generate an image (asynchronous)",
-)
-def create_image(ctx: Ctx) -> tuple[Task, int]:
-    doc = ctx.svc.generation.create_image(user_id=ctx.user_id, body=ctx.body(CreateImageRequest))
-    return ctx.svc.generation.to_api(doc), 202
+def _created(ctx: Ctx, docs: list[dict[str, object]], count: int) -> tuple[Task | TaskGroup, int]:
+    """One Task for `count` 1 (the original contract); `{items}` for variations."""
+    tasks = [ctx.svc.generation.to_api(d) for d in docs]
+    return (tasks[0] if count == 1 else TaskGroup(items=tasks)), 202
 
 
 @api.route(
-    "/api/ai/video", methods=["POST"], rate="generate", body=CreateVideoRequest, response=Task, status=202,
-    summary="Generate a video (asynchronous)",
+    "/api/ai/image", methods=["POST"], rate="generate", body=CreateImageRequest, response=(Task, TaskGroup),
+    status=202, summary="Generate an image (asynchronous); `count` > 1 answers {items} of the variations",
 )
-def create_video(ctx: Ctx) -> tuple[Task, int]:
-    doc = ctx.svc.generation.create_video(user_id=ctx.user_id, body=ctx.body(CreateVideoRequest))
-    return ctx.svc.generation.to_api(doc), 202
+def create_image(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
+    body = ctx.body(CreateImageRequest)
+    return _created(ctx, ctx.svc.generation.create_image(user_id=ctx.user_id, body=body), body.count)
+
+
+@api.route(
+    "/api/ai/video", methods=["POST"], rate="generate", body=CreateVideoRequest, response=(Task, TaskGroup),
+    status=202, summary="Generate a video (asynchronous); `count` > 1 answers {items} of the variations",
+)
+def create_video(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
+    body = ctx.body(CreateVideoRequest)
+    return _created(ctx, ctx.svc.generation.create_video(user_id=ctx.user_id, body=body), body.count)
+
+
+@api.route(
+    "/api/ai/prompt/enhance", methods=["POST"], rate="chat", body=EnhancePromptRequest,
+    response=EnhancePromptResponse, summary="Rewrite a prompt with the chat model (one chat unit)",
+)
+def enhance_prompt(ctx: Ctx) -> EnhancePromptResponse:
+    from common.enhance import enhance
+
+    body = ctx.body(EnhancePromptRequest)
+    return EnhancePromptResponse(prompt=enhance(ctx.svc, user_id=ctx.user_id, prompt=body.prompt, kind=body.kind))
+
+
+@api.route(
+    "/api/ai/tasks/<task_id>/share", methods=["POST"], response=ShareLink, status=201,
+    summary="Share a finished task: a public page /s/<token>",
+)
+def share_task(ctx: Ctx) -> tuple[ShareLink, int]:
+    doc = ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id)
+    return ShareLink(url=ctx.svc.shares.share(doc)), 201
+
+
+@api.route(
+    "/api/public/shares/<token>", methods=["GET"], auth="public", response=PublicShare,
+    summary="A shared task (no sign-in)",
+)
+def public_share(ctx: Ctx) -> flask.Response:
+    response = to_response(ctx.svc.shares.public(ctx.args["token"]))
+    response.headers["Cache-Control"] = "no-cache"  # revocation shows at once
+    return response
+
+
+@api.route(
+    "/api/ai/tasks/<task_id>/share", methods=["DELETE"], status=204,
+    summary="Revoke the share: the page and its media links answer 404",
+)
+def unshare_task(ctx: Ctx) -> None:
+    ctx.svc.shares.revoke(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 
 
 @api.route(

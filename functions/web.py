@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from html import escape as html_escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ import flask
 
 from common.errors import NotFound
 from common.http import Api, Ctx
+from common.models import PublicShare
 
 api = Api("web")
 
@@ -64,6 +66,50 @@ def config(ctx: Ctx) -> flask.Response:
     response = flask.jsonify({"api": urls, "google_client_id": ctx.svc.settings.GOOGLE_CLIENT_ID or None})
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@api.route("/s/<token>", methods=["GET", "HEAD"], auth="public", internal=True)
+def shared_page(ctx: Ctx) -> flask.Response:
+    """The SPA with Open Graph / Twitter card tags for the shared task rendered into <head>, so chat apps
+    that read only the HTML (no JavaScript) preview the link; 404 (still the SPA) when revoked or unknown."""
+    index = ctx.svc.settings.FRONTEND_DIST / "index.html"
+    html = index.read_text(encoding="utf-8") if index.exists() else "<!doctype html><html><head></head><body></body></html>"
+    status = 200
+    try:
+        share = ctx.svc.shares.public(str(ctx.args["token"]))
+    except NotFound:
+        share, status = None, 404
+    base = (ctx.svc.settings.PUBLIC_BASE_URL or ctx.request.host_url).rstrip("/")
+    html = html.replace("</head>", og_tags(share, page_url=base + ctx.request.path, base=base) + "</head>", 1)
+    response = flask.Response(html, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    if share is None:
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def og_tags(share: PublicShare | None, *, page_url: str, base: str) -> str:
+    """Open Graph (ogp.me) and Twitter card meta tags, HTML-escaped."""
+    if share is None:
+        return '<meta name="robots" content="noindex">'
+    title = "Sora Studio · " + (share.prompt[:70] + ("…" if len(share.prompt) > 70 else ""))
+    tags: list[tuple[str, str, str]] = [
+        ("property", "og:site_name", "Sora Studio"), ("property", "og:title", title),
+        ("property", "og:description", share.prompt[:300]), ("property", "og:url", page_url),
+        ("name", "twitter:title", title), ("name", "twitter:description", share.prompt[:200]),
+    ]
+    poster = share.result.thumbnail_url or (share.result.url if share.type.value == "image" else None)
+    if poster:
+        tags += [("property", "og:image", base + poster), ("name", "twitter:image", base + poster)]
+    if share.type.value == "video":
+        tags += [("property", "og:type", "video.other"), ("property", "og:video", base + share.result.url),
+                 ("property", "og:video:type", share.result.mime_type), ("name", "twitter:card", "summary_large_image")]
+        if share.result.width and share.result.height:
+            tags += [("property", "og:video:width", str(share.result.width)),
+                     ("property", "og:video:height", str(share.result.height))]
+    else:
+        tags += [("property", "og:type", "website"), ("name", "twitter:card", "summary_large_image")]
+    return "".join(f'<meta {attr}="{key}" content="{html_escape(value, quote=True)}">' for attr, key, value in tags)
 
 
 @api.route("/", methods=["GET", "HEAD"], auth="public", internal=True)

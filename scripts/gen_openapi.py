@@ -69,7 +69,9 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
             "type": "object", "required": [spec.upload],
             "properties": {spec.upload: {"type": "string", "format": "binary"}}}}}}
     content: dict[str, Any] = {}
-    if spec.response is not None:
+    if isinstance(spec.response, tuple):
+        content["application/json"] = {"schema": {"anyOf": [_ref(m) for m in spec.response]}}
+    elif spec.response is not None:
         content["application/json"] = {"schema": _ref(spec.response)}
     for media_type in spec.produces:
         content[media_type] = {"schema": {"type": "string"}} if media_type.startswith("text/") else \
@@ -89,7 +91,8 @@ def build_openapi() -> dict[str, Any]:
     specs = route_specs()
     models: dict[str, type[BaseModel]] = {m.__name__: m for m in SCHEMA_MODELS}
     for spec in specs:
-        for model in (spec.body, spec.response):
+        responses = spec.response if isinstance(spec.response, tuple) else (spec.response,)
+        for model in (spec.body, *responses):
             if model is not None:
                 models.setdefault(model.__name__, model)
     _, schema = models_json_schema([(m, _mode(m)) for m in models.values()],  # type: ignore[misc]

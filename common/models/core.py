@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 # ---- enums ------------------------------------------------------------------
 
@@ -175,10 +175,18 @@ MAX_PROMPT = 2000
 MAX_MEDIA_URL = 2048
 
 
+MAX_SEED = 2**32 - 1
+MAX_NEGATIVE_PROMPT = 1000
+TASK_ID_LENGTH = 64
+
+
 class CreateImageRequest(Strict):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
     aspect_ratio: ImageAspect = "1:1"
     reference_urls: list[str] = Field(default_factory=list, max_length=3)
+    count: int = Field(1, ge=1, le=4, strict=True, description="Variations: one task and one charge per output.")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, strict=True, description="Same seed, same settings: a similar result (variation i uses seed + i).")
+    negative_prompt: str | None = Field(None, max_length=MAX_NEGATIVE_PROMPT, description="What to keep out of the result.")
 
     @field_validator("reference_urls")
     @classmethod
@@ -191,8 +199,52 @@ class CreateImageRequest(Strict):
 class CreateVideoRequest(Strict):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
     image_url: str | None = Field(None, max_length=MAX_MEDIA_URL)
+    last_frame_url: str | None = Field(None, max_length=MAX_MEDIA_URL, description="The last frame (with image_url as the first).")
     duration_s: VideoDuration = 4
     aspect_ratio: VideoAspect = "16:9"
+    count: int = Field(1, ge=1, le=4, strict=True, description="Variations: one task and one charge per output.")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, strict=True)
+    negative_prompt: str | None = Field(None, max_length=MAX_NEGATIVE_PROMPT)
+    remix_of: str | None = Field(None, min_length=1, max_length=TASK_ID_LENGTH, description="A finished video of the caller's to remake with this prompt.")
+    extend_of: str | None = Field(None, min_length=1, max_length=TASK_ID_LENGTH, description="A finished video of the caller's to continue by duration_s seconds.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CreateVideoRequest:
+        if self.remix_of and self.extend_of:
+            raise ValueError("send remix_of or extend_of, not both")
+        if (self.remix_of or self.extend_of) and (self.image_url or self.last_frame_url):
+            raise ValueError("remix_of and extend_of start from the source video: leave out image_url and last_frame_url")
+        if self.last_frame_url and not self.image_url:
+            raise ValueError("last_frame_url needs image_url (the first frame)")
+        return self
+
+
+class TaskGroup(Out):
+    """The answer to a request with `count` > 1: the variations, in order."""
+
+    items: list[Task]
+
+
+class EnhancePromptRequest(Strict):
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
+    kind: Literal["image", "video"]
+
+
+class EnhancePromptResponse(Out):
+    prompt: str
+
+
+class ShareLink(Out):
+    url: str = Field(description="The public page, `/s/<token>` (relative to the site's origin).")
+
+
+class PublicShare(Out):
+    """A shared, finished task as anyone may see it (no owner, no ids, media through signed proxy links)."""
+
+    prompt: str
+    type: TaskType
+    result: TaskResult
+    created_at: datetime
 
 
 class TaskResult(Out):
@@ -230,6 +282,7 @@ class Task(Out):
     updated_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    shared: bool = False
     # While the task runs: where it is, and the seconds it likely still needs (API.md).
     stage: TaskStage | None = None
     eta_s: int | None = Field(default=None, ge=0)
@@ -311,6 +364,11 @@ CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     AuthResponse,
     CreateImageRequest,
     CreateVideoRequest,
+    TaskGroup,
+    EnhancePromptRequest,
+    EnhancePromptResponse,
+    ShareLink,
+    PublicShare,
     TaskResult,
     TaskError,
     TaskCost,

@@ -201,6 +201,7 @@ class GeminiImageProvider:
         config = types.GenerateContentConfig(
             response_modalities=["IMAGE"],
             image_config=types.ImageConfig(aspect_ratio=request.aspect_ratio),
+            seed=request.seed,
         )
         contents = [types.Content(role="user", parts=_parts(request.prompt, request.reference_images))]
         try:

@@ -118,6 +118,14 @@ class OpenAIVideoProvider:
         if request.start_image is not None:
             params["input_reference"] = fit_reference(request.start_image, size)
         client = self._client()
+        if request.mode == "remix":
+            # OpenAI-style POST /v1/videos/{id}/remix: the same video, remade with the new prompt.
+            source_id = request.source_ref.get("job_id")
+            if not source_id:
+                raise InvalidProviderRequest("The source video cannot be remixed at this provider.")
+            video = self._sdk_call(lambda: client.videos.remix(source_id, prompt=request.prompt))
+            log.info("sora remix submitted", extra={"task_id": request.task_id, "job_id": video.id})
+            return self._status(video, {"seconds": str(getattr(video, "seconds", "") or params["seconds"]), "size": size})
         video = self._sdk_call(lambda: client.videos.create(**params))
         log.info("sora job submitted", extra={"task_id": request.task_id, "job_id": video.id})
         state: dict[str, object] = {"seconds": params["seconds"], "size": size}

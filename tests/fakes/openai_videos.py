@@ -14,6 +14,7 @@ _ROUTES = (
     ("POST", re.compile(r"^/v1/videos$"), "create"),
     ("GET", re.compile(r"^/v1/videos/[^/]+$"), "retrieve"),
     ("GET", re.compile(r"^/v1/videos/[^/]+/content$"), "content"),
+    ("POST", re.compile(r"^/v1/videos/[^/]+/remix$"), "remix"),
 )
 
 
@@ -97,6 +98,15 @@ class FakeOpenAIVideos(FakeServer):
                 seconds=form["seconds"].text if "seconds" in form else "4",
                 size=form["size"].text if "size" in form else "720x1280",
             )
+            return Reply.json(self._videos[video_id])
+        if request.endpoint == "remix":
+            source_id = request.path.split("/")[3]
+            if source_id not in self._videos:
+                return self.not_found(request)
+            source = self._videos[source_id]
+            video_id = f"video_{uuid.uuid4().hex}"
+            self._videos[video_id] = {**_video(video_id, model=source["model"], seconds=source["seconds"], size=source["size"]),
+                                      "remixed_from_video_id": source_id, "prompt": request.json().get("prompt")}
             return Reply.json(self._videos[video_id])
         if request.endpoint == "retrieve":
             return self.resolve(video_status("completed", progress=100), request)

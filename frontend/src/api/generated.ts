@@ -234,8 +234,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Generate an image (asynchronous) */
+        /** Generate an image (asynchronous); `count` > 1 answers {items} of the variations */
         post: operations["generate_create_image"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/prompt/enhance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rewrite a prompt with the chat model (one chat unit) */
+        post: operations["generate_enhance_prompt"];
         delete?: never;
         options?: never;
         head?: never;
@@ -294,6 +311,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ai/tasks/{task_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a finished task: a public page /s/<token> */
+        post: operations["generate_share_task"];
+        /** Revoke the share: the page and its media links answer 404 */
+        delete: operations["generate_unshare_task"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ai/uploads": {
         parameters: {
             query?: never;
@@ -320,7 +355,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Generate a video (asynchronous) */
+        /** Generate a video (asynchronous); `count` > 1 answers {items} of the variations */
         post: operations["generate_create_video"];
         delete?: never;
         options?: never;
@@ -652,6 +687,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/public/shares/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shared task (no sign-in) */
+        get: operations["generate_public_share"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -801,6 +853,11 @@ export interface components {
             provider: string;
             /** @default null */
             result: components["schemas"]["TaskResult"] | null;
+            /**
+             * Shared
+             * @default false
+             */
+            shared: boolean;
             /**
              * Stage
              * @default null
@@ -1160,10 +1217,28 @@ export interface components {
              * @enum {string}
              */
             aspect_ratio?: "1:1" | "16:9" | "9:16" | "4:3" | "3:4";
+            /**
+             * Count
+             * @description Variations: one task and one charge per output.
+             * @default 1
+             */
+            count?: number;
+            /**
+             * Negative Prompt
+             * @description What to keep out of the result.
+             * @default null
+             */
+            negative_prompt?: string | null;
             /** Prompt */
             prompt: string;
             /** Reference Urls */
             reference_urls?: string[];
+            /**
+             * Seed
+             * @description Same seed, same settings: a similar result (variation i uses seed + i).
+             * @default null
+             */
+            seed?: number | null;
         };
         /** CreateVideoRequest */
         CreateVideoRequest: {
@@ -1174,16 +1249,65 @@ export interface components {
              */
             aspect_ratio?: "16:9" | "9:16";
             /**
+             * Count
+             * @description Variations: one task and one charge per output.
+             * @default 1
+             */
+            count?: number;
+            /**
              * Duration S
              * @default 4
              * @enum {integer}
              */
             duration_s?: 4 | 8 | 12;
             /**
+             * Extend Of
+             * @description A finished video of the caller's to continue by duration_s seconds.
+             * @default null
+             */
+            extend_of?: string | null;
+            /**
              * Image Url
              * @default null
              */
             image_url?: string | null;
+            /**
+             * Last Frame Url
+             * @description The last frame (with image_url as the first).
+             * @default null
+             */
+            last_frame_url?: string | null;
+            /**
+             * Negative Prompt
+             * @default null
+             */
+            negative_prompt?: string | null;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Remix Of
+             * @description A finished video of the caller's to remake with this prompt.
+             * @default null
+             */
+            remix_of?: string | null;
+            /**
+             * Seed
+             * @default null
+             */
+            seed?: number | null;
+        };
+        /** EnhancePromptRequest */
+        EnhancePromptRequest: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "image" | "video";
+            /** Prompt */
+            prompt: string;
+        };
+        /** EnhancePromptResponse */
+        EnhancePromptResponse: {
             /** Prompt */
             prompt: string;
         };
@@ -1458,6 +1582,21 @@ export interface components {
              */
             video_provider?: ("sim" | "veo" | "sora") | null;
         };
+        /**
+         * PublicShare
+         * @description A shared, finished task as anyone may see it (no owner, no ids, media through signed proxy links).
+         */
+        PublicShare: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Prompt */
+            prompt: string;
+            result: components["schemas"]["TaskResult"];
+            type: components["schemas"]["TaskType"];
+        };
         /** Quota */
         Quota: {
             chat: components["schemas"]["QuotaState"];
@@ -1501,6 +1640,14 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "admin";
+        /** ShareLink */
+        ShareLink: {
+            /**
+             * Url
+             * @description The public page, `/s/<token>` (relative to the site's origin).
+             */
+            url: string;
+        };
         /** Task */
         Task: {
             /**
@@ -1535,6 +1682,11 @@ export interface components {
             provider: string;
             /** @default null */
             result: components["schemas"]["TaskResult"] | null;
+            /**
+             * Shared
+             * @default false
+             */
+            shared: boolean;
             /**
              * Stage
              * @default null
@@ -1572,6 +1724,14 @@ export interface components {
             code: string;
             /** Message */
             message: string;
+        };
+        /**
+         * TaskGroup
+         * @description The answer to a request with `count` > 1: the variations, in order.
+         */
+        TaskGroup: {
+            /** Items */
+            items: components["schemas"]["Task"][];
         };
         /**
          * TaskListQuery
@@ -1775,6 +1935,8 @@ export type CheckoutResponse = components['schemas']['CheckoutResponse'];
 export type CreateApiTokenRequest = components['schemas']['CreateApiTokenRequest'];
 export type CreateImageRequest = components['schemas']['CreateImageRequest'];
 export type CreateVideoRequest = components['schemas']['CreateVideoRequest'];
+export type EnhancePromptRequest = components['schemas']['EnhancePromptRequest'];
+export type EnhancePromptResponse = components['schemas']['EnhancePromptResponse'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type ErrorDetail = components['schemas']['ErrorDetail'];
 export type GoogleLoginRequest = components['schemas']['GoogleLoginRequest'];
@@ -1795,13 +1957,16 @@ export type PricingSettings = components['schemas']['PricingSettings'];
 export type PricingUpdate = components['schemas']['PricingUpdate'];
 export type ProviderSettings = components['schemas']['ProviderSettings'];
 export type ProvidersUpdate = components['schemas']['ProvidersUpdate'];
+export type PublicShare = components['schemas']['PublicShare'];
 export type Quota = components['schemas']['Quota'];
 export type QuotaState = components['schemas']['QuotaState'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
 export type Role = components['schemas']['Role'];
+export type ShareLink = components['schemas']['ShareLink'];
 export type Task = components['schemas']['Task'];
 export type TaskCost = components['schemas']['TaskCost'];
 export type TaskError = components['schemas']['TaskError'];
+export type TaskGroup = components['schemas']['TaskGroup'];
 export type TaskListQuery = components['schemas']['TaskListQuery'];
 export type TaskPage = components['schemas']['TaskPage'];
 export type TaskResult = components['schemas']['TaskResult'];
@@ -2314,7 +2479,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["Task"] | components["schemas"]["TaskGroup"];
+                };
+            };
+            /** @description Error (API.md) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    generate_enhance_prompt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnhancePromptRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnhancePromptResponse"];
                 };
             };
             /** @description Error (API.md) */
@@ -2452,6 +2650,66 @@ export interface operations {
             };
         };
     };
+    generate_share_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"];
+                };
+            };
+            /** @description Error (API.md) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    generate_unshare_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error (API.md) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     generate_upload: {
         parameters: {
             query?: never;
@@ -2507,7 +2765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Task"];
+                    "application/json": components["schemas"]["Task"] | components["schemas"]["TaskGroup"];
                 };
             };
             /** @description Error (API.md) */
@@ -3133,6 +3391,37 @@ export interface operations {
             };
         };
     };
+    generate_public_share: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicShare"];
+                };
+            };
+            /** @description Error (API.md) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -3148,6 +3437,7 @@ export const chatMessageRoleValues: ReadonlyArray<FlattenedDeepRequired<componen
 export const createImageRequestAspect_ratioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateImageRequest"]["aspect_ratio"]> = ["1:1", "16:9", "9:16", "4:3", "3:4"];
 export const createVideoRequestAspect_ratioValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateVideoRequest"]["aspect_ratio"]> = ["16:9", "9:16"];
 export const createVideoRequestDuration_sValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["CreateVideoRequest"]["duration_s"]> = [4, 8, 12];
+export const enhancePromptRequestKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["EnhancePromptRequest"]["kind"]> = ["image", "video"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const orderProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Order"]["provider"]> = ["stripe", "sandbox"];
 export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["PENDING", "PAID", "CANCELED", "REFUNDED"];
