@@ -20,6 +20,7 @@ def warm(svc: Services) -> None:
     svc.warm("signer")
     svc.media_keys()
     svc.storage.warm()
+    svc.storage.ping()  # one pooled connection to storage, opened before the first request
 
 
 @api.route(
