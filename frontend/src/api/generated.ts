@@ -19,6 +19,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/keys/{name}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A live check of a key (gemini_api_key, openai_api_key), the given value or the saved one */
+        post: operations["admin_test_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The provider's own model list (?provider=gemini|veo|openai|sora), through its SDK with the saved key */
+        get: operations["admin_models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/orders": {
         parameters: {
             query?: never;
@@ -1345,6 +1379,24 @@ export interface components {
             /** Version */
             version: string;
         };
+        /**
+         * KeyTestRequest
+         * @description Test this value (before saving it); absent or '' tests the saved key.
+         */
+        KeyTestRequest: {
+            /**
+             * Key
+             * @default null
+             */
+            key?: string | null;
+        };
+        /** KeyTestResult */
+        KeyTestResult: {
+            /** Message */
+            message: string;
+            /** Ok */
+            ok: boolean;
+        };
         /** KindNumbers */
         KindNumbers: {
             /** Chat */
@@ -1510,6 +1562,26 @@ export interface components {
             quota_timezone?: string | null;
             /** @default null */
             quotas?: components["schemas"]["KindNumbersUpdate"] | null;
+        };
+        /** ProviderModel */
+        ProviderModel: {
+            /** Display Name */
+            display_name: string;
+            /**
+             * Id
+             * @description The id to put in a *_model setting, e.g. gemini-3-pro-image.
+             */
+            id: string;
+            /**
+             * Kinds
+             * @description What this platform can use it for.
+             */
+            kinds: ("image" | "video" | "chat")[];
+        };
+        /** ProviderModelList */
+        ProviderModelList: {
+            /** Items */
+            items: components["schemas"]["ProviderModel"][];
         };
         /** ProviderSettings */
         ProviderSettings: {
@@ -1941,6 +2013,8 @@ export type ErrorBody = components['schemas']['ErrorBody'];
 export type ErrorDetail = components['schemas']['ErrorDetail'];
 export type GoogleLoginRequest = components['schemas']['GoogleLoginRequest'];
 export type Health = components['schemas']['Health'];
+export type KeyTestRequest = components['schemas']['KeyTestRequest'];
+export type KeyTestResult = components['schemas']['KeyTestResult'];
 export type KindNumbers = components['schemas']['KindNumbers'];
 export type KindNumbersUpdate = components['schemas']['KindNumbersUpdate'];
 export type LoginRequest = components['schemas']['LoginRequest'];
@@ -1955,6 +2029,8 @@ export type PasswordResetConfirm = components['schemas']['PasswordResetConfirm']
 export type PasswordResetRequest = components['schemas']['PasswordResetRequest'];
 export type PricingSettings = components['schemas']['PricingSettings'];
 export type PricingUpdate = components['schemas']['PricingUpdate'];
+export type ProviderModel = components['schemas']['ProviderModel'];
+export type ProviderModelList = components['schemas']['ProviderModelList'];
 export type ProviderSettings = components['schemas']['ProviderSettings'];
 export type ProvidersUpdate = components['schemas']['ProvidersUpdate'];
 export type PublicShare = components['schemas']['PublicShare'];
@@ -1998,6 +2074,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Error (API.md) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_test_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyTestRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyTestResult"];
+                };
+            };
+            /** @description Error (API.md) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_models: {
+        parameters: {
+            query?: {
+                provider?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderModelList"];
                 };
             };
             /** @description Error (API.md) */
@@ -3441,6 +3583,7 @@ export const enhancePromptRequestKindValues: ReadonlyArray<FlattenedDeepRequired
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "degraded"];
 export const orderProviderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Order"]["provider"]> = ["stripe", "sandbox"];
 export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["PENDING", "PAID", "CANCELED", "REFUNDED"];
+export const providerModelKindsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProviderModel"]["kinds"]> = ["image", "video", "chat"];
 export const providersUpdateChat_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["chat_provider"]> = ["sim", "gemini"];
 export const providersUpdateImage_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["image_provider"]> = ["sim", "gemini"];
 export const providersUpdateVideo_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["video_provider"]> = ["sim", "veo", "sora"];
