@@ -88,6 +88,8 @@ test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) th
 bench: venv ## performance numbers (printed, never asserted)
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.proxy
+	$(BIN)/python -m bench.edge_cache
+	$(BIN)/python -m bench.store
 
 clean: ## remove local data and build outputs (keeps .venv)
 	rm -rf .data frontend/dist artifacts

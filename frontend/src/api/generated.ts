@@ -270,6 +270,15 @@ export interface Health {
   checks: Record<string, string>;
 }
 
+export interface KeyTestRequest {
+  key?: string | null;
+}
+
+export interface KeyTestResult {
+  ok: boolean;
+  message: string;
+}
+
 export interface KindNumbers {
   video: number;
   image: number;
@@ -354,6 +363,16 @@ export interface PricingUpdate {
   quotas?: KindNumbersUpdate | null;
   costs?: KindNumbersUpdate | null;
   quota_timezone?: string | null;
+}
+
+export interface ProviderModel {
+  id: string;
+  display_name: string;
+  kinds: "image" | "video" | "chat"[];
+}
+
+export interface ProviderModelList {
+  items: ProviderModel[];
 }
 
 export interface ProviderSettings {
