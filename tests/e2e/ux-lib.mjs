@@ -30,14 +30,15 @@ export async function contextFor(browser, watch, { token, lang = 'en', size = 'd
 
 /** Waits until the page shows content: no loading placeholder, fonts loaded. */
 export async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('[data-testid="loading-state"]') && document.fonts.status === 'loaded', null, { timeout: 15_000 });
+  await page.waitForFunction(() => !document.querySelector('[data-testid="loading-state"]'), null, { timeout: 15_000 });
+  await page.evaluate(() => document.fonts.ready.then(() => true));
 }
 
 export const violations = [];
 export async function axeCheck(page, label) {
   if (!(await page.evaluate(() => Boolean(window.axe)))) await page.addScriptTag({ path: AXE });
   const found = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    const r = await window.axe.run(document, { resultTypes: ['violations'], runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
     return r.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
@@ -47,6 +48,6 @@ export async function axeCheck(page, label) {
 
 export async function shoot(page, name) {
   await settled(page);
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 
