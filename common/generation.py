@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import logging
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,9 +18,10 @@ from typing import Any
 
 from common import clock
 from common.accounting import Accounting, Charge
-from common.errors import AppError, ServiceUnavailable
+from common.errors import AppError, InvalidRequest, NotFound, ServiceUnavailable
 from common.media import MediaSigner, media_object_name
 from common.models import (
+    MAX_SEED,
     CreateImageRequest,
     CreateVideoRequest,
     Task,
@@ -30,12 +32,15 @@ from common.models import (
     TaskType,
 )
 from common.providers.base import (
+    CAPABILITIES,
     GenerationRequest,
+    InvalidProviderRequest,
     JobStatus,
     MediaKind,
     MediaResult,
     ProviderError,
     ReferenceImage,
+    supporting,
 )
 from common.providers.registry import ProviderRegistry
 from common.queue import Queue, RetryPolicy
@@ -47,6 +52,7 @@ log = logging.getLogger(__name__)
 
 MAX_TRANSIENT_ATTEMPTS = 6
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
+MAX_SOURCE_VIDEO_BYTES = 512 * 1024 * 1024
 ETA_CACHE_S = 60.0  # how long the recent median duration per kind/provider is reused
 
 
@@ -120,21 +126,94 @@ class Generation:
 
     # ---- create -------------------------------------------------------------------
 
-    def create_image(self, *, user_id: str, body: CreateImageRequest) -> dict[str, Any]:
+    def create_image(self, *, user_id: str, body: CreateImageRequest) -> list[dict[str, Any]]:
+        """One task per variation (`count`), each charged on its own; all or nothing."""
+        provider = self.providers.name_for(MediaKind.IMAGE)
         refs = [self.signer.verify_url(u, owner=user_id).name for u in body.reference_urls]
-        params = {"aspect_ratio": body.aspect_ratio, "reference_objects": refs}
-        return self._create(user_id=user_id, kind=TaskType.IMAGE, prompt=body.prompt, params=params)
+        params: dict[str, Any] = {"aspect_ratio": body.aspect_ratio, "reference_objects": refs}
+        if body.negative_prompt:
+            params["negative_prompt"] = body.negative_prompt
+        return self._create_many(user_id=user_id, kind=TaskType.IMAGE, prompt=body.prompt, params=params,
+                                 provider=provider, count=body.count, seed=body.seed)
 
-    def create_video(self, *, user_id: str, body: CreateVideoRequest) -> dict[str, Any]:
-        start = self.signer.verify_url(body.image_url, owner=user_id).name if body.image_url else None
-        params = {"aspect_ratio": body.aspect_ratio, "duration_s": body.duration_s, "start_object": start,
-                  "mode": "image-to-video" if start else "text-to-video"}
-        return self._create(user_id=user_id, kind=TaskType.VIDEO, prompt=body.prompt, params=params)
+    def create_video(self, *, user_id: str, body: CreateVideoRequest) -> list[dict[str, Any]]:
+        """Text/image-to-video, first+last frame, remix or extend; one task per variation (`count`)."""
+        sent = body.model_fields_set
+        if body.remix_of or body.extend_of:
+            mode = "remix" if body.remix_of else "extend"
+            source = self._source_video(user_id, str(body.remix_of or body.extend_of))
+            provider = source["provider"]
+            self._require(provider, mode)
+            src = source["params"]
+            params: dict[str, Any] = {
+                "aspect_ratio": src.get("aspect_ratio", body.aspect_ratio),
+                "duration_s": body.duration_s if (mode == "extend" or "duration_s" in sent) else src.get("duration_s", body.duration_s),
+                "mode": mode, "source_task_id": source["_id"], "source_object": source["result"]["object"],
+                "source_ref": {k: str(v) for k, v in (source["result"].get("provider_ref") or {}).items()},
+                "source_duration_s": source["result"].get("duration_s"),
+            }
+            negative = body.negative_prompt if "negative_prompt" in sent else src.get("negative_prompt")
+            if negative:
+                params["negative_prompt"] = negative
+            seed = body.seed if body.seed is not None else src.get("seed")  # a remix keeps the seed unless changed
+        else:
+            provider = self.providers.name_for(MediaKind.VIDEO)
+            start = self.signer.verify_url(body.image_url, owner=user_id).name if body.image_url else None
+            end = self.signer.verify_url(body.last_frame_url, owner=user_id).name if body.last_frame_url else None
+            if end:
+                self._require(provider, "last_frame")
+            params = {"aspect_ratio": body.aspect_ratio, "duration_s": body.duration_s, "start_object": start,
+                      "mode": "image-to-video" if start else "text-to-video"}
+            if end:
+                params["end_object"] = end
+            if body.negative_prompt:
+                params["negative_prompt"] = body.negative_prompt
+            seed = body.seed
+        return self._create_many(user_id=user_id, kind=TaskType.VIDEO, prompt=body.prompt, params=params,
+                                 provider=provider, count=body.count, seed=seed)
 
-    def _create(self, *, user_id: str, kind: TaskType, prompt: str, params: dict[str, Any]) -> dict[str, Any]:
-        task_id = new_task_id()
-        provider = self.providers.name_for(MediaKind(kind.value))
-        charge = self.accounting.charge_for_task(user_id=user_id, kind=kind.value, task_id=task_id)
+    def _source_video(self, user_id: str, task_id: str) -> dict[str, Any]:
+        """The caller's finished video `task_id`, or 404 (someone else's, unfinished or not a video alike)."""
+        doc = self.tasks.get_owned(task_id, user_id)
+        if doc["type"] != TaskType.VIDEO.value or doc["status"] != TaskStatus.COMPLETED.value or not doc.get("result"):
+            raise NotFound("Task not found.", details={"reason": "remix and extend take a finished video of yours"})
+        return doc
+
+    @staticmethod
+    def _require(provider: str, feature: str) -> None:
+        if feature not in CAPABILITIES.get(provider, frozenset()):
+            names = supporting(feature)
+            what = {"remix": "Remix", "extend": "Extending a video", "last_frame": "A last frame"}.get(feature, feature)
+            raise InvalidRequest(
+                f"{what} is not supported by the {provider} provider; it is supported by: {', '.join(names)}.",
+                code="not_supported", details={"feature": feature, "provider": provider, "supported_by": names},
+            )
+
+    def _create_many(self, *, user_id: str, kind: TaskType, prompt: str, params: dict[str, Any], provider: str,
+                     count: int, seed: int | None) -> list[dict[str, Any]]:
+        ids = [new_task_id() for _ in range(count)]
+        base_seed = seed if seed is not None else secrets.randbelow(2**31)
+        charges: list[Charge] = []
+        try:
+            for task_id in ids:
+                charges.append(self.accounting.charge_for_task(user_id=user_id, kind=kind.value, task_id=task_id))
+        except Exception:
+            # All or nothing: the variations already charged are given back before the error leaves.
+            for task_id, charge in zip(ids, charges, strict=False):
+                self.accounting.refund_task(user_id=user_id, kind=kind.value, task_id=task_id, charge=charge,
+                                            created_at=clock.now())
+            raise
+        docs = []
+        for i, (task_id, charge) in enumerate(zip(ids, charges, strict=True)):
+            own = {**params, "seed": (base_seed + i) % (MAX_SEED + 1)}
+            if count > 1:
+                own.update({"group_id": ids[0], "variation": i + 1, "variations": count})
+            docs.append(self._create(user_id=user_id, kind=kind, prompt=prompt, params=own, provider=provider,
+                                     task_id=task_id, charge=charge))
+        return docs
+
+    def _create(self, *, user_id: str, kind: TaskType, prompt: str, params: dict[str, Any], provider: str,
+                task_id: str, charge: Charge) -> dict[str, Any]:
         cost = {"credits": charge.credits, "from_quota": charge.from_quota}
         try:
             doc = self.tasks.insert(task_id=task_id, user_id=user_id, kind=kind, prompt=prompt, params=params,
@@ -165,9 +244,12 @@ class Generation:
                 mime_type=r["mime_type"], bytes=r["bytes"], width=r.get("width"), height=r.get("height"),
                 duration_s=r.get("duration_s"),
             )
-        params = {k: v for k, v in doc["params"].items() if k not in ("start_object", "reference_objects")}
+        hidden = ("start_object", "reference_objects", "end_object", "source_object", "source_ref")
+        params = {k: v for k, v in doc["params"].items() if k not in hidden}
         if doc["params"].get("start_object"):
             params["image_url"] = self.signer.url_for(doc["params"]["start_object"])
+        if doc["params"].get("end_object"):
+            params["last_frame_url"] = self.signer.url_for(doc["params"]["end_object"])
         if doc["params"].get("reference_objects"):
             params["reference_urls"] = [self.signer.url_for(n) for n in doc["params"]["reference_objects"]]
         return Task(
@@ -177,6 +259,7 @@ class Generation:
             created_at=clock.as_utc(doc["created_at"]), updated_at=clock.as_utc(doc["updated_at"]),
             started_at=clock.as_utc(doc["started_at"]) if doc.get("started_at") else None,
             completed_at=clock.as_utc(doc["completed_at"]) if doc.get("completed_at") else None,
+            shared=bool(doc.get("share_token")),
             **self._whereabouts(doc),
         )
 
@@ -256,9 +339,14 @@ class Generation:
                 # A result lost at the provider side (e.g. a synchronous image held in memory) is re-submitted.
                 self.tasks.save_job(doc, job=None if failures >= 2 else {**job, "fetch_failures": failures}, progress=0)
             raise
-        return self._store_and_complete(doc, media)
+        # What a later remix/extend needs at the provider: its job id and (Veo) the video's file URI.
+        ref = {"job_id": status.job_id}
+        if isinstance(status.state.get("video_uri"), str):
+            ref["video_uri"] = str(status.state["video_uri"])
+        return self._store_and_complete(doc, media, provider_ref=ref)
 
-    def _store_and_complete(self, doc: dict[str, Any], media: MediaResult) -> StepOutcome:
+    def _store_and_complete(self, doc: dict[str, Any], media: MediaResult, *,
+                            provider_ref: dict[str, str] | None = None) -> StepOutcome:
         name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type=media.mime_type)
         # The thumbnail is made and uploaded while the media uploads (both are mostly waiting on storage).
         thumb_job = _side_work().submit(self._store_thumbnail, doc, media)
@@ -267,7 +355,8 @@ class Generation:
         finally:
             thumb_name = thumb_job.result()
         result = {"object": name, "thumbnail_object": thumb_name, "mime_type": media.mime_type, "bytes": info.size,
-                  "width": media.width, "height": media.height, "duration_s": media.duration_s}
+                  "width": media.width, "height": media.height, "duration_s": media.duration_s,
+                  "provider_ref": provider_ref or {}}
         if self.tasks.complete(doc, result=result) is None:
             if self.tasks.get(doc["_id"]) is None:  # deleted by its owner meanwhile: keep no orphans
                 self.storage.delete_prefix(f"media/{doc['user_id']}/{doc['_id']}.")
@@ -337,7 +426,19 @@ class Generation:
             start_image=load(params["start_object"]) if params.get("start_object") else None,
             reference_images=tuple(load(n) for n in params.get("reference_objects") or []),
             task_id=doc["_id"],
+            seed=params.get("seed"),
+            negative_prompt=params.get("negative_prompt"),
+            end_image=load(params["end_object"]) if params.get("end_object") else None,
+            mode=params.get("mode") if params.get("mode") in ("remix", "extend") else "generate",
+            source_video=self._source_bytes(params["source_object"]) if params.get("source_object") else None,
+            source_ref=dict(params.get("source_ref") or {}),
         )
+
+    def _source_bytes(self, name: str) -> ReferenceImage:
+        """The source video of a remix/extend; a source deleted meanwhile fails the task (no retry loop)."""
+        if not self.storage.exists(name):
+            raise InvalidProviderRequest("The source video was deleted before it could be used.")
+        return ReferenceImage(data=self.storage.read_bytes(name, max_bytes=MAX_SOURCE_VIDEO_BYTES), mime_type="video/mp4")
 
     # ---- sweep (reaper) -----------------------------------------------------------
 

@@ -60,6 +60,7 @@ export interface AdminTask {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  shared: boolean;
   stage: "queued" | "submitted" | "rendering" | "storing" | null;
   eta_s: number | null;
   user_id: string;
@@ -222,13 +223,31 @@ export interface CreateImageRequest {
   prompt: string;
   aspect_ratio?: "1:1" | "16:9" | "9:16" | "4:3" | "3:4";
   reference_urls?: string[];
+  count?: number;
+  seed?: number | null;
+  negative_prompt?: string | null;
 }
 
 export interface CreateVideoRequest {
   prompt: string;
   image_url?: string | null;
+  last_frame_url?: string | null;
   duration_s?: 4 | 8 | 12;
   aspect_ratio?: "16:9" | "9:16";
+  count?: number;
+  seed?: number | null;
+  negative_prompt?: string | null;
+  remix_of?: string | null;
+  extend_of?: string | null;
+}
+
+export interface EnhancePromptRequest {
+  prompt: string;
+  kind: "image" | "video";
+}
+
+export interface EnhancePromptResponse {
+  prompt: string;
 }
 
 export interface ErrorBody {
@@ -249,6 +268,15 @@ export interface Health {
   status: "ok" | "degraded";
   version: string;
   checks: Record<string, string>;
+}
+
+export interface KeyTestRequest {
+  key?: string | null;
+}
+
+export interface KeyTestResult {
+  ok: boolean;
+  message: string;
 }
 
 export interface KindNumbers {
@@ -337,6 +365,16 @@ export interface PricingUpdate {
   quota_timezone?: string | null;
 }
 
+export interface ProviderModel {
+  id: string;
+  display_name: string;
+  kinds: "image" | "video" | "chat"[];
+}
+
+export interface ProviderModelList {
+  items: ProviderModel[];
+}
+
 export interface ProviderSettings {
   image_provider: string;
   video_provider: string;
@@ -361,6 +399,13 @@ export interface ProvidersUpdate {
   openai_base_url?: string | null;
 }
 
+export interface PublicShare {
+  prompt: string;
+  type: TaskType;
+  result: TaskResult;
+  created_at: string;
+}
+
 export interface Quota {
   video: QuotaState;
   image: QuotaState;
@@ -382,6 +427,10 @@ export interface RegisterRequest {
 
 export type Role = "user" | "admin";
 
+export interface ShareLink {
+  url: string;
+}
+
 export interface Task {
   id: string;
   type: TaskType;
@@ -397,6 +446,7 @@ export interface Task {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  shared: boolean;
   stage: "queued" | "submitted" | "rendering" | "storing" | null;
   eta_s: number | null;
 }
@@ -409,6 +459,18 @@ export interface TaskCost {
 export interface TaskError {
   code: string;
   message: string;
+}
+
+export interface TaskGroup {
+  items: Task[];
+}
+
+export interface TaskListQuery {
+  type?: TaskType | null;
+  status?: TaskStatus | null;
+  ids?: string | null;
+  limit?: number;
+  cursor?: string | null;
 }
 
 export interface TaskPage {
