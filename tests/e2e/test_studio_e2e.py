@@ -75,13 +75,13 @@ UX_SCREENS = [f"ux-{p}-{size}-{lang}" for p in UX_PAGES for size in ("desktop", 
 
 def test_studio_ux_chat_on_a_phone_notices_and_masonry(run_spec: SpecRunner) -> None:
     """Issue #11's checks: chat input ≥ 70 % wide and the composer in view after 10 exchanges at
-    390×844, /chat/<id> across a reload, Markdown bold, delete asks first (with undo), a finished
+    390x844, /chat/<id> across a reload, Markdown bold, delete asks first (with undo), a finished
     generation retitles the tab and toasts on another page, masonry gaps ≤ 24 px at both sizes."""
     _run_with_screens(run_spec, "ux.spec.mjs", ["ux-chat-10-exchanges-phone", "ux-chat-delete-confirm-phone"])
 
 
 def test_every_page_at_two_sizes_in_two_languages_passes_axe(run_spec: SpecRunner) -> None:
-    """A screenshot of every page at 1440×900 and 390×844 in English and Chinese, each checked by
+    """A screenshot of every page at 1440x900 and 390x844 in English and Chinese, each checked by
     axe-core (no serious or critical violation), each with its own tab title."""
     for name in UX_SCREENS:
         (ARTIFACTS / f"{name}.png").unlink(missing_ok=True)
