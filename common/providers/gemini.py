@@ -32,6 +32,7 @@ from common.providers.base import (
     ReferenceImage,
     SafetyRefusal,
 )
+from common.providers.catalogue import DEFAULT_CHAT_MODEL, DEFAULT_IMAGE_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,16 @@ class GenaiClients:
 
     The key is read from `api_key` on every call: an admin may rotate it in
     Secret Manager at any time, and the next call must use the new one.
+
+    `vertex` (`{project, location, credentials}`) selects Vertex AI mode
+    instead: `genai.Client(vertexai=True, project=, location=)`, authenticated
+    by `credentials` or, when None, Application Default Credentials (the
+    service account on Cloud Run); no API key is read.
     """
 
-    def __init__(self, *, api_key: ApiKeySource, base_url: str | None, timeout_s: float, provider: str) -> None:
+    def __init__(self, *, api_key: ApiKeySource, base_url: str | None, timeout_s: float, provider: str,
+                 vertex: dict[str, Any] | None = None) -> None:
+        self.vertex = vertex
         self._api_key = api_key
         self._base_url = base_url
         self._timeout_ms = max(1, round(timeout_s * 1000))
@@ -64,6 +72,11 @@ class GenaiClients:
 
     def get(self) -> Any:
         """The client for the current key; `ProviderNotConfigured` when there is none."""
+        if self.vertex is not None:
+            with self._lock:
+                if self._cached is None:
+                    self._cached = ("vertex", self._build_vertex(self.vertex))
+                return self._cached[1]
         key = self._api_key()
         if not key:
             raise ProviderNotConfigured(detail=f"{self._provider}: no API key")
@@ -88,6 +101,17 @@ class GenaiClients:
             retry_options=types.HttpRetryOptions(attempts=1),
         )
         return genai.Client(vertexai=False, api_key=key, http_options=http_options)
+
+    def _build_vertex(self, vertex: dict[str, Any]) -> Any:
+        from google import genai
+        from google.genai import types
+
+        if not vertex.get("project"):
+            raise ProviderNotConfigured(detail=f"{self._provider}: Vertex AI mode without a project")
+        http_options = types.HttpOptions(base_url=self._base_url, timeout=self._timeout_ms,
+                                         retry_options=types.HttpRetryOptions(attempts=1))
+        return genai.Client(vertexai=True, project=vertex["project"], location=vertex.get("location") or "us-central1",
+                            credentials=vertex.get("credentials"), http_options=http_options)
 
 
 class ResultCache:
@@ -181,11 +205,13 @@ class GeminiImageProvider:
         *,
         api_key: ApiKeySource,
         base_url: str | None = None,
-        model: str = "gemini-2.5-flash-image",
+        model: str = DEFAULT_IMAGE_MODEL,
         timeout_s: float = 60.0,
         cache_entries: int = 16,
+        vertex: dict[str, Any] | None = None,
     ) -> None:
-        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name)
+        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name,
+                                     vertex=vertex)
         self._model = model
         self._results = ResultCache(max_entries=cache_entries)
 
@@ -209,7 +235,7 @@ class GeminiImageProvider:
                 model=request.model or self._model, contents=contents, config=config
             )
         except Exception as exc:
-            raise map_google_error(exc) from exc
+            raise map_google_error(exc, model=request.model or self._model, setting="image_model") from exc
         result = _image_result(response)
         job_id = f"gemini-{request.task_id or uuid.uuid4().hex}"
         self._results.put(job_id, result)
@@ -247,10 +273,12 @@ class GeminiChat:
         *,
         api_key: ApiKeySource,
         base_url: str | None = None,
-        model: str = "gemini-2.5-flash",
+        model: str = DEFAULT_CHAT_MODEL,
         timeout_s: float = 60.0,
+        vertex: dict[str, Any] | None = None,
     ) -> None:
-        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name)
+        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name,
+                                     vertex=vertex)
         self._model = model
 
     def stream_text(
@@ -276,10 +304,10 @@ class GeminiChat:
             for role, text in history
         ]
         chat = client.chats.create(model=self._model, history=contents)
-        return self._stream(chat, _parts(message, attachments))
+        return self._stream(chat, _parts(message, attachments), model=self._model)
 
     @staticmethod
-    def _stream(chat: Any, parts: list[Any]) -> Iterator[str]:
+    def _stream(chat: Any, parts: list[Any], *, model: str) -> Iterator[str]:
         try:
             for chunk in chat.send_message_stream(parts):
                 raise_if_blocked(chunk)
@@ -290,4 +318,4 @@ class GeminiChat:
         except ProviderError:
             raise
         except Exception as exc:
-            raise map_google_error(exc) from exc
+            raise map_google_error(exc, model=model, setting="chat_model") from exc

@@ -24,6 +24,23 @@ _ROUTES = (
     ("GET", re.compile(r"^/v1\w*/models/[^/]+/operations/[^/]+$"), "operation"),
     ("GET", re.compile(r"^/v1\w*/files/[a-z0-9]+:download$"), "download"),
     ("GET", re.compile(r"^/media/[a-z0-9]+\.mp4$"), "media"),
+    ("GET", re.compile(r"^/v1\w*/models$"), "models"),
+    # Vertex AI (google-genai with vertexai=True): the same models under a project and location.
+    ("POST", re.compile(r"^/v1\w*/projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+:generateContent$"),
+     "vertex_generate"),
+    ("POST", re.compile(r"^/v1\w*/projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+:predictLongRunning$"),
+     "vertex_predict"),
+    ("POST", re.compile(r"^/v1\w*/projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+:fetchPredictOperation$"),
+     "vertex_operation"),
+)
+VERTEX_TOKEN = "vertex-adc-token"  # what tests' fake Application Default Credentials present
+
+# What `GET /v1beta/models` lists (name, displayName, supportedGenerationMethods), two per page.
+MODELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("gemini-3.1-pro-preview", "Gemini 3.1 Pro Preview", ("generateContent", "countTokens")),
+    ("gemini-3-pro-image", "Nano Banana Pro", ("generateContent",)),
+    ("veo-3.1-generate-preview", "Veo 3.1", ("predictLongRunning",)),
+    ("text-embedding-004", "Text Embedding 004", ("embedContent",)),
 )
 PUBLIC_FILES_PREFIX = "https://generativelanguage.googleapis.com/v1beta/files/"
 
@@ -128,6 +145,12 @@ def veo_failed(code: int, message: str) -> Behaviour:
     )
 
 
+def model_not_found(model: str = "gemini-9-retired") -> Reply:
+    """What Google answers for a model id it does not serve (retired or misspelled)."""
+    return google_error(404, "NOT_FOUND", f"models/{model} is not found for API version v1beta, or is not "
+                        "supported for generateContent. Call ListModels to see the list of available models.")
+
+
 def not_found() -> Reply:
     return google_error(404, "NOT_FOUND", "Requested entity was not found.")
 
@@ -155,6 +178,10 @@ class FakeGemini(FakeServer):
     def authorize(self, request: RecordedRequest) -> Reply | None:
         if request.endpoint == "media":  # a signed storage link: no key
             return None
+        if request.endpoint.startswith("vertex_"):  # OAuth bearer from the service account, never an API key
+            if request.headers.get("authorization") != f"Bearer {VERTEX_TOKEN}" or "x-goog-api-key" in request.headers:
+                return google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+            return None
         if request.headers.get("x-goog-api-key") not in self.accepted_keys:
             return api_key_invalid()
         return None
@@ -176,6 +203,22 @@ class FakeGemini(FakeServer):
             )
         if request.endpoint == "media":
             return Reply(body=mp4_bytes(), content_type="video/mp4")
+        if request.endpoint == "vertex_generate":
+            return self.resolve(image_answer(), request)
+        if request.endpoint == "vertex_predict":
+            model_path = request.path.split("/", 2)[2].rsplit(":", 1)[0]
+            return Reply.json({"name": f"{model_path}/operations/{uuid.uuid4().hex[:12]}"})
+        if request.endpoint == "vertex_operation":
+            return Reply.json({"name": request.json()["operationName"], "done": True, "response": {
+                "@type": "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse",
+                "raiMediaFilteredCount": 0,
+                "videos": [{"bytesBase64Encoded": base64.b64encode(mp4_bytes()).decode(), "mimeType": "video/mp4"}]}})
+        if request.endpoint == "models":
+            start = int((request.query.get("pageToken") or ["0"])[0])
+            page = [{"name": f"models/{m}", "displayName": d, "supportedGenerationMethods": list(g)}
+                    for m, d, g in MODELS[start:start + 2]]
+            more = {"nextPageToken": str(start + 2)} if start + 2 < len(MODELS) else {}
+            return Reply.json({"models": page, **more})
         return self.not_found(request)
 
 
