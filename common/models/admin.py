@@ -262,21 +262,3 @@ SCHEMA_MODELS: list[type[BaseModel]] = [
     KeyTestRequest,
     KeyTestResult,
 ]
-
-ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
-    ("get", "/api/admin/stats", None, "AdminStats", 200, "Users, tasks by status and type, revenue, today's generations"),
-    ("get", "/api/admin/users", None, "AdminUserPage", 200, "Users (q searches email and name), newest first"),
-    ("patch", "/api/admin/users/{id}", "AdminUserPatch", "User", 200, "Change role, disable, adjust credits"),
-    ("get", "/api/admin/tasks", None, "AdminTaskPage", 200, "Every user's tasks, newest first"),
-    ("post", "/api/admin/tasks/{id}/retry", None, "AdminTask", 200, "Retry a FAILED task for free"),
-    ("get", "/api/admin/orders", None, "AdminOrderPage", 200, "Every order, newest first"),
-    ("post", "/api/admin/orders/{id}/refund", None, "AdminOrder", 200, "Refund a PAID order (credits taken back)"),
-    ("get", "/api/admin/settings", None, "AdminSettings", 200, "Run-time settings; API keys as {set, last4, updated_at}"),
-    ("put", "/api/admin/settings", "AdminSettingsUpdate", "AdminSettings", 200,
-     "Change settings (partial document); applies to every function within 10 s"),
-    ("get", "/api/admin/audit", None, "AuditPage", 200, "Every admin change, newest first"),
-    ("get", "/api/admin/models", None, "ProviderModelList", 200,
-     "The provider's own model list (?provider=gemini|veo|openai|sora), through its SDK with the saved key"),
-    ("post", "/api/admin/keys/{name}/test", "KeyTestRequest", "KeyTestResult", 200,
-     "A live check of a key (gemini_api_key, openai_api_key), the given value or the saved one"),
-]
