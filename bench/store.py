@@ -111,7 +111,7 @@ class Store:
         if self.kind == "mongomock+snapshot":
             if seed:
                 (data / "db.json").write_text(json_util.dumps(seed))
-            return {"DB_SNAPSHOT": "true"}
+            return {"EMBEDDED_DB": "mongomock", "DB_SNAPSHOT": "true"}
         server = MongoServer(data_dir=data / "mongo", sync_on_commit=True).start()
         self.servers.append(server)
         connect(uri=server.uri, name="sora").ensure_indexes()  # as a deploy would, before the documents arrive
