@@ -27,8 +27,10 @@ M = TypeVar("M", bound=BaseModel)
 AuthLevel = Literal["public", "user", "admin"]
 MAX_JSON_BYTES = 1024 * 1024
 
-EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Retry-After, Content-Disposition"
-ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature"
+EXPOSED_HEADERS = ("Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Retry-After, Content-Disposition, "
+                   "Idempotent-Replayed")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature, Idempotency-Key"
 
 
 @dataclass
@@ -79,15 +81,18 @@ class Api:
         self.name = name
         self._ip_policy = ip_policy
         self._map = Map(strict_slashes=False)
-        self._views: dict[str, tuple[View, AuthLevel, str | None]] = {}
+        self._views: dict[str, tuple[View, AuthLevel, str | None, bool]] = {}
         self.route("/api/health", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED)(_readiness_view(name))
         self.route("/api/health/live", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED)(_liveness)
 
-    def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user", rate: str | None = None) -> Callable[[View], View]:
+    def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user", rate: str | None = None,
+              idempotent: bool = False) -> Callable[[View], View]:
+        """Register `view`. `idempotent`: an `Idempotency-Key` header makes replays return the first
+        answer without running the view again (common/idempotency.py)."""
         def register(view: View) -> View:
             endpoint = f"{self.name}.{view.__name__}"
             self._map.add(Rule(path, endpoint=endpoint, methods=methods))
-            self._views[endpoint] = (view, auth, rate)
+            self._views[endpoint] = (view, auth, rate, idempotent)
             return view
 
         return register
@@ -103,7 +108,7 @@ class Api:
         try:
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
-            view, level, rate = self._views[str(endpoint)]
+            view, level, rate, idempotent = self._views[str(endpoint)]
             if rate == UNLIMITED:  # health checks answer even when the database does not
                 rate = None
             elif self._ip_policy:
@@ -115,7 +120,13 @@ class Api:
                     raise Forbidden("This page is for administrators.")
             if rate:
                 svc.rate_limits.hit(rate, f"user:{ctx.user_id}" if ctx.user is not None else ctx.client_ip)
-            response = to_response(view(ctx))
+            key = request.headers.get(IDEMPOTENCY_HEADER) if idempotent else None
+            if key is not None:
+                scope = f"{ctx.user_id if ctx.user is not None else ctx.client_ip}:{request.method}:{request.path}"
+                response = svc.idempotency.run(scope=scope, key=key, body=request.get_data(cache=True),
+                                               call=lambda: to_response(view(ctx)))
+            else:
+                response = to_response(view(ctx))
         except AppError as exc:
             response = _error_response(exc)
         except HTTPException as exc:

@@ -66,7 +66,7 @@ def users(ctx: Ctx) -> AdminUserPage:
     return AdminUserPage(items=[ctx.svc.auth.to_api(d) for d in docs], next_cursor=cursor)
 
 
-@api.route("/api/admin/users/<user_id>", methods=["PATCH"], auth="admin")
+@api.route("/api/admin/users/<user_id>", methods=["PATCH"], auth="admin", idempotent=True)
 def update_user(ctx: Ctx) -> User:
     assert ctx.user is not None
     doc = ctx.svc.admin.update_user(actor=ctx.user, user_id=ctx.args["user_id"], patch=ctx.body(AdminUserPatch),
@@ -88,7 +88,7 @@ def tasks(ctx: Ctx) -> AdminTaskPage:
     return AdminTaskPage(items=items, next_cursor=cursor)
 
 
-@api.route("/api/admin/tasks/<task_id>/retry", methods=["POST"], auth="admin")
+@api.route("/api/admin/tasks/<task_id>/retry", methods=["POST"], auth="admin", idempotent=True)
 def retry_task(ctx: Ctx) -> AdminTask:
     assert ctx.user is not None
     return ctx.svc.admin.retry_task(actor=ctx.user, task_id=ctx.args["task_id"])
@@ -102,7 +102,7 @@ def orders(ctx: Ctx) -> AdminOrderPage:
     return AdminOrderPage(items=items, next_cursor=cursor)
 
 
-@api.route("/api/admin/orders/<order_id>/refund", methods=["POST"], auth="admin")
+@api.route("/api/admin/orders/<order_id>/refund", methods=["POST"], auth="admin", idempotent=True)
 def refund_order(ctx: Ctx) -> AdminOrder:
     assert ctx.user is not None
     return ctx.svc.admin.refund_order(actor=ctx.user, order_id=ctx.args["order_id"])

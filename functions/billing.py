@@ -38,7 +38,7 @@ def packages(ctx: Ctx) -> PackageList:
     return PackageList(items=ctx.svc.billing.packages())
 
 
-@api.route("/api/billing/checkout", methods=["POST"])
+@api.route("/api/billing/checkout", methods=["POST"], idempotent=True)
 def checkout(ctx: Ctx) -> tuple[CheckoutResponse, int]:
     body = ctx.body(CheckoutRequest)
     assert ctx.user is not None

@@ -31,13 +31,13 @@ class TaskQuery(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-@api.route("/api/ai/image", methods=["POST"], rate="generate")
+@api.route("/api/ai/image", methods=["POST"], rate="generate", idempotent=True)
 def create_image(ctx: Ctx) -> tuple[Task, int]:
     doc = ctx.svc.generation.create_image(user_id=ctx.user_id, body=ctx.body(CreateImageRequest))
     return ctx.svc.generation.to_api(doc), 202
 
 
-@api.route("/api/ai/video", methods=["POST"], rate="generate")
+@api.route("/api/ai/video", methods=["POST"], rate="generate", idempotent=True)
 def create_video(ctx: Ctx) -> tuple[Task, int]:
     doc = ctx.svc.generation.create_video(user_id=ctx.user_id, body=ctx.body(CreateVideoRequest))
     return ctx.svc.generation.to_api(doc), 202
@@ -71,6 +71,13 @@ def list_tasks(ctx: Ctx) -> TaskPage:
 @api.route("/api/ai/tasks/<task_id>", methods=["GET"])
 def get_task(ctx: Ctx) -> Task:
     return ctx.svc.generation.to_api(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
+
+
+@api.route("/api/ai/tasks/<task_id>/cancel", methods=["POST"])
+def cancel_task(ctx: Ctx) -> Task:
+    """Stop a running task (409 once it finished); the answer's error message says what was refunded."""
+    doc = ctx.svc.generation.cancel(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
+    return ctx.svc.generation.to_api(doc)
 
 
 @api.route("/api/ai/tasks/<task_id>", methods=["DELETE"])

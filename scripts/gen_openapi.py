@@ -72,7 +72,40 @@ def build_typescript(openapi: dict[str, Any]) -> str:
             optional = "" if prop in required else "?"
             lines.append(f"  {prop}{optional}: {ts_type(sub)};")
         lines.append("}\n")
+    lines += build_limits(openapi)
     return "\n".join(lines)
+
+
+def _string_limits(schema: dict[str, Any]) -> dict[str, int]:
+    for option in [schema, *schema.get("anyOf", [])]:
+        limits = {k: int(option[k]) for k in ("minLength", "maxLength") if k in option}
+        if option.get("type") == "string" and limits:
+            return limits
+    return {}
+
+
+def build_limits(openapi: dict[str, Any]) -> list[str]:
+    """Every text limit of a request body, keyed `Model.field`, and the one way to count text.
+
+    The API counts code points (Python's len(), JSON Schema's maxLength); a JavaScript string's
+    `.length` counts UTF-16 units (one emoji is 2), so the frontend counts with `textLength`.
+    """
+    limits = {}
+    for name, schema in sorted(openapi["components"]["schemas"].items()):
+        for prop, sub in schema.get("properties", {}).items():
+            found = _string_limits(sub)
+            if found and name.endswith(("Request", "Patch", "Update")):
+                limits[f"{name}.{prop}"] = found
+    body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, sort_keys=True)}" for k, v in limits.items())
+    return [
+        "/** Text limits of request fields (`Model.field`), in Unicode code points, as the API counts them. */",
+        f"export const FIELD_LIMITS = {{\n{body},\n}} as const;\n",
+        "/** The length of `text` as the API counts it: Unicode code points (an emoji is 1, not 2). */",
+        "export function textLength(text: string): number {",
+        "  return Array.from(text).length;",
+        "}",
+        "",
+    ]
 
 
 def main(argv: list[str]) -> int:

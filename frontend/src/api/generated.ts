@@ -60,6 +60,7 @@ export interface AdminTask {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  refund_on_cancel: boolean | null;
   user_id: string;
   email: string | null;
 }
@@ -394,6 +395,7 @@ export interface Task {
   updated_at: string;
   started_at: string | null;
   completed_at: string | null;
+  refund_on_cancel: boolean | null;
 }
 
 export interface TaskCost {
@@ -461,4 +463,35 @@ export interface User {
 export interface WebhookAck {
   received: boolean;
   outcome: string;
+}
+
+/** Text limits of request fields (`Model.field`), in Unicode code points, as the API counts them. */
+export const FIELD_LIMITS = {
+  "AdminUserPatch.note": {"maxLength": 500},
+  "ApiKeysUpdate.gemini_api_key": {"maxLength": 4096},
+  "ApiKeysUpdate.openai_api_key": {"maxLength": 4096},
+  "ApiKeysUpdate.stripe_secret_key": {"maxLength": 4096},
+  "ApiKeysUpdate.stripe_webhook_secret": {"maxLength": 4096},
+  "ChangePasswordRequest.current_password": {"maxLength": 256, "minLength": 1},
+  "ChangePasswordRequest.new_password": {"maxLength": 256, "minLength": 8},
+  "ChatRegenerateRequest.conversation_id": {"maxLength": 200, "minLength": 1},
+  "ChatRequest.conversation_id": {"maxLength": 200},
+  "ChatRequest.message": {"maxLength": 8000, "minLength": 1},
+  "CheckoutRequest.package_id": {"maxLength": 40, "minLength": 1},
+  "CreateApiTokenRequest.name": {"maxLength": 60, "minLength": 1},
+  "CreateImageRequest.prompt": {"maxLength": 2000, "minLength": 1},
+  "CreateVideoRequest.prompt": {"maxLength": 2000, "minLength": 1},
+  "CreateVideoRequest.image_url": {"maxLength": 2048},
+  "GoogleLoginRequest.id_token": {"maxLength": 8192, "minLength": 10},
+  "LoginRequest.password": {"maxLength": 256, "minLength": 1},
+  "PricingUpdate.quota_timezone": {"maxLength": 64},
+  "ProvidersUpdate.gemini_base_url": {"maxLength": 300},
+  "ProvidersUpdate.openai_base_url": {"maxLength": 300},
+  "RegisterRequest.password": {"maxLength": 256, "minLength": 8},
+  "RegisterRequest.name": {"maxLength": 80},
+} as const;
+
+/** The length of `text` as the API counts it: Unicode code points (an emoji is 1, not 2). */
+export function textLength(text: string): number {
+  return Array.from(text).length;
 }

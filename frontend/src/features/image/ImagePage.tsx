@@ -9,7 +9,7 @@ import { ErrorState, PageHeader } from '../../components/ui/States';
 import { useToast } from '../../components/ui/Toast';
 import { useTaskCreated } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../media/MediaImage';
 
@@ -36,7 +36,7 @@ export default function ImagePage() {
 
   const submit = () => {
     const problem = validatePrompt(prompt);
-    setPromptError(problem ? t(problem, { max: 2000 }) : null);
+    setPromptError(problem ? t(problem, { max: MAX_PROMPT }) : null);
     if (problem) return;
     create.mutate({
       prompt: prompt.trim(),

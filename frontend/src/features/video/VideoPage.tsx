@@ -11,7 +11,7 @@ import { useToast } from '../../components/ui/Toast';
 import { cx } from '../../components/ui/cx';
 import { useTaskCreated, useTaskFeed } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../media/MediaImage';
 
@@ -53,7 +53,7 @@ export default function VideoPage() {
   const submit = () => {
     const promptError = validatePrompt(prompt);
     const found = {
-      prompt: promptError ? t(promptError, { max: 2000 }) : undefined,
+      prompt: promptError ? t(promptError, { max: MAX_PROMPT }) : undefined,
       frame: mode === 'image' && !imageUrl ? t('video.err.startFrame') : undefined,
     };
     setErrors(found);
