@@ -28,6 +28,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY main.py ./
 COPY common/ ./common/
 COPY functions/ ./functions/
+# The index deploy step: `python -m scripts.ensure_indexes` (docs/deploy.md).
+COPY scripts/__init__.py scripts/ensure_indexes.py ./scripts/
 COPY --from=frontend /src/frontend/dist/ ./frontend/dist/
 
 RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sora

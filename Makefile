@@ -71,14 +71,27 @@ test: venv system-deps frontend-deps ## install everything, then lint and run ev
 	$(TIER) frontend-build bash -c 'cd frontend && npm run build --silent'
 	$(TIER) unit $(BIN)/python -m pytest -q tests/unit
 	$(TIER) integration $(BIN)/python -m pytest -q -n 2 --dist loadfile tests/integration
+	$(TIER) database $(MAKE) --no-print-directory test-db
 	$(TIER) e2e $(BIN)/python -m pytest -q tests/e2e
+	$(TIER) prod $(MAKE) --no-print-directory test-prod
 	@$(TIER) --report
+
+test-prod: venv system-deps ## the production path: each function its own functions-framework process behind Nginx
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/prod
+
+# The database-facing tests again, on a real MongoDB wire server (SecantusDB, started by the tests).
+DB_TIER := tests/integration/test_billing.py tests/integration/test_admin.py tests/integration/test_worker.py \
+	tests/integration/test_walking_skeleton.py tests/integration/test_db_server.py
+test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) that the tests start
+	TEST_MONGODB=secantusdb $(BIN)/python -m pytest -q -n 2 --dist loadfile $(DB_TIER)
 
 bench: venv ## performance numbers (printed, never asserted)
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.proxy
+	$(BIN)/python -m bench.edge_cache
+	$(BIN)/python -m bench.store
 
 clean: ## remove local data and build outputs (keeps .venv)
 	rm -rf .data frontend/dist artifacts
 
-.PHONY: help venv frontend-deps frontend-build system-deps dev openapi lint test bench clean
+.PHONY: help venv frontend-deps frontend-build system-deps dev openapi lint test test-db test-prod bench clean

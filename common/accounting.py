@@ -64,7 +64,8 @@ class Accounting:
         out: dict[str, dict[str, Any]] = {}
         for kind, limit in pricing.quotas.items():
             doc = self._db.quota_usage.find_one({"_id": f"{user_id}:{kind}:{day}"})
-            out[kind] = {"limit": limit, "used": min(limit, int(doc["used"])) if doc else 0, "resets_at": resets}
+            out[kind] = {"limit": limit, "used": min(limit, int(doc["used"])) if doc else 0, "resets_at": resets,
+                         "cost": int(pricing.costs.get(kind, 0))}
         return out
 
     def _take_quota(self, *, user_id: str, kind: str, task_id: str) -> bool:

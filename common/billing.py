@@ -221,14 +221,24 @@ class BillingService:
         return order
 
     def sandbox_pay(self, order_id: str, sig: str) -> dict[str, Any]:
+        """Pay a PENDING sandbox order: exactly one caller wins, every other gets 409 `conflict`.
+
+        Only the caller whose PENDING→PAID compare-and-set matched gets the
+        order back (the HTTP layer answers 303). Any other caller — a double
+        click, a concurrent duplicate, a replay — gets Conflict with the
+        current status, whatever the timing and on any MongoDB server. If the
+        order is PAID but its credit not yet applied (the winner is still
+        running, or crashed half-way), the loser first finishes the credit
+        (idempotent per order key), so a 409 never leaves a paid order uncredited.
+        """
         order = self.sandbox_order(order_id, sig)
         paid = self._mark_paid(order["_id"], from_statuses=[OrderStatus.PENDING.value], extra={})
-        if paid is None:
-            current = self._db.orders.find_one({"_id": order["_id"]}) or order
-            if current["status"] == OrderStatus.PAID.value and not current.get("fulfilled"):
-                return self._fulfil(current)  # a payment interrupted half-way: finish it
-            raise Conflict(f"This order is {current['status'].lower()}; it cannot be paid.", details={"status": current["status"]})
-        return self._fulfil(paid)
+        if paid is not None:
+            return self._fulfil(paid)
+        current = self._db.orders.find_one({"_id": order["_id"]}) or order
+        if current["status"] == OrderStatus.PAID.value and not current.get("fulfilled"):
+            self._fulfil(current)  # a payment interrupted half-way (or still running): the credit lands once
+        raise Conflict(f"This order is {current['status'].lower()}; it cannot be paid.", details={"status": current["status"]})
 
     def sandbox_cancel(self, order_id: str, sig: str) -> dict[str, Any]:
         order = self.sandbox_order(order_id, sig)

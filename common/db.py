@@ -31,19 +31,32 @@ COLLECTIONS = (
     "rate_limits", "idempotency", "uploads",
 )
 
+#: Every hot query's index (a test in the database tier checks each with `explain()` on a
+#: real wire server). Lists page newest first by `_id` (`newest_first`), so their indexes
+#: end in `_id` descending after the equality fields. Created by `python -m
+#: scripts.ensure_indexes` (a deploy step) and, idempotently, when a process opens the store.
 INDEXES: dict[str, list[IndexModel]] = {
     "users": [IndexModel([("email", ASCENDING)], unique=True)],
     "tasks": [
-        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
-        IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)]),
+        IndexModel([("user_id", ASCENDING), ("_id", DESCENDING)], name="user_newest"),  # own list, ids= poll
+        IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)]),  # stalled sweep
+        IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)]),  # overdue sweep
+        IndexModel([("status", ASCENDING), ("refund", ASCENDING)]),  # refunds a crash interrupted
+        IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_newest"),  # admin list by status
+        IndexModel([("created_at", DESCENDING)]),  # admin stats: generations today
+        IndexModel([("share_token", ASCENDING)], sparse=True),  # public share pages
         # Which tasks use an upload (orphan cleanup in common/uploads.py).
         IndexModel([("params.start_object", ASCENDING)], sparse=True),
         IndexModel([("params.reference_objects", ASCENDING)], sparse=True),
+        IndexModel([("params.end_object", ASCENDING)], sparse=True),
     ],
     "ledger": [IndexModel([("key", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)])],
-    "orders": [IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)])],
-    "conversations": [IndexModel([("user_id", ASCENDING), ("updated_at", DESCENDING)])],
-    "messages": [IndexModel([("conversation_id", ASCENDING), ("created_at", ASCENDING)]),
+    "orders": [
+        IndexModel([("user_id", ASCENDING), ("_id", DESCENDING)], name="user_newest"),
+        IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_newest"),
+    ],
+    "conversations": [IndexModel([("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)])],
+    "messages": [IndexModel([("conversation_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
                  IndexModel([("attachments", ASCENDING)], sparse=True)],
     "secrets": [IndexModel([("name", ASCENDING), ("version", DESCENDING)], unique=True)],
     "audit": [IndexModel([("created_at", DESCENDING)])],
@@ -122,9 +135,9 @@ class Database:
             return _LockedCollection(coll, self._lock, self._changed)  # type: ignore[return-value]
         return coll
 
-    def ensure_indexes(self) -> None:
-        for name, models in INDEXES.items():
-            self.collection(name).create_indexes(models)
+    def ensure_indexes(self) -> dict[str, list[str]]:
+        """Create `INDEXES` (idempotent); {collection: [index names]}. See scripts/ensure_indexes.py."""
+        return {name: list(self.collection(name).create_indexes(models)) for name, models in INDEXES.items()}
 
     def ping(self) -> bool:
         try:
@@ -206,7 +219,7 @@ def newest_first(
     """
     query = dict(query)
     if cursor:
-        query["_id"] = {"$lt": decode_cursor(cursor)}
+        query["_id"] = {**query.get("_id", {}), "$lt": decode_cursor(cursor)}  # keeps an `$in` of ids
     docs = list(coll.find(query, sort=[("_id", -1)], limit=limit + 1))
     more = len(docs) > limit
     docs = docs[:limit]

@@ -8,15 +8,20 @@ poll, or fetch+upload) and idempotent under duplicate or concurrent delivery.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from common import clock
 from common.accounting import Accounting, Charge
-from common.errors import AppError, Conflict, NotFound, ServiceUnavailable
+from common.errors import AppError, Conflict, InvalidRequest, NotFound, ServiceUnavailable
 from common.media import MAX_PIXELS, MediaSigner, decode_image, media_object_name
 from common.models import (
+    MAX_SEED,
     CreateImageRequest,
     CreateVideoRequest,
     Task,
@@ -27,12 +32,15 @@ from common.models import (
     TaskType,
 )
 from common.providers.base import (
+    CAPABILITIES,
     GenerationRequest,
+    InvalidProviderRequest,
     JobStatus,
     MediaKind,
     MediaResult,
     ProviderError,
     ReferenceImage,
+    supporting,
 )
 from common.providers.registry import ProviderRegistry
 from common.queue import Queue, RetryPolicy
@@ -45,6 +53,38 @@ log = logging.getLogger(__name__)
 
 MAX_TRANSIENT_ATTEMPTS = 6
 MAX_REFERENCE_BYTES = 20 * 1024 * 1024
+MAX_SOURCE_VIDEO_BYTES = 512 * 1024 * 1024
+ETA_CACHE_S = 60.0  # how long the recent median duration per kind/provider is reused
+
+
+def task_whereabouts(doc: dict[str, Any], *, now: datetime, median_s: float | None) -> dict[str, Any]:
+    """`{stage, eta_s}` of a running task document; `{}` for a finished one (API.md `Task`).
+
+    The stage comes from what the worker stored: no provider job yet → queued,
+    a job at 0 % → submitted, progressing → rendering, the provider done and the
+    media being stored (progress 99) → storing. The ETA (whole seconds, ≥ 1)
+    extrapolates the provider's own progress once it reports some; before that
+    it is `median_s` (the recent median duration of the same kind and provider,
+    creation to completion) less the time already spent; None when neither is known.
+    """
+    if doc["status"] not in (TaskStatus.PENDING.value, TaskStatus.GENERATING.value):
+        return {}
+    progress = int(doc.get("progress") or 0)
+    if doc.get("job") is None:
+        stage = "queued"
+    elif progress >= 99:
+        stage = "storing"
+    elif progress > 0:
+        stage = "rendering"
+    else:
+        stage = "submitted"
+    eta: float | None = None
+    started = clock.as_utc(doc["started_at"]) if doc.get("started_at") else None
+    if 0 < progress < 99 and started is not None:
+        eta = max(0.0, (now - started).total_seconds()) * (100 - progress) / progress
+    elif median_s is not None:
+        eta = median_s - max(0.0, (now - clock.as_utc(doc["created_at"])).total_seconds())
+    return {"stage": stage, "eta_s": None if eta is None else max(1, round(eta))}
 
 
 class InvalidInput(AppError):
@@ -144,28 +184,102 @@ class Generation:
         self.signer = signer
         self.config = config
         self._backoff = RetryPolicy(min_backoff_s=1.0, max_backoff_s=60.0)
+        self._durations: dict[tuple[str, str], tuple[datetime, float | None]] = {}
 
     # ---- create -------------------------------------------------------------------
 
-    def create_image(self, *, user_id: str, body: CreateImageRequest) -> dict[str, Any]:
+    def create_image(self, *, user_id: str, body: CreateImageRequest) -> list[dict[str, Any]]:
+        """One task per variation (`count`), each charged on its own; all or nothing."""
+        provider = self.providers.name_for(MediaKind.IMAGE)
         refs = [self.signer.verify_url(u, owner=user_id).name for u in body.reference_urls]
         if self.uploads is not None:
             self.uploads.touch(refs, field="reference_urls")
-        params = {"aspect_ratio": body.aspect_ratio, "reference_objects": refs}
-        return self._create(user_id=user_id, kind=TaskType.IMAGE, prompt=body.prompt, params=params)
+        params: dict[str, Any] = {"aspect_ratio": body.aspect_ratio, "reference_objects": refs}
+        if body.negative_prompt:
+            params["negative_prompt"] = body.negative_prompt
+        return self._create_many(user_id=user_id, kind=TaskType.IMAGE, prompt=body.prompt, params=params,
+                                 provider=provider, count=body.count, seed=body.seed)
 
-    def create_video(self, *, user_id: str, body: CreateVideoRequest) -> dict[str, Any]:
-        start = self.signer.verify_url(body.image_url, owner=user_id).name if body.image_url else None
-        if self.uploads is not None and start:
-            self.uploads.touch([start], field="image_url")
-        params = {"aspect_ratio": body.aspect_ratio, "duration_s": body.duration_s, "start_object": start,
-                  "mode": "image-to-video" if start else "text-to-video"}
-        return self._create(user_id=user_id, kind=TaskType.VIDEO, prompt=body.prompt, params=params)
+    def create_video(self, *, user_id: str, body: CreateVideoRequest) -> list[dict[str, Any]]:
+        """Text/image-to-video, first+last frame, remix or extend; one task per variation (`count`)."""
+        sent = body.model_fields_set
+        if body.remix_of or body.extend_of:
+            mode = "remix" if body.remix_of else "extend"
+            source = self._source_video(user_id, str(body.remix_of or body.extend_of))
+            provider = source["provider"]
+            self._require(provider, mode)
+            src = source["params"]
+            params: dict[str, Any] = {
+                "aspect_ratio": src.get("aspect_ratio", body.aspect_ratio),
+                "duration_s": body.duration_s if (mode == "extend" or "duration_s" in sent) else src.get("duration_s", body.duration_s),
+                "mode": mode, "source_task_id": source["_id"], "source_object": source["result"]["object"],
+                "source_ref": {k: str(v) for k, v in (source["result"].get("provider_ref") or {}).items()},
+                "source_duration_s": source["result"].get("duration_s"),
+            }
+            negative = body.negative_prompt if "negative_prompt" in sent else src.get("negative_prompt")
+            if negative:
+                params["negative_prompt"] = negative
+            seed = body.seed if body.seed is not None else src.get("seed")  # a remix keeps the seed unless changed
+        else:
+            provider = self.providers.name_for(MediaKind.VIDEO)
+            start = self.signer.verify_url(body.image_url, owner=user_id).name if body.image_url else None
+            end = self.signer.verify_url(body.last_frame_url, owner=user_id).name if body.last_frame_url else None
+            if end:
+                self._require(provider, "last_frame")
+            if self.uploads is not None:
+                self.uploads.touch([n for n in (start, end) if n], field="image_url")
+            params = {"aspect_ratio": body.aspect_ratio, "duration_s": body.duration_s, "start_object": start,
+                      "mode": "image-to-video" if start else "text-to-video"}
+            if end:
+                params["end_object"] = end
+            if body.negative_prompt:
+                params["negative_prompt"] = body.negative_prompt
+            seed = body.seed
+        return self._create_many(user_id=user_id, kind=TaskType.VIDEO, prompt=body.prompt, params=params,
+                                 provider=provider, count=body.count, seed=seed)
 
-    def _create(self, *, user_id: str, kind: TaskType, prompt: str, params: dict[str, Any]) -> dict[str, Any]:
-        task_id = new_task_id()
-        provider = self.providers.name_for(MediaKind(kind.value))
-        charge = self.accounting.charge_for_task(user_id=user_id, kind=kind.value, task_id=task_id)
+    def _source_video(self, user_id: str, task_id: str) -> dict[str, Any]:
+        """The caller's finished video `task_id`, or 404 (someone else's, unfinished or not a video alike)."""
+        doc = self.tasks.get_owned(task_id, user_id)
+        if doc["type"] != TaskType.VIDEO.value or doc["status"] != TaskStatus.COMPLETED.value or not doc.get("result"):
+            raise NotFound("Task not found.", details={"reason": "remix and extend take a finished video of yours"})
+        return doc
+
+    @staticmethod
+    def _require(provider: str, feature: str) -> None:
+        if feature not in CAPABILITIES.get(provider, frozenset()):
+            names = supporting(feature)
+            what = {"remix": "Remix", "extend": "Extending a video", "last_frame": "A last frame"}.get(feature, feature)
+            raise InvalidRequest(
+                f"{what} is not supported by the {provider} provider; it is supported by: {', '.join(names)}.",
+                code="not_supported", details={"feature": feature, "provider": provider, "supported_by": names},
+            )
+
+    def _create_many(self, *, user_id: str, kind: TaskType, prompt: str, params: dict[str, Any], provider: str,
+                     count: int, seed: int | None) -> list[dict[str, Any]]:
+        ids = [new_task_id() for _ in range(count)]
+        base_seed = seed if seed is not None else secrets.randbelow(2**31)
+        charges: list[Charge] = []
+        try:
+            for task_id in ids:
+                charges.append(self.accounting.charge_for_task(user_id=user_id, kind=kind.value, task_id=task_id))
+        except Exception:
+            # All or nothing: the variations already charged are given back before the error leaves.
+            for task_id, charge in zip(ids, charges, strict=False):
+                self.accounting.refund_task(user_id=user_id, kind=kind.value, task_id=task_id, charge=charge,
+                                            created_at=clock.now())
+            raise
+        docs = []
+        for i, (task_id, charge) in enumerate(zip(ids, charges, strict=True)):
+            own = {**params, "seed": (base_seed + i) % (MAX_SEED + 1)}
+            if count > 1:
+                own.update({"group_id": ids[0], "variation": i + 1, "variations": count})
+            docs.append(self._create(user_id=user_id, kind=kind, prompt=prompt, params=own, provider=provider,
+                                     task_id=task_id, charge=charge))
+        return docs
+
+    def _create(self, *, user_id: str, kind: TaskType, prompt: str, params: dict[str, Any], provider: str,
+                task_id: str, charge: Charge) -> dict[str, Any]:
         cost = {"credits": charge.credits, "from_quota": charge.from_quota}
         try:
             doc = self.tasks.insert(task_id=task_id, user_id=user_id, kind=kind, prompt=prompt, params=params,
@@ -175,7 +289,7 @@ class Generation:
                                         created_at=clock.now())
             raise
         try:
-            self.queue.enqueue({"task_id": task_id, "step": 0}, name=f"{task_id}-0")
+            self.queue.enqueue({"task_id": task_id, "step": 0}, name=f"{task_id}-0", group=user_id)
         except Exception as exc:
             log.exception("enqueue failed", extra={"task_id": task_id})
             self._fail(task_id, code="provider_unavailable", message="The generation queue is unavailable. You were not charged.")
@@ -196,9 +310,12 @@ class Generation:
                 mime_type=r["mime_type"], bytes=r["bytes"], width=r.get("width"), height=r.get("height"),
                 duration_s=r.get("duration_s"),
             )
-        params = {k: v for k, v in doc["params"].items() if k not in ("start_object", "reference_objects")}
+        hidden = ("start_object", "reference_objects", "end_object", "source_object", "source_ref")
+        params = {k: v for k, v in doc["params"].items() if k not in hidden}
         if doc["params"].get("start_object"):
             params["image_url"] = self.signer.url_for(doc["params"]["start_object"])
+        if doc["params"].get("end_object"):
+            params["last_frame_url"] = self.signer.url_for(doc["params"]["end_object"])
         if doc["params"].get("reference_objects"):
             params["reference_urls"] = [self.signer.url_for(n) for n in doc["params"]["reference_objects"]]
         return Task(
@@ -208,8 +325,27 @@ class Generation:
             created_at=clock.as_utc(doc["created_at"]), updated_at=clock.as_utc(doc["updated_at"]),
             started_at=clock.as_utc(doc["started_at"]) if doc.get("started_at") else None,
             completed_at=clock.as_utc(doc["completed_at"]) if doc.get("completed_at") else None,
+            shared=bool(doc.get("share_token")),
             refund_on_cancel=self.refund_on_cancel(doc),
+            **self._whereabouts(doc),
         )
+
+    def _whereabouts(self, doc: dict[str, Any]) -> dict[str, Any]:
+        if doc["status"] not in (TaskStatus.PENDING.value, TaskStatus.GENERATING.value):
+            return {}
+        now = clock.now()
+        return task_whereabouts(doc, now=now, median_s=self._median_duration(doc["type"], doc["provider"], now))
+
+    def _median_duration(self, kind: str, provider: str, now: datetime) -> float | None:
+        """The median creation→completion seconds of the latest completed tasks of a kind/provider, cached ETA_CACHE_S."""
+        key = (kind, provider)
+        hit = self._durations.get(key)
+        if hit is None or (now - hit[0]).total_seconds() > ETA_CACHE_S:
+            samples = sorted(self.tasks.recent_durations(kind=kind, provider=provider))
+            median = samples[len(samples) // 2] if samples else None
+            hit = (now, median)
+            self._durations[key] = hit
+        return hit[1]
 
     # ---- delete -------------------------------------------------------------------
 
@@ -341,7 +477,11 @@ class Generation:
                 # A result lost at the provider side (e.g. a synchronous image held in memory) is re-submitted.
                 self.tasks.save_job(doc, job=None if failures >= 2 else {**job, "fetch_failures": failures}, progress=0)
             raise
-        return self._store_and_complete(doc, media)
+        # What a later remix/extend needs at the provider: its job id and (Veo) the video's file URI.
+        ref = {"job_id": status.job_id}
+        if isinstance(status.state.get("video_uri"), str):
+            ref["video_uri"] = str(status.state["video_uri"])
+        return self._store_and_complete(doc, media, provider_ref=ref)
 
     def _stop_orphan(self, provider: Any, doc: dict[str, Any], job_id: str, state: dict[str, object]) -> None:
         """A job submitted for a task canceled meanwhile: stop it at the provider where its API can."""
@@ -352,18 +492,18 @@ class Generation:
             except ProviderError:
                 log.warning("could not stop an orphaned provider job", extra={"task_id": doc["_id"], "job_id": job_id})
 
-    def _store_and_complete(self, doc: dict[str, Any], media: MediaResult) -> StepOutcome:
+    def _store_and_complete(self, doc: dict[str, Any], media: MediaResult, *,
+                            provider_ref: dict[str, str] | None = None) -> StepOutcome:
         name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type=media.mime_type)
-        info = self.storage.upload_bytes(name, media.data, content_type=media.mime_type)
-        thumb_name = None
+        # The thumbnail is made and uploaded while the media uploads (both are mostly waiting on storage).
+        thumb_job = _side_work().submit(self._store_thumbnail, doc, media)
         try:
-            thumb = image_thumbnail(media.data) if media.mime_type.startswith("image/") else video_poster(media.data)
-            thumb_name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type="image/jpeg", thumbnail=True)
-            self.storage.upload_bytes(thumb_name, thumb, content_type="image/jpeg")
-        except (ValueError, OSError):
-            log.warning("thumbnail failed; the task completes without one", extra={"task_id": doc["_id"]})
+            info = self.storage.upload_bytes(name, media.data, content_type=media.mime_type)
+        finally:
+            thumb_name = thumb_job.result()
         result = {"object": name, "thumbnail_object": thumb_name, "mime_type": media.mime_type, "bytes": info.size,
-                  "width": media.width, "height": media.height, "duration_s": media.duration_s}
+                  "width": media.width, "height": media.height, "duration_s": media.duration_s,
+                  "provider_ref": provider_ref or {}}
         if self.tasks.complete(doc, result=result) is None:
             if self.tasks.get(doc["_id"]) is None:  # deleted by its owner meanwhile: keep no orphans
                 self.storage.delete_prefix(f"media/{doc['user_id']}/{doc['_id']}.")
@@ -371,10 +511,22 @@ class Generation:
         log.info("task completed", extra={"task_id": doc["_id"], "user_id": doc["user_id"], "bytes": info.size})
         return StepOutcome.COMPLETED
 
+    def _store_thumbnail(self, doc: dict[str, Any], media: MediaResult) -> str | None:
+        """Make and upload the preview; None (the task completes without one) if that fails."""
+        try:
+            thumb = image_thumbnail(media.data) if media.mime_type.startswith("image/") else video_poster(media.data)
+            thumb_name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type="image/jpeg", thumbnail=True)
+            self.storage.upload_bytes(thumb_name, thumb, content_type="image/jpeg")
+            return thumb_name
+        except (ValueError, OSError):
+            log.warning("thumbnail failed; the task completes without one", extra={"task_id": doc["_id"]})
+            return None
+
     def _next(self, doc: dict[str, Any], *, step: int, delay_s: float, transient: bool = False) -> StepOutcome:
         if self.tasks.finish_step(doc, next_step=step + 1, transient_failure=transient) is None:
             return StepOutcome.NOTHING_TO_DO
-        self.queue.enqueue({"task_id": doc["_id"], "step": step + 1}, name=f"{doc['_id']}-{step + 1}", delay_s=delay_s)
+        self.queue.enqueue({"task_id": doc["_id"], "step": step + 1}, name=f"{doc['_id']}-{step + 1}", delay_s=delay_s,
+                           group=doc["user_id"])
         return StepOutcome.RETRYING if transient else StepOutcome.WAITING
 
     def _provider_failed(self, doc: dict[str, Any], exc: ProviderError, *, step: int) -> StepOutcome:
@@ -430,7 +582,19 @@ class Generation:
             start_image=load(params["start_object"]) if params.get("start_object") else None,
             reference_images=tuple(load(n) for n in params.get("reference_objects") or []),
             task_id=doc["_id"],
+            seed=params.get("seed"),
+            negative_prompt=params.get("negative_prompt"),
+            end_image=load(params["end_object"]) if params.get("end_object") else None,
+            mode=params.get("mode") if params.get("mode") in ("remix", "extend") else "generate",
+            source_video=self._source_bytes(params["source_object"]) if params.get("source_object") else None,
+            source_ref=dict(params.get("source_ref") or {}),
         )
+
+    def _source_bytes(self, name: str) -> ReferenceImage:
+        """The source video of a remix/extend; a source deleted meanwhile fails the task (no retry loop)."""
+        if not self.storage.exists(name):
+            raise InvalidProviderRequest("The source video was deleted before it could be used.")
+        return ReferenceImage(data=self.storage.read_bytes(name, max_bytes=MAX_SOURCE_VIDEO_BYTES), mime_type="video/mp4")
 
     # ---- sweep (reaper) -----------------------------------------------------------
 
@@ -445,7 +609,7 @@ class Generation:
                 counts["failed"] += 1
         for doc in self.tasks.stalled(idle_s=idle_s):
             name = f"{doc['_id']}-{doc['step']}-sweep-{int(clock.now().timestamp())}"
-            if self.queue.enqueue({"task_id": doc["_id"], "step": doc["step"]}, name=name):
+            if self.queue.enqueue({"task_id": doc["_id"], "step": doc["step"]}, name=name, group=doc["user_id"]):
                 counts["requeued"] += 1
         for doc in self.tasks.refunds_pending():
             self._refund(doc)
@@ -453,6 +617,12 @@ class Generation:
         if any(counts.values()):
             log.info("sweep", extra=counts)
         return counts
+
+
+@functools.cache
+def _side_work() -> ThreadPoolExecutor:
+    """Threads for work a step runs beside its own (the thumbnail while the media uploads)."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="side-work")
 
 
 __all__ = ["Generation", "GenerationConfig", "JobStatus", "StepOutcome"]

@@ -54,18 +54,26 @@ class MediaSigner:
     def _mac(self, key: str, ref: str) -> str:
         return hmac.new(key.encode(), ref.encode(), hashlib.sha256).hexdigest()
 
-    def url_for(self, name: str) -> str:
+    def url_for(self, name: str, *, share: str | None = None) -> str:
+        """A proxy URL for `name`. With `share`, the link is bound to that share token: the proxy
+        serves it only while the share exists, so revoking the share revokes the link."""
         ref = f"gs://{self._bucket}/{name}"
-        return f"{PROXY_PATH}?url={quote(ref, safe='')}&sig={self._mac(self._keys()[0], ref)}"
+        if share is None:
+            return f"{PROXY_PATH}?url={quote(ref, safe='')}&sig={self._mac(self._keys()[0], ref)}"
+        return (f"{PROXY_PATH}?url={quote(ref, safe='')}&share={quote(share, safe='')}"
+                f"&sig={self._mac(self._keys()[0], _shared(ref, share))}")
 
-    def verify(self, ref: str | None, sig: str | None) -> MediaRef:
-        """The object a (url, sig) pair names, or Forbidden. Nothing is fetched before this passes."""
+    def verify(self, ref: str | None, sig: str | None, *, share: str | None = None) -> MediaRef:
+        """The object a (url, sig[, share]) triple names, or Forbidden. Nothing is fetched before this passes."""
         if not ref or not sig or len(ref) > 1024 or not _HEX_SIG.fullmatch(sig):
+            raise Forbidden("This media link is not valid.", code="bad_signature")
+        if share is not None and (len(share) > 100 or not share.isascii()):
             raise Forbidden("This media link is not valid.", code="bad_signature")
         parsed = parse_gs(ref, bucket=self._bucket)
         if parsed is None:
             raise Forbidden("This media link is not valid.", code="bad_signature")
-        if not any(hmac.compare_digest(self._mac(k, ref), sig.lower()) for k in self._keys() if k):
+        message = ref if share is None else _shared(ref, share)
+        if not any(hmac.compare_digest(self._mac(k, message), sig.lower()) for k in self._keys() if k):
             raise Forbidden("This media link is not valid.", code="bad_signature")
         return parsed
 
@@ -79,6 +87,11 @@ class MediaSigner:
         if ref.owner != owner:
             raise Forbidden("This media link is not yours.", code="forbidden")
         return ref
+
+
+def _shared(ref: str, share: str) -> str:
+    # A distinct message: a share-bound signature can never pass as a plain one, or the reverse.
+    return f"{ref}\nshare={share}"
 
 
 def parse_gs(ref: str, *, bucket: str) -> MediaRef | None:

@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,8 +29,13 @@ MAX_TASK_BYTES = 1_000_000
 
 
 class Queue(Protocol):
-    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
-        """Accept a delivery. False when a task of that name was already accepted (de-duplicated)."""
+    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
+                group: str | None = None) -> bool:
+        """Accept a delivery. False when a task of that name was already accepted (de-duplicated).
+
+        `group` (the user a task belongs to) lets a dispatcher share its slots fairly between
+        groups; Cloud Tasks has no such notion and ignores it.
+        """
 
     def ping(self) -> bool: ...
 
@@ -67,10 +73,17 @@ class _Delivery:
     name: str = field(compare=False)
     body: bytes = field(compare=False)
     attempt: int = field(compare=False, default=0)
+    group: str = field(compare=False, default="")
 
 
 class LocalQueue:
-    """In-process dispatcher with Cloud Tasks' semantics, delivering over real HTTP."""
+    """In-process dispatcher with Cloud Tasks' semantics, delivering over real HTTP.
+
+    At most `concurrency` deliveries are in flight. Among deliveries that are due,
+    groups (users) take turns: each group has its own queue ordered by due time,
+    and the dispatcher serves the groups round-robin, so one user's 200 tasks
+    do not make another user's single task wait behind all of them.
+    """
 
     def __init__(
         self,
@@ -87,7 +100,9 @@ class LocalQueue:
         self._queue_name = queue_name
         self._retry = retry or RetryPolicy()
         self._deadline = dispatch_deadline_s
-        self._heap: list[_Delivery] = []
+        self._concurrency = concurrency
+        self._groups: dict[str, list[_Delivery]] = {}  # group -> heap by (due, seq)
+        self._ring: deque[str] = deque()  # groups with scheduled deliveries, in serving order
         self._seq = itertools.count()
         self._names: dict[str, float] = {}
         self._inflight = 0
@@ -98,7 +113,8 @@ class LocalQueue:
         self._thread = threading.Thread(target=self._dispatch_loop, daemon=True, name="queue-dispatcher")
         self._thread.start()
 
-    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
+                group: str | None = None) -> bool:
         body = json.dumps(payload).encode()
         if len(body) > MAX_TASK_BYTES:
             raise ValueError("task payload exceeds 1 MB")
@@ -111,8 +127,8 @@ class LocalQueue:
             if task_name in self._names:
                 return False
             self._names[task_name] = now
-            heapq.heappush(self._heap, _Delivery(now + max(0.0, delay_s), next(self._seq), task_name, body))
-            self._cond.notify()
+            self._schedule(_Delivery(now + max(0.0, delay_s), next(self._seq), task_name, body, group=group or ""))
+            self._cond.notify_all()
         return True
 
     def ping(self) -> bool:
@@ -120,13 +136,13 @@ class LocalQueue:
 
     def pending(self) -> int:
         with self._cond:
-            return len(self._heap) + self._inflight
+            return self._scheduled() + self._inflight
 
     def wait_idle(self, timeout_s: float = 30.0) -> bool:
         """Tests and benchmarks: wait until nothing is scheduled or in flight."""
         end = time.monotonic() + timeout_s
         with self._cond:
-            while self._heap or self._inflight:
+            while self._groups or self._inflight:
                 left = end - time.monotonic()
                 if left <= 0:
                     return False
@@ -139,15 +155,50 @@ class LocalQueue:
             self._cond.notify_all()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def _scheduled(self) -> int:
+        return sum(len(h) for h in self._groups.values())
+
+    def _schedule(self, d: _Delivery) -> None:
+        """Under the lock: add a delivery to its group's queue (a new group joins the end of the ring)."""
+        heap = self._groups.get(d.group)
+        if heap is None:
+            heap = self._groups[d.group] = []
+            self._ring.append(d.group)
+        heapq.heappush(heap, d)
+
+    def _next_due(self, now: float) -> _Delivery | float | None:
+        """Under the lock: the next delivery in round-robin order among due ones (its group moves to the
+        end of the ring), else the earliest due time, else None when nothing is scheduled."""
+        earliest: float | None = None
+        for _ in range(len(self._ring)):
+            group = self._ring[0]
+            heap = self._groups[group]
+            if heap[0].due <= now:
+                d = heapq.heappop(heap)
+                self._ring.popleft()
+                if heap:
+                    self._ring.append(group)
+                else:
+                    del self._groups[group]
+                return d
+            earliest = heap[0].due if earliest is None else min(earliest, heap[0].due)
+            self._ring.rotate(-1)
+        return earliest
+
     def _dispatch_loop(self) -> None:
         while True:
             with self._cond:
-                while not self._closed and (not self._heap or self._heap[0].due > time.monotonic()):
-                    timeout = (self._heap[0].due - time.monotonic()) if self._heap else None
-                    self._cond.wait(timeout)
-                if self._closed:
-                    return
-                delivery = heapq.heappop(self._heap)
+                while True:
+                    if self._closed:
+                        return
+                    if self._inflight >= self._concurrency:
+                        self._cond.wait()
+                        continue
+                    found = self._next_due(time.monotonic())
+                    if isinstance(found, _Delivery):
+                        delivery = found
+                        break
+                    self._cond.wait(None if found is None else max(0.0, found - time.monotonic()))
                 self._inflight += 1
             try:
                 self._pool.submit(self._deliver, delivery)
@@ -177,7 +228,7 @@ class LocalQueue:
                 if d.attempt < self._retry.max_attempts:
                     d.due = time.monotonic() + self._retry.backoff(d.attempt)
                     d.seq = next(self._seq)
-                    heapq.heappush(self._heap, d)
+                    self._schedule(d)
                 else:
                     log.error("queue delivery dropped after %s attempts", d.attempt, extra={"task_name": d.name})
             self._cond.notify_all()
@@ -227,7 +278,8 @@ class CloudTasksQueue:
         self._audience = audience or target_url
         self._deadline = max(15, min(1800, dispatch_deadline_s))
 
-    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
+                group: str | None = None) -> bool:
         from google.api_core import exceptions as gexc
         from google.protobuf import duration_pb2, timestamp_pb2
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from common.queue import Queue
     from common.ratelimit import Network, RateLimits
     from common.secrets import CachedSecrets
+    from common.shares import ShareService
     from common.storage import StorageService
     from common.tasks import TaskRepository
     from common.throttle import LoginThrottle
@@ -128,7 +129,7 @@ class Services:
         from common.storage import StorageService
 
         s = self.settings
-        return StorageService(bucket=s.GCS_BUCKET, project=s.GCP_PROJECT, emulator_host=s.STORAGE_EMULATOR_HOST)
+        return StorageService(bucket=s.GCS_BUCKET, project=s.GCP_PROJECT, emulator_host=s.STORAGE_EMULATOR_HOST or s.GCS_ENDPOINT)
 
     @_lazy
     def queue(self) -> Queue:
@@ -162,6 +163,12 @@ class Services:
             audience=s.JWT_AUDIENCE, ttl_s=s.JWT_TTL_S, throttle=self.login_throttle,
             google_certs_url=s.GOOGLE_CERTS_URL,
         )
+
+    @_lazy
+    def shares(self) -> ShareService:
+        from common.shares import ShareService
+
+        return ShareService(db=self.db, signer=self.signer)
 
     @_lazy
     def login_throttle(self) -> LoginThrottle:

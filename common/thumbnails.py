@@ -15,9 +15,20 @@ THUMB_MAX = 480
 
 
 def image_thumbnail(data: bytes) -> bytes:
+    """JPEG preview at most THUMB_MAX px on its longer side.
+
+    Downscaled before the colour conversion, on the decoder's own scale where
+    the format has one (JPEG: `thumbnail` sets `draft`, decoding at 1/2..1/8),
+    so a large image is never converted at full size. Palette and 1-bit images
+    are converted first, since Pillow resizes those with nearest-neighbour.
+    """
     with Image.open(io.BytesIO(data)) as source:
-        img = source.convert("RGB")
+        img: Image.Image = source
+        if img.mode in ("1", "P", "PA"):
+            img = img.convert("RGBA" if "transparency" in img.info or img.mode == "PA" else "RGB")
         img.thumbnail((THUMB_MAX, THUMB_MAX))
+        if img.mode != "RGB":
+            img = img.convert("RGB")
         buf = io.BytesIO()
         img.save(buf, format="JPEG", quality=82, optimize=True, progressive=True)
         return buf.getvalue()

@@ -33,7 +33,7 @@ from common.storage import StorageService
 log = logging.getLogger(__name__)
 
 # Task params that hold object names of uploads (keep in step with common/generation.py).
-REFERENCE_FIELDS = ("start_object", "last_frame_object", "reference_objects")
+REFERENCE_FIELDS = ("start_object", "end_object", "reference_objects")
 
 
 class Uploads:

@@ -18,6 +18,9 @@ from common.models.admin import (
     AdminUserPage,
     AdminUserPatch,
     AuditPage,
+    KeyTestRequest,
+    KeyTestResult,
+    ProviderModelList,
 )
 from common.models.billing import OrderStatus
 from common.runtime import Services
@@ -130,3 +133,19 @@ def audit(ctx: Ctx) -> AuditPage:
 def unknown(ctx: Ctx) -> None:
     """Unknown admin paths answer 403 to non-admins too, so the route list is not probeable."""
     raise NotFound("No such endpoint.")
+
+
+class ModelsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    provider: str = Field("gemini", max_length=20)
+
+
+@api.route("/api/admin/models", methods=["GET"], auth="admin")
+def models(ctx: Ctx) -> ProviderModelList:
+    return ctx.svc.admin.provider_models(ctx.query(ModelsQuery).provider)
+
+
+@api.route("/api/admin/keys/<name>/test", methods=["POST"], auth="admin")
+def test_key(ctx: Ctx) -> KeyTestResult:
+    body = ctx.body(KeyTestRequest) if ctx.request.get_data(cache=True).strip() else KeyTestRequest()
+    return ctx.svc.admin.test_key(str(ctx.args["name"]), body.key)

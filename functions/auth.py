@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.errors import NotFound
+from common.errors import Conflict, NotFound
 from common.http import Api, Ctx
 from common.models import (
     ApiTokenCreated,
@@ -45,6 +45,8 @@ class UsageQuery(BaseModel):
 @api.route("/api/auth/register", methods=["POST"], auth="public", rate="register")
 def register(ctx: Ctx) -> tuple[AuthResponse, int]:
     body = ctx.body(RegisterRequest)
+    if str(body.email).lower() == ctx.svc.settings.ADMIN_EMAIL.lower():  # reserved: created by _ensure_admin
+        raise Conflict("An account with this email already exists. Sign in instead.", code="email_taken")
     user = ctx.svc.auth.register(email=str(body.email), password=body.password, name=body.name)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user)), 201
 
@@ -52,6 +54,7 @@ def register(ctx: Ctx) -> tuple[AuthResponse, int]:
 @api.route("/api/auth/login", methods=["POST"], auth="public", rate="login")
 def login(ctx: Ctx) -> AuthResponse:
     body = ctx.body(LoginRequest)
+    _ensure_admin(ctx, str(body.email))
     user = ctx.svc.auth.login(email=str(body.email), password=body.password, client_ip=ctx.client_ip)
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
 
@@ -117,3 +120,11 @@ def list_tokens(ctx: Ctx) -> ApiTokenList:
 @api.route("/api/auth/tokens/<token_id>", methods=["DELETE"])
 def revoke_token(ctx: Ctx) -> None:
     ctx.svc.accounts.revoke_api_token(user_id=ctx.user_id, token_id=ctx.args["token_id"])
+
+
+def _ensure_admin(ctx: Ctx, email: str) -> None:
+    """The first sign-in as ADMIN_EMAIL creates that account with ADMIN_PASSWORD (docs/deploy.md): a
+    deployment has no start-up script, and creating it here costs nothing on any other login."""
+    s = ctx.svc.settings
+    if email.lower() == s.ADMIN_EMAIL.lower() and ctx.svc.db.users.find_one({"email": email.lower()}) is None:
+        ctx.svc.auth.ensure_admin(email=s.ADMIN_EMAIL, password=s.ADMIN_PASSWORD)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import flask
 
 from common.errors import InvalidRequest, PayloadTooLarge
-from common.http import Api, Ctx
-from common.models import CreateImageRequest, CreateVideoRequest, Task, TaskPage, TaskStatus, TaskType, UploadResult
+from common.http import Api, Ctx, to_response
+from common.models import (
+    CreateImageRequest,
+    CreateVideoRequest,
+    EnhancePromptRequest,
+    EnhancePromptResponse,
+    ShareLink,
+    Task,
+    TaskGroup,
+    TaskListQuery,
+    TaskPage,
+    UploadResult,
+)
 from common.runtime import Services
 
 api = Api("generate")
@@ -23,24 +34,48 @@ def warm(svc: Services) -> None:
     svc.media_keys()
 
 
-class TaskQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    type: TaskType | None = None
-    status: TaskStatus | None = None
-    limit: int = Field(20, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=200)
+def _created(ctx: Ctx, docs: list[dict[str, object]], count: int) -> tuple[Task | TaskGroup, int]:
+    """One Task for `count` 1 (the original contract); `{items}` for variations."""
+    tasks = [ctx.svc.generation.to_api(d) for d in docs]
+    return (tasks[0] if count == 1 else TaskGroup(items=tasks)), 202
 
 
 @api.route("/api/ai/image", methods=["POST"], rate="generate", idempotent=True)
-def create_image(ctx: Ctx) -> tuple[Task, int]:
-    doc = ctx.svc.generation.create_image(user_id=ctx.user_id, body=ctx.body(CreateImageRequest))
-    return ctx.svc.generation.to_api(doc), 202
+def create_image(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
+    body = ctx.body(CreateImageRequest)
+    return _created(ctx, ctx.svc.generation.create_image(user_id=ctx.user_id, body=body), body.count)
 
 
 @api.route("/api/ai/video", methods=["POST"], rate="generate", idempotent=True)
-def create_video(ctx: Ctx) -> tuple[Task, int]:
-    doc = ctx.svc.generation.create_video(user_id=ctx.user_id, body=ctx.body(CreateVideoRequest))
-    return ctx.svc.generation.to_api(doc), 202
+def create_video(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
+    body = ctx.body(CreateVideoRequest)
+    return _created(ctx, ctx.svc.generation.create_video(user_id=ctx.user_id, body=body), body.count)
+
+
+@api.route("/api/ai/prompt/enhance", methods=["POST"], rate="chat")
+def enhance_prompt(ctx: Ctx) -> EnhancePromptResponse:
+    from common.enhance import enhance
+
+    body = ctx.body(EnhancePromptRequest)
+    return EnhancePromptResponse(prompt=enhance(ctx.svc, user_id=ctx.user_id, prompt=body.prompt, kind=body.kind))
+
+
+@api.route("/api/ai/tasks/<task_id>/share", methods=["POST"])
+def share_task(ctx: Ctx) -> tuple[ShareLink, int]:
+    doc = ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id)
+    return ShareLink(url=ctx.svc.shares.share(doc)), 201
+
+
+@api.route("/api/public/shares/<token>", methods=["GET"], auth="public")
+def public_share(ctx: Ctx) -> flask.Response:
+    response = to_response(ctx.svc.shares.public(ctx.args["token"]))
+    response.headers["Cache-Control"] = "no-cache"  # revocation shows at once
+    return response
+
+
+@api.route("/api/ai/tasks/<task_id>/share", methods=["DELETE"])
+def unshare_task(ctx: Ctx) -> None:
+    ctx.svc.shares.revoke(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 
 
 @api.route("/api/ai/uploads", methods=["POST"], rate="upload")
@@ -58,8 +93,11 @@ def upload(ctx: Ctx) -> tuple[UploadResult, int]:
 
 @api.route("/api/ai/tasks", methods=["GET"])
 def list_tasks(ctx: Ctx) -> TaskPage:
-    q = ctx.query(TaskQuery)
+    q = ctx.query(TaskListQuery)
     filters: dict[str, object] = {"user_id": ctx.user_id}
+    ids = q.id_list()
+    if ids is not None:
+        filters["_id"] = {"$in": ids}  # the (user_id, _id) index; others' ids simply do not match
     if q.type:
         filters["type"] = q.type.value
     if q.status:

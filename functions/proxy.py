@@ -20,6 +20,7 @@ def warm(svc: Services) -> None:
     svc.warm("signer")
     svc.media_keys()
     svc.storage.warm()
+    svc.storage.ping()  # one pooled connection to storage, opened before the first request
 
 
 @api.route("/api/ai/proxy", methods=["GET", "HEAD"], auth="public")
@@ -28,7 +29,17 @@ def proxy(ctx: Ctx) -> flask.Response:
     urls, sigs = args.getlist("url"), args.getlist("sig")
     if len(urls) != 1 or len(sigs) != 1:  # a repeated parameter could mean one thing here and another upstream
         raise Forbidden("This media link is not valid.", code="bad_signature")
-    ref = ctx.svc.signer.verify(urls[0], sigs[0])  # 403 before anything is fetched
+    shares = args.getlist("share")
+    if len(shares) > 1:
+        raise Forbidden("This media link is not valid.", code="bad_signature")
+    share = shares[0] if shares else None
+    ref = ctx.svc.signer.verify(urls[0], sigs[0], share=share)  # 403 before anything is fetched
+    if share is not None:
+        ctx.svc.shares.check_media(share, ref.name)  # 404 once the share is revoked or the task deleted
     info = ctx.svc.storage.stat(ref.name)
     download = f"sora-{ref.name.rsplit('/', 1)[-1]}" if args.get("download") == "1" else None
-    return media_response(ctx.request, info=info, storage=ctx.svc.storage, download_name=download)
+    response = media_response(ctx.request, info=info, storage=ctx.svc.storage, download_name=download)
+    if share is not None:
+        # Revocable: caches must ask again (a 304 while shared, a 404 after), never keep it for a year.
+        response.headers["Cache-Control"] = "no-cache"
+    return response

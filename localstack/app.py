@@ -16,6 +16,7 @@ ROUTES: list[tuple[str, Api]] = sorted(
         ("/api/ai/chat", chat.api),  # /api/ai/chat and /api/ai/chats
         ("/api/ai/proxy", proxy.api),
         ("/api/ai/", generate.api),
+        ("/api/public/", generate.api),  # shared pages' data (no sign-in)
         ("/api/billing/", billing.api),
         ("/api/admin/", admin.api),
         ("/api/tasks/", worker.api),

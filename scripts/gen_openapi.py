@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from common.models import ROUTES, SCHEMA_MODELS, Strict
+from common.models import QUERIES, ROUTES, SCHEMA_MODELS, Strict
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENAPI = ROOT / "openapi.json"
@@ -34,8 +34,19 @@ def build_openapi() -> dict[str, Any]:
         }}
         if req:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{req}"}}}}
+        params: list[dict[str, Any]] = []
         if "{id}" in path:
-            op["parameters"] = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+            params.append({"name": "id", "in": "path", "required": True, "schema": {"type": "string"}})
+        query = QUERIES.get((method, path))
+        if query is not None:
+            for name, sub in query.model_json_schema(ref_template="#/components/schemas/{model}")["properties"].items():
+                sub = dict(sub)
+                description = sub.pop("description", None)
+                sub.pop("title", None)
+                params.append({"name": name, "in": "query", "required": False, "schema": sub,
+                               **({"description": description} if description else {})})
+        if params:
+            op["parameters"] = params
         paths.setdefault(path, {})[method] = op
     return {"openapi": "3.1.0", "info": {"title": "Sora Studio API", "version": "1"}, "paths": paths,
             "components": {"schemas": components}}

@@ -80,7 +80,7 @@ module "atlas" {
   cluster_name  = "${var.name_prefix}-db"
   region        = var.atlas_region
   instance_size = var.atlas_instance_size
-  allowed_ips   = [google_compute_address.egress[0].address]
+  allowed_ips   = google_compute_address.egress[*].address # empty without egress_static_ip_enabled: refused by the module
   database      = "sora"
 }
 

@@ -38,6 +38,10 @@ locals {
       "jwt-signing-key",   # verifies session tokens (role checked per request)
       "media-signing-key", # media links in the task list
       "stripe-secret-key", # refunds of paid orders
+      # Settings show each key's last4 and "test key" calls the provider: both read the value.
+      "gemini-api-key",
+      "openai-api-key",
+      "stripe-webhook-secret",
     ]
     worker = [
       "media-signing-key", # result URLs
@@ -95,8 +99,8 @@ resource "google_secret_manager_secret_iam_member" "media_key_lister" {
   member    = google_service_account.fn[each.value].member
 }
 
-# admin: writes new versions of provider and payment keys (settings page);
-# the keys are write-only, so it gets no accessor on the AI keys.
+# admin: writes new versions of provider and payment keys (settings page).
+# The panel never returns a key, but shows its last4 (accessor: handler_secrets).
 resource "google_secret_manager_secret_iam_member" "admin_version_adder" {
   for_each = local.admin_managed
 

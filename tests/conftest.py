@@ -1,7 +1,9 @@
 """Shared fixtures: a real storage emulator, and the whole platform on a real loopback port.
 
-The database is mongomock unless TEST_MONGODB_URI points at a real MongoDB
-(then each test gets its own database, dropped afterwards).
+The database is mongomock unless TEST_MONGODB_URI points at a real MongoDB, or
+TEST_MONGODB=secantusdb asks for a SecantusDB wire server that this session
+starts itself (`make test` runs the database tier that way too). With a real
+server each test gets its own database, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -24,9 +26,23 @@ from common.config import Settings
 from common.runtime import Services, use
 from localstack.app import create_app
 from localstack.emulator import StorageEmulator, free_port
+from localstack.mongo_server import MongoServer
 from tests.stack_process import LOOSE_RATE_LIMITS
 
 WORKER_SECRET = "test-worker-secret-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri() -> Iterator[str]:
+    """'' (the embedded mongomock store), TEST_MONGODB_URI, or a SecantusDB server started for this session."""
+    if os.environ.get("TEST_MONGODB_URI"):
+        yield os.environ["TEST_MONGODB_URI"]
+    elif os.environ.get("TEST_MONGODB") == "secantusdb":
+        server = MongoServer().start()
+        yield server.uri
+        server.stop()
+    else:
+        yield ""
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +52,10 @@ def emulator() -> Iterator[StorageEmulator]:
     emu.stop()
 
 
-def make_settings(emulator: StorageEmulator, tmp_path: Path, **overrides: Any) -> Settings:
+def make_settings(emulator: StorageEmulator, tmp_path: Path, *, mongodb_uri: str = "", **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "ENV": "test",
-        "MONGODB_URI": os.environ.get("TEST_MONGODB_URI", ""),
+        "MONGODB_URI": mongodb_uri,
         "MONGODB_DB": f"t{uuid.uuid4().hex[:12]}",
         "DB_SNAPSHOT": False,
         "DATA_DIR": tmp_path / "data",
@@ -107,8 +123,8 @@ def start_stack(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> tuple[Sta
 
 
 @pytest.fixture
-def settings(emulator: StorageEmulator, tmp_path: Path) -> Settings:
-    return make_settings(emulator, tmp_path)
+def settings(emulator: StorageEmulator, tmp_path: Path, mongodb_uri: str) -> Settings:
+    return make_settings(emulator, tmp_path, mongodb_uri=mongodb_uri)
 
 
 @pytest.fixture
@@ -121,8 +137,14 @@ def clock() -> Clock:
 def stack(settings: Settings, clock: Clock) -> Iterator[Stack]:
     s, server = start_stack(settings, clock=clock)
     yield s
+    stop_stack(s, server)
+
+
+def stop_stack(stack: Stack, server: Any, *, drop: bool = True) -> None:
+    """Stop serving; on a real server drop the test's database (before the client closes); close the services."""
     server.shutdown()
-    s.svc.close()
-    if settings.MONGODB_URI:
-        s.svc.db._client.drop_database(settings.MONGODB_DB)
+    svc = stack.svc
+    if drop and svc.settings.MONGODB_URI and "db" in svc.__dict__:
+        svc.db._client.drop_database(svc.settings.MONGODB_DB)
+    svc.close()
     use(None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -210,6 +210,30 @@ class AuditPage(Out):
     next_cursor: str | None = None
 
 
+# ---- provider model lists and key checks ---------------------------------------------
+
+
+class ProviderModel(Out):
+    id: str = Field(description="The id to put in a *_model setting, e.g. gemini-3-pro-image.")
+    display_name: str
+    kinds: list[Literal["image", "video", "chat"]] = Field(description="What this platform can use it for.")
+
+
+class ProviderModelList(Out):
+    items: list[ProviderModel]
+
+
+class KeyTestRequest(Strict):
+    """Test this value (before saving it); absent or '' tests the saved key."""
+
+    key: str | None = Field(None, max_length=MAX_KEY_LENGTH)
+
+
+class KeyTestResult(Out):
+    ok: bool
+    message: str
+
+
 SCHEMA_MODELS: list[type[BaseModel]] = [
     AdminStats,
     AdminUserPage,
@@ -233,6 +257,10 @@ SCHEMA_MODELS: list[type[BaseModel]] = [
     AdminSettingsUpdate,
     AuditEntry,
     AuditPage,
+    ProviderModel,
+    ProviderModelList,
+    KeyTestRequest,
+    KeyTestResult,
 ]
 
 ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
@@ -247,4 +275,8 @@ ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
     ("put", "/api/admin/settings", "AdminSettingsUpdate", "AdminSettings", 200,
      "Change settings (partial document); applies to every function within 10 s"),
     ("get", "/api/admin/audit", None, "AuditPage", 200, "Every admin change, newest first"),
+    ("get", "/api/admin/models", None, "ProviderModelList", 200,
+     "The provider's own model list (?provider=gemini|veo|openai|sora), through its SDK with the saved key"),
+    ("post", "/api/admin/keys/{name}/test", "KeyTestRequest", "KeyTestResult", 200,
+     "A live check of a key (gemini_api_key, openai_api_key), the given value or the saved one"),
 ]

@@ -13,7 +13,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator, model_validator
 
 # ---- enums ------------------------------------------------------------------
 
@@ -42,6 +42,7 @@ class TaskStatus(str, enum.Enum):
 ImageAspect = Literal["1:1", "16:9", "9:16", "4:3", "3:4"]
 VideoAspect = Literal["16:9", "9:16"]
 VideoDuration = Literal[4, 8, 12]
+TaskStage = Literal["queued", "submitted", "rendering", "storing"]
 
 
 class Out(BaseModel):
@@ -55,7 +56,7 @@ class Strict(BaseModel):
 
     Text everywhere in a request is NFC-normalised and may not hold NUL or other control
     characters (tab and newlines aside); an `email` may not mix alphabets within a part
-    (a Cyrillic "а" in "pаypal.com" is refused). Lengths are counted in Unicode code points,
+    (a Cyrillic a, U+0430, in a Latin address is refused). Lengths are counted in Unicode code points,
     as JSON Schema's maxLength counts them and as the frontend's generated `textLength` does.
     """
 
@@ -186,6 +187,8 @@ class QuotaState(Out):
     limit: int
     used: int
     resets_at: datetime
+    # Credits one more use costs once today's free units are used up (the price `charge_for_task` applies).
+    cost: int = 0
 
 
 class Quota(Out):
@@ -216,10 +219,18 @@ MAX_PROMPT = 2000
 MAX_MEDIA_URL = 2048
 
 
+MAX_SEED = 2**32 - 1
+MAX_NEGATIVE_PROMPT = 1000
+TASK_ID_LENGTH = 64
+
+
 class CreateImageRequest(Strict):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
     aspect_ratio: ImageAspect = "1:1"
     reference_urls: list[str] = Field(default_factory=list, max_length=3)
+    count: int = Field(1, ge=1, le=4, strict=True, description="Variations: one task and one charge per output.")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, strict=True, description="Same seed, same settings: a similar result (variation i uses seed + i).")
+    negative_prompt: str | None = Field(None, max_length=MAX_NEGATIVE_PROMPT, description="What to keep out of the result.")
 
     @field_validator("reference_urls")
     @classmethod
@@ -232,8 +243,52 @@ class CreateImageRequest(Strict):
 class CreateVideoRequest(Strict):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
     image_url: str | None = Field(None, max_length=MAX_MEDIA_URL)
+    last_frame_url: str | None = Field(None, max_length=MAX_MEDIA_URL, description="The last frame (with image_url as the first).")
     duration_s: VideoDuration = 4
     aspect_ratio: VideoAspect = "16:9"
+    count: int = Field(1, ge=1, le=4, strict=True, description="Variations: one task and one charge per output.")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED, strict=True)
+    negative_prompt: str | None = Field(None, max_length=MAX_NEGATIVE_PROMPT)
+    remix_of: str | None = Field(None, min_length=1, max_length=TASK_ID_LENGTH, description="A finished video of the caller's to remake with this prompt.")
+    extend_of: str | None = Field(None, min_length=1, max_length=TASK_ID_LENGTH, description="A finished video of the caller's to continue by duration_s seconds.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CreateVideoRequest:
+        if self.remix_of and self.extend_of:
+            raise ValueError("send remix_of or extend_of, not both")
+        if (self.remix_of or self.extend_of) and (self.image_url or self.last_frame_url):
+            raise ValueError("remix_of and extend_of start from the source video: leave out image_url and last_frame_url")
+        if self.last_frame_url and not self.image_url:
+            raise ValueError("last_frame_url needs image_url (the first frame)")
+        return self
+
+
+class TaskGroup(Out):
+    """The answer to a request with `count` > 1: the variations, in order."""
+
+    items: list[Task]
+
+
+class EnhancePromptRequest(Strict):
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
+    kind: Literal["image", "video"]
+
+
+class EnhancePromptResponse(Out):
+    prompt: str
+
+
+class ShareLink(Out):
+    url: str = Field(description="The public page, `/s/<token>` (relative to the site's origin).")
+
+
+class PublicShare(Out):
+    """A shared, finished task as anyone may see it (no owner, no ids, media through signed proxy links)."""
+
+    prompt: str
+    type: TaskType
+    result: TaskResult
+    created_at: datetime
 
 
 class TaskResult(Out):
@@ -274,6 +329,38 @@ class Task(Out):
     refund_on_cancel: bool | None = Field(None, description=(
         "While the task runs: whether canceling it now refunds its charge (true until the job reaches a "
         "provider, or when the provider's API can stop it); null once it has finished."))
+    shared: bool = False
+    # While the task runs: where it is, and the seconds it likely still needs (API.md).
+    stage: TaskStage | None = None
+    eta_s: int | None = Field(default=None, ge=0)
+
+
+#: Most ids one `GET /api/ai/tasks?ids=` poll may name.
+MAX_POLL_IDS = 100
+
+
+class TaskListQuery(BaseModel):
+    """Query of `GET /api/ai/tasks`: filters, keyset page, or a poll of named tasks (`ids`)."""
+
+    model_config = ConfigDict(extra="ignore")
+    type: TaskType | None = None
+    status: TaskStatus | None = None
+    ids: str | None = Field(None, max_length=MAX_POLL_IDS * 65, description=(
+        f"Comma-separated task ids (at most {MAX_POLL_IDS}): answer only those of the caller's tasks, newest "
+        "first; unknown or others' ids are left out. For polling the running tasks instead of refetching pages."))
+    limit: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=200)
+
+    def id_list(self) -> list[str] | None:
+        """The distinct ids of `ids`, or None when absent; InvalidRequest (400) if empty, too many or too long."""
+        if self.ids is None:
+            return None
+        from common.errors import InvalidRequest
+
+        ids = list(dict.fromkeys(part.strip() for part in self.ids.split(",") if part.strip()))
+        if not ids or len(ids) > MAX_POLL_IDS or any(len(i) > 64 for i in ids):
+            raise InvalidRequest(f"ids must name 1 to {MAX_POLL_IDS} task ids, comma-separated.", details={"field": "ids"})
+        return ids
 
 
 class TaskPage(Out):
@@ -305,6 +392,7 @@ class Health(Out):
 # Everything exported into openapi.json / generated.ts.
 CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     ErrorBody,
+    TaskListQuery,
     RegisterRequest,
     LoginRequest,
     GoogleLoginRequest,
@@ -323,6 +411,11 @@ CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     AuthResponse,
     CreateImageRequest,
     CreateVideoRequest,
+    TaskGroup,
+    EnhancePromptRequest,
+    EnhancePromptResponse,
+    ShareLink,
+    PublicShare,
     TaskResult,
     TaskError,
     TaskCost,
@@ -332,6 +425,9 @@ CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     Health,
 ]
 
+
+# For openapi.json: the query parameters of a route, from a model's fields.
+CORE_QUERIES: dict[tuple[str, str], type[BaseModel]] = {("get", "/api/ai/tasks"): TaskListQuery}
 
 # For openapi.json: (method, path, request model | None, answer model | None, status, summary).
 CORE_ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
@@ -350,8 +446,12 @@ CORE_ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
     ("delete", "/api/auth/tokens/{id}", None, None, 204, "Revoke a developer API token"),
     ("post", "/api/ai/image", "CreateImageRequest", "Task", 202, "Generate an image (asynchronous)"),
     ("post", "/api/ai/video", "CreateVideoRequest", "Task", 202, "Generate a video (asynchronous)"),
+    ("post", "/api/ai/prompt/enhance", "EnhancePromptRequest", "EnhancePromptResponse", 200, "Rewrite a prompt with the chat model (one chat unit)"),
+    ("post", "/api/ai/tasks/{id}/share", None, "ShareLink", 201, "Share a finished task: a public page /s/<token>"),
+    ("delete", "/api/ai/tasks/{id}/share", None, None, 204, "Revoke the share: the page and its media links answer 404"),
+    ("get", "/api/public/shares/{token}", None, "PublicShare", 200, "A shared task (no sign-in)"),
     ("post", "/api/ai/uploads", None, "UploadResult", 201, "Upload an image (multipart field `file`)"),
-    ("get", "/api/ai/tasks", None, "TaskPage", 200, "Own tasks, newest first"),
+    ("get", "/api/ai/tasks", None, "TaskPage", 200, "Own tasks, newest first (filter by type/status, or poll by ids)"),
     ("get", "/api/ai/tasks/{id}", None, "Task", 200, "One own task"),
     ("delete", "/api/ai/tasks/{id}", None, None, 204, "Delete a task and its media (a running one is canceled first)"),
     ("post", "/api/ai/tasks/{id}/cancel", None, "Task", 200, "Cancel a running task; refunds what never reached a provider"),

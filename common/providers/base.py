@@ -42,6 +42,26 @@ class GenerationRequest:
     reference_images: tuple[ReferenceImage, ...] = ()  # image-to-image
     model: str | None = None  # None: the adapter's configured default
     task_id: str = ""  # for logs and deterministic names; never sent to providers
+    seed: int | None = None  # adapters that take a seed pass it on (CAPABILITIES)
+    negative_prompt: str | None = None
+    end_image: ReferenceImage | None = None  # the last frame (first + last frame to video)
+    mode: str = "generate"  # "generate" | "remix" | "extend"
+    source_video: ReferenceImage | None = None  # remix/extend: the finished source video (bytes, video/mp4)
+    source_ref: dict[str, str] = field(default_factory=dict)  # remix/extend: the source's job id / video uri at its provider
+
+
+# What each provider can do beyond a plain prompt (the API answers 400 `not_supported` for the rest).
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "sim": frozenset({"seed", "negative_prompt", "last_frame", "remix", "extend"}),
+    "veo": frozenset({"seed", "negative_prompt", "last_frame", "extend"}),  # Veo 3.1: lastFrame, video extension
+    "sora": frozenset({"remix"}),  # OpenAI-style POST /v1/videos/{id}/remix
+    "gemini": frozenset({"seed"}),
+}
+
+
+def supporting(feature: str) -> list[str]:
+    """Providers that can do `feature`, for error messages."""
+    return sorted(name for name, caps in CAPABILITIES.items() if feature in caps)
 
 
 @dataclass(frozen=True)
@@ -149,6 +169,21 @@ class InvalidProviderRequest(ProviderError):
 
     code, retryable = "invalid_request", False
     user_message = "The AI provider rejected the request parameters."
+
+
+class ModelUnavailable(ProviderError):
+    """The provider does not serve the configured model (404: retired, misspelled, or not for this key)."""
+
+    code, retryable = "model_unavailable", False
+
+    def __init__(self, model: str, *, setting: str, detail: str = "") -> None:
+        super().__init__(
+            f"The AI provider does not offer the model '{model}'. An administrator can choose an available one in "
+            f"Admin → Settings → Providers ({setting}), or set the {setting.upper()} environment variable.",
+            detail=detail,
+        )
+        self.model = model
+        self.setting = setting
 
 
 class ResultExpired(ProviderError):

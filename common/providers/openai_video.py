@@ -118,7 +118,15 @@ class OpenAIVideoProvider:
         if request.start_image is not None:
             params["input_reference"] = fit_reference(request.start_image, size)
         client = self._client()
-        video = self._sdk_call(lambda: client.videos.create(**params))
+        if request.mode == "remix":
+            # OpenAI-style POST /v1/videos/{id}/remix: the same video, remade with the new prompt.
+            source_id = request.source_ref.get("job_id")
+            if not source_id:
+                raise InvalidProviderRequest("The source video cannot be remixed at this provider.")
+            video = self._sdk_call(lambda: client.videos.remix(source_id, prompt=request.prompt))
+            log.info("sora remix submitted", extra={"task_id": request.task_id, "job_id": video.id})
+            return self._status(video, {"seconds": str(getattr(video, "seconds", "") or params["seconds"]), "size": size})
+        video = self._sdk_call(lambda: client.videos.create(**params), model=params["model"])
         log.info("sora job submitted", extra={"task_id": request.task_id, "job_id": video.id})
         state: dict[str, object] = {"seconds": params["seconds"], "size": size}
         return self._status(video, state)
@@ -186,7 +194,8 @@ class OpenAIVideoProvider:
             return self._cached[1]
 
     @staticmethod
-    def _sdk_call(call: Callable[[], T], *, not_found: type[ProviderError] = InvalidProviderRequest) -> T:
+    def _sdk_call(call: Callable[[], T], *, not_found: type[ProviderError] = InvalidProviderRequest,
+                  model: str | None = None) -> T:
         # Not `warnings.catch_warnings()`: it swaps the process-wide filter list
         # and is not thread-safe; concurrent jobs would restore each other's
         # filters. This filter is idempotent and matches only this module's calls.
@@ -194,7 +203,7 @@ class OpenAIVideoProvider:
         try:
             return call()
         except Exception as exc:
-            raise map_openai_error(exc, not_found=not_found) from exc
+            raise map_openai_error(exc, not_found=not_found, model=model, setting="sora_model") from exc
 
 
 _THIS_MODULE = re.escape(__name__) + "$"

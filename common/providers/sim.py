@@ -9,6 +9,12 @@ so storage, Range, thumbnails and players downstream are exercised for real.
 Prompts can ask for failures, for demos and tests:
 `[sim:unsafe]` → safety refusal; `[sim:down]` → provider unavailable (transient);
 `[sim:flaky]` → unavailable on the first poll only.
+
+It takes every creative control, for real: `seed` changes the artwork (same
+seed, same prompt: the same media), a last frame ends the video on that image,
+a remix renders the new prompt from the source video's first frame, and an
+extension appends new footage continuing from the source's last frame to the
+whole source (so the result is longer by `duration_s`, the source's frames first).
 """
 
 from __future__ import annotations
@@ -52,17 +58,21 @@ def _palette(prompt: str) -> list[tuple[int, int, int]]:
     return [(digest[i], digest[i + 1], digest[i + 2]) for i in range(0, 18, 3)]
 
 
-def render_png(prompt: str, aspect_ratio: str) -> tuple[bytes, int, int]:
-    """A deterministic neon artwork for the prompt."""
+def _seeded(prompt: str, seed: int | None) -> str:
+    return prompt if seed is None else f"{prompt}\x00{seed}"
+
+
+def render_png(prompt: str, aspect_ratio: str, seed: int | None = None) -> tuple[bytes, int, int]:
+    """A deterministic neon artwork for the prompt (and seed)."""
     width, height = IMAGE_SIZES.get(aspect_ratio, IMAGE_SIZES["1:1"])
-    colors = _palette(prompt)
+    colors = _palette(_seeded(prompt, seed))
     img = Image.new("RGB", (width, height), (8, 6, 20))
     draw = ImageDraw.Draw(img)
     top, bottom = colors[0], colors[1]
     for y in range(height):
         t = y / max(1, height - 1)
         draw.line([(0, y), (width, y)], fill=tuple(int(top[i] * (1 - t) * 0.5 + bottom[i] * t * 0.5) for i in range(3)))
-    digest = hashlib.sha256(("shapes" + prompt).encode()).digest()
+    digest = hashlib.sha256(("shapes" + _seeded(prompt, seed)).encode()).digest()
     for i in range(12):
         cx, cy = digest[i] / 255 * width, digest[i + 12] / 255 * height
         r: float = 20 + digest[(i + 5) % 32] / 255 * min(width, height) / 4
@@ -74,10 +84,18 @@ def render_png(prompt: str, aspect_ratio: str) -> tuple[bytes, int, int]:
     return buf.getvalue(), width, height
 
 
-def render_mp4(prompt: str, aspect_ratio: str, duration_s: int, start_image: bytes | None, out: Path) -> tuple[int, int]:
-    """A real H.264 MP4 (yuv420p, faststart) of `duration_s` seconds."""
+def render_mp4(prompt: str, aspect_ratio: str, duration_s: int, start_image: bytes | None, out: Path,
+               *, seed: int | None = None, end_image: bytes | None = None) -> tuple[int, int]:
+    """A real H.264 MP4 (yuv420p, faststart) of `duration_s` seconds; with `end_image`, the last second is that frame."""
     width, height = VIDEO_SIZES.get(aspect_ratio, VIDEO_SIZES["16:9"])
-    c = _palette(prompt)
+    if end_image is not None and duration_s > 1:
+        with tempfile.TemporaryDirectory() as tmp:
+            head, tail = Path(tmp) / "head.mp4", Path(tmp) / "tail.mp4"
+            render_mp4(prompt, aspect_ratio, duration_s - 1, start_image, head, seed=seed)
+            render_still(end_image, aspect_ratio, 1, tail)
+            concat_mp4([head, tail], aspect_ratio, out)
+        return width, height
+    c = _palette(_seeded(prompt, seed))
     hexes = [f"0x{r:02x}{g:02x}{b:02x}" for r, g, b in c[:3]]
     frames = duration_s * FPS
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,6 +123,51 @@ def render_mp4(prompt: str, aspect_ratio: str, duration_s: int, start_image: byt
     return width, height
 
 
+def _encode_args(out: Path) -> list[str]:
+    return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", str(FPS),
+            "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)]
+
+
+def render_still(image: bytes, aspect_ratio: str, duration_s: int, out: Path) -> None:
+    """`duration_s` seconds of one image, fitted (cover + crop) to the video size."""
+    width, height = VIDEO_SIZES.get(aspect_ratio, VIDEO_SIZES["16:9"])
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "still.png"
+        Image.open(io.BytesIO(image)).convert("RGB").save(src)
+        cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-loop", "1", "-framerate", str(FPS),
+               "-i", str(src), "-t", str(duration_s),
+               "-vf", f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},setsar=1,format=yuv420p",
+               *_encode_args(out)]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+
+
+def concat_mp4(parts: list[Path], aspect_ratio: str, out: Path) -> None:
+    """One MP4 of `parts` in order (re-encoded to one size and frame rate)."""
+    width, height = VIDEO_SIZES.get(aspect_ratio, VIDEO_SIZES["16:9"])
+    inputs: list[str] = []
+    chains = []
+    for i, part in enumerate(parts):
+        inputs += ["-i", str(part)]
+        chains.append(f"[{i}:v]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
+                      f"setsar=1,fps={FPS},format=yuv420p[v{i}]")
+    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(len(parts))) + f"concat=n={len(parts)}:v=1:a=0[out]"
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *inputs, "-filter_complex", graph,
+           "-map", "[out]", *_encode_args(out)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+
+
+def video_frame(video: bytes, *, last: bool) -> bytes:
+    """The first or last frame of an MP4, as PNG bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, frame = Path(tmp) / "src.mp4", Path(tmp) / "frame.png"
+        src.write_bytes(video)
+        seek = ["-sseof", "-0.25"] if last else []
+        cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *seek, "-i", str(src),
+               "-update", "1", "-frames:v", "1" if not last else "100", str(frame)]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=60)
+        return frame.read_bytes()
+
+
 class SimProvider:
     """Simulated long-running provider producing real media. Thread-safe."""
 
@@ -125,8 +188,20 @@ class SimProvider:
             "prompt": request.prompt,
             "aspect_ratio": request.aspect_ratio,
             "video_s": request.duration_s or 4,
+            "seed": request.seed,
+            "mode": request.mode,
         }
-        self._render(job_id, state, request.start_image.data if request.start_image else None)
+        start = request.start_image.data if request.start_image else None
+        end = request.end_image.data if request.end_image else None
+        source = request.source_video.data if request.source_video else None
+        if request.mode == "remix" and source is not None:
+            start = video_frame(source, last=False)  # the new prompt, from where the source began
+            source = None
+        elif request.mode == "extend" and source is not None:
+            start = video_frame(source, last=True)  # continue from where the source ended
+        else:
+            source = None
+        self._render(job_id, state, start, end_image=end, extend=source)
         return self.poll(job_id, state=state)
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
@@ -160,23 +235,42 @@ class SimProvider:
         if state.get("kind") == MediaKind.IMAGE.value:
             w, h = IMAGE_SIZES.get(str(state.get("aspect_ratio")), IMAGE_SIZES["1:1"])
             return MediaResult(data=data, mime_type="image/png", width=w, height=h)
+        from common.providers.veo import mp4_facts
+
         w, h = VIDEO_SIZES.get(str(state.get("aspect_ratio")), VIDEO_SIZES["16:9"])
-        return MediaResult(data=data, mime_type="video/mp4", width=w, height=h, duration_s=float(state["video_s"]))  # type: ignore[arg-type]
+        _, _, seconds = mp4_facts(data)  # an extension is as long as the source plus the new part
+        duration = round(seconds, 2) if seconds else float(state["video_s"])  # type: ignore[arg-type]
+        return MediaResult(data=data, mime_type="video/mp4", width=w, height=h, duration_s=duration)
 
     def _path(self, job_id: str, state: dict[str, object]) -> Path:
         ext = "png" if state.get("kind") == MediaKind.IMAGE.value else "mp4"
         return self.work_dir / f"{job_id}.{ext}"
 
-    def _render(self, job_id: str, state: dict[str, object], start_image: bytes | None) -> None:
+    def _render(self, job_id: str, state: dict[str, object], start_image: bytes | None, *,
+                end_image: bytes | None = None, extend: bytes | None = None) -> None:
         if "[sim:unsafe]" in str(state.get("prompt", "")):
             return
         self.work_dir.mkdir(parents=True, exist_ok=True)
         path = self._path(job_id, state)
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         if state["kind"] == MediaKind.IMAGE.value:
-            data, _, _ = render_png(str(state["prompt"]), str(state["aspect_ratio"]))
+            data, _, _ = render_png(str(state["prompt"]), str(state["aspect_ratio"]), _seed(state))
             tmp.write_bytes(data)
         else:
-            render_mp4(str(state["prompt"]), str(state["aspect_ratio"]), int(state["video_s"]), start_image, tmp.with_suffix(".mp4"))  # type: ignore[call-overload]
             tmp = tmp.with_suffix(".mp4")
+            aspect = str(state["aspect_ratio"])
+            if extend is not None:
+                with tempfile.TemporaryDirectory() as work:
+                    source, more = Path(work) / "source.mp4", Path(work) / "more.mp4"
+                    source.write_bytes(extend)
+                    render_mp4(str(state["prompt"]), aspect, int(state["video_s"]), start_image, more, seed=_seed(state))  # type: ignore[call-overload]
+                    concat_mp4([source, more], aspect, tmp)
+            else:
+                render_mp4(str(state["prompt"]), aspect, int(state["video_s"]), start_image, tmp,  # type: ignore[call-overload]
+                           seed=_seed(state), end_image=end_image)
         os.replace(tmp, path)
+
+
+def _seed(state: dict[str, object]) -> int | None:
+    seed = state.get("seed")
+    return int(seed) if isinstance(seed, int) else None

@@ -88,17 +88,32 @@ class VeoVideoProvider:
                 "bytesBase64Encoded": base64.b64encode(request.start_image.data).decode("ascii"),
                 "mimeType": request.start_image.mime_type,
             }
-        body = {
-            "instances": [instance],
-            "parameters": {"aspectRatio": veo_aspect_ratio(request.aspect_ratio), "durationSeconds": duration},
-        }
+        parameters: dict[str, Any] = {"aspectRatio": veo_aspect_ratio(request.aspect_ratio), "durationSeconds": duration}
+        if request.end_image is not None:  # Veo 3.1: first + last frame
+            instance["lastFrame"] = {
+                "bytesBase64Encoded": base64.b64encode(request.end_image.data).decode("ascii"),
+                "mimeType": request.end_image.mime_type,
+            }
+        if request.mode == "extend":
+            # Veo 3.1 video extension: the source must be a Veo video, named by its file URI; the answer is
+            # the whole, longer video. Extensions are a fixed length at Veo (durationSeconds is not taken).
+            uri = request.source_ref.get("video_uri")
+            if not uri:
+                raise InvalidProviderRequest("Only videos made by Veo can be extended by Veo.")
+            instance["video"] = {"uri": uri}
+            parameters.pop("durationSeconds", None)
+        if request.seed is not None:
+            parameters["seed"] = request.seed
+        if request.negative_prompt:
+            parameters["negativePrompt"] = request.negative_prompt
+        body = {"instances": [instance], "parameters": parameters}
         client = self._clients.get()
         model_path = _transformers.t_model(client._api_client, request.model or self._model)
         try:
             response = client._api_client.request("post", f"{model_path}:predictLongRunning", body)
             operation = json.loads(response.body or "{}")
         except Exception as exc:
-            raise map_google_error(exc) from exc
+            raise map_google_error(exc, model=request.model or self._model, setting="veo_model") from exc
         job_id = str(operation.get("name") or "")
         if not job_id:
             raise ProviderError(detail="predictLongRunning answered without an operation name")

@@ -27,7 +27,7 @@ async function followTask(page, id, { timeoutMs = 40_000 } = {}) {
   for (;;) {
     const c = card(page, id);
     const s = await c.getAttribute('data-status', { timeout: 5_000 });
-    const p = ACTIVE.includes(s) ? await c.getByTestId('task-progress').textContent({ timeout: 2_000 }).catch(() => null) : null;
+    const p = ACTIVE.includes(s) ? await c.getByTestId('task-progress').getAttribute('data-progress', { timeout: 2_000 }).then((v) => (v === null ? null : `${v}%`)).catch(() => null) : null;
     const last = seen.at(-1);
     if (!last || last.status !== s || last.progress !== p) seen.push({ status: s, progress: p, t: Date.now() });
     if (s === 'COMPLETED') return seen;

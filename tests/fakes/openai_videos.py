@@ -15,7 +15,10 @@ _ROUTES = (
     ("GET", re.compile(r"^/v1/videos/[^/]+$"), "retrieve"),
     ("GET", re.compile(r"^/v1/videos/[^/]+/content$"), "content"),
     ("DELETE", re.compile(r"^/v1/videos/[^/]+$"), "delete"),
+    ("GET", re.compile(r"^/v1/models$"), "models"),
+    ("POST", re.compile(r"^/v1/videos/[^/]+/remix$"), "remix"),
 )
+MODEL_IDS = ("sora-2", "sora-2-pro", "gpt-5")
 
 
 def openai_error(status: int, message: str, *, code: str | None = None, type: str = "invalid_request_error") -> Reply:
@@ -89,6 +92,9 @@ class FakeOpenAIVideos(FakeServer):
         return None
 
     def default(self, request: RecordedRequest) -> Reply:
+        if request.endpoint == "models":
+            return Reply.json({"object": "list", "data": [{"id": m, "object": "model", "created": 1767225600,
+                                                           "owned_by": "system"} for m in MODEL_IDS]})
         if request.endpoint == "create":
             form = request.form()
             video_id = f"video_{uuid.uuid4().hex}"
@@ -98,6 +104,15 @@ class FakeOpenAIVideos(FakeServer):
                 seconds=form["seconds"].text if "seconds" in form else "4",
                 size=form["size"].text if "size" in form else "720x1280",
             )
+            return Reply.json(self._videos[video_id])
+        if request.endpoint == "remix":
+            source_id = request.path.split("/")[3]
+            if source_id not in self._videos:
+                return self.not_found(request)
+            source = self._videos[source_id]
+            video_id = f"video_{uuid.uuid4().hex}"
+            self._videos[video_id] = {**_video(video_id, model=source["model"], seconds=source["seconds"], size=source["size"]),
+                                      "remixed_from_video_id": source_id, "prompt": request.json().get("prompt")}
             return Reply.json(self._videos[video_id])
         if request.endpoint == "retrieve":
             return self.resolve(video_status("completed", progress=100), request)

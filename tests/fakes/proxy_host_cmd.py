@@ -107,11 +107,43 @@ def curl(args: list[str]) -> int:
     return 0  # /nginx-health
 
 
+def scp(args: list[str]) -> int:
+    """Copies to the "remote" directory, which is local here."""
+    paths, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "-o":
+            skip = True  # its value is an option, not a path
+        elif not arg.startswith("-"):
+            paths.append(arg)
+    *sources, target = paths
+    directory = Path(target.split(":", 1)[1])
+    for source in sources:
+        (directory / Path(source).name).write_bytes(Path(source).read_bytes())
+    return 0
+
+
+def ssh(args: list[str]) -> int:
+    """Runs the remote command string with bash, as sshd would with the login shell."""
+    import subprocess
+
+    command = args[-1]
+    return subprocess.run(["bash", "-c", command]).returncode
+
+
+def sudo(args: list[str]) -> int:
+    import subprocess
+
+    return subprocess.run(args).returncode
+
+
 def main() -> int:
     command, args = sys.argv[1], sys.argv[2:]
     with open(STATE / "calls.jsonl", "a") as log:
         log.write(json.dumps([command, *args]) + "\n")
-    handlers = {"docker": docker, "dpkg-query": dpkg_query, "apt-get": apt_get, "certbot": certbot, "curl": curl}
+    handlers = {"docker": docker, "dpkg-query": dpkg_query, "apt-get": apt_get, "certbot": certbot, "curl": curl,
+                "scp": scp, "ssh": ssh, "sudo": sudo}
     handler = handlers.get(command)
     return handler(args) if handler else 0
 

@@ -14,7 +14,7 @@ from typing import Any, cast
 import pytest
 
 from localstack.emulator import StorageEmulator
-from tests.conftest import Stack, make_settings, start_stack
+from tests.conftest import Stack, make_settings, start_stack, stop_stack
 from tests.fakes import FakeGemini
 from tests.integration.gcp_fakes import FakeSecretManager
 
@@ -391,22 +391,18 @@ def test_audit_records_who_what_when_and_before_after(stack: Stack, admin: Recor
 
 
 @pytest.fixture
-def sm_stack(emulator: StorageEmulator, tmp_path: Path) -> Iterator[tuple[Stack, FakeSecretManager]]:
+def sm_stack(emulator: StorageEmulator, tmp_path: Path, mongodb_uri: str) -> Iterator[tuple[Stack, FakeSecretManager]]:
     with FakeSecretManager() as started:
         fake = cast(FakeSecretManager, started)
         settings = make_settings(
-            emulator, tmp_path, SECRETS_BACKEND="secretmanager", SECRET_MANAGER_ENDPOINT=fake.endpoint,
+            emulator, tmp_path, mongodb_uri=mongodb_uri, SECRETS_BACKEND="secretmanager", SECRET_MANAGER_ENDPOINT=fake.endpoint,
             GCP_PROJECT="sora-prod", JWT_SECRET="j" * 40, MEDIA_SIGNING_KEY="m" * 40,
         )
         stack, server = start_stack(settings)
         try:
             yield stack, fake
         finally:
-            server.shutdown()
-            stack.svc.close()
-            from common.runtime import use
-
-            use(None)
+            stop_stack(stack, server)
 
 
 def test_key_written_in_the_panel_lands_in_secret_manager_as_a_new_version(sm_stack: tuple[Stack, FakeSecretManager]) -> None:

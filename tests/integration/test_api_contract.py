@@ -173,6 +173,23 @@ def test_task_list_paginates_newest_first_and_filters(stack: Stack) -> None:
     assert bad.status_code == 400 and error_of(bad)["details"]["field"] == "limit"
 
 
+def test_task_list_polls_only_the_named_own_tasks(stack: Stack) -> None:
+    """`ids=`: the running tasks a gallery polls; others' and unknown ids are left out, bad lists are 400."""
+    alice, bob = stack.register(), stack.register()
+    mine = [stack.api("POST", "/api/ai/image", token=alice, json={"prompt": f"p{i}"}).json()["id"] for i in range(4)]
+    theirs = stack.api("POST", "/api/ai/image", token=bob, json={"prompt": "b"}).json()["id"]
+    asked = [mine[0], mine[2], theirs, "0" * 24, mine[2]]
+    page = stack.api("GET", "/api/ai/tasks", token=alice, params={"ids": ",".join(asked)}).json()
+    assert [t["id"] for t in page["items"]] == [mine[2], mine[0]] and page["next_cursor"] is None
+    first = stack.api("GET", "/api/ai/tasks", token=alice, params={"ids": ",".join(mine), "limit": 3}).json()
+    rest = stack.api("GET", "/api/ai/tasks", token=alice,
+                     params={"ids": ",".join(mine), "limit": 3, "cursor": first["next_cursor"]}).json()
+    assert [t["id"] for t in first["items"] + rest["items"]] == list(reversed(mine))
+    for bad in ("", ",", ",".join(f"{i:024x}" for i in range(101)), "x" * 65):
+        r = stack.api("GET", "/api/ai/tasks", token=alice, params={"ids": bad})
+        assert r.status_code == 400 and error_of(r)["details"]["field"] == "ids", (bad[:30], r.text)
+
+
 def test_delete_removes_task_and_its_media(stack: Stack) -> None:
     token = stack.register()
     done = stack.wait_task(token, stack.api("POST", "/api/ai/image", token=token, json={"prompt": "p"}).json()["id"])

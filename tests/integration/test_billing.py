@@ -158,6 +158,7 @@ def test_sandbox_checkout_end_to_end_credits_once(stack: Stack) -> None:
 
 
 def test_sandbox_concurrent_pays_credit_once(stack: Stack) -> None:
+    """One payment wins (303); each concurrent duplicate is a 409 conflict, on any server's timing."""
     token = stack.register()
     res = checkout(stack, token)
     barrier = threading.Barrier(5)
@@ -174,6 +175,20 @@ def test_sandbox_concurrent_pays_credit_once(stack: Stack) -> None:
         t.join()
     assert sorted(codes) == [303, 409, 409, 409, 409]
     assert me(stack, token)["credits"] == 100
+
+
+def test_sandbox_pay_that_loses_the_race_still_finishes_an_interrupted_credit(stack: Stack) -> None:
+    """The state a concurrent loser (or a retry after a crash) meets: PAID, credit not yet applied."""
+    token = stack.register()
+    res = checkout(stack, token)
+    order_id = res["order"]["id"]
+    stack.svc.db.orders.update_one({"_id": order_id}, {"$set": {"status": "PAID", "fulfilled": False}})
+    r = sandbox_post(stack, res["checkout_url"], "pay")
+    assert r.status_code == 409 and r.json()["error"]["details"]["status"] == "PAID"
+    assert me(stack, token)["credits"] == 100
+    assert stack.svc.db.orders.find_one({"_id": order_id})["fulfilled"] is True
+    assert sandbox_post(stack, res["checkout_url"], "pay").status_code == 409
+    assert me(stack, token)["credits"] == 100 and len(ledger(stack, f"order:{order_id}")) == 1
 
 
 def test_sandbox_canceled_order_cannot_be_paid(stack: Stack) -> None:

@@ -14,7 +14,7 @@ import requests
 from common.chat import ChatConfig, sim_reply
 from common.config import Settings
 from common.secrets import GEMINI_API_KEY
-from tests.conftest import Stack, start_stack
+from tests.conftest import Stack, start_stack, stop_stack
 from tests.fakes import FakeGemini, png_bytes
 from tests.fakes.gemini import internal_error, prompt_blocked, sse
 
@@ -402,8 +402,7 @@ def gemini_stack(settings: Settings, gemini: FakeGemini) -> Iterator[Stack]:
     stack.svc.secrets.put(GEMINI_API_KEY, "gem-chat-key")
     set_providers(stack, chat_provider="gemini", chat_model="gemini-2.5-flash")
     yield stack
-    server.shutdown()
-    stack.svc.close()
+    stop_stack(stack, server)
 
 
 def test_gemini_reply_streams_with_the_key_from_secrets_and_prior_turns(gemini_stack: Stack, gemini: FakeGemini) -> None:

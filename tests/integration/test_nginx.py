@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -73,6 +73,8 @@ CLIENT_HOST = "sora.example.test"
 LIMIT = 64 * 1024 * 1024  # client_max_body_size 64m
 MEDIA = random.Random(7).randbytes(300_000)
 MEDIA_ETAG = '"media-v1"'
+BIG_MEDIA = random.Random(8).randbytes(2_500_000)  # three 1 MB cache slices
+BIG_ETAG = '"big-v1"'
 SAFETY_TIMEOUT_S = 20  # only ever reached when a test is already failing
 
 
@@ -99,6 +101,7 @@ class Backends:
     request_arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     urls: dict[str, str] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)  # sigs the media proxy now refuses (403)
 
     def record(self, item: Seen) -> None:
         with self.lock:
@@ -114,6 +117,7 @@ class Backends:
             self.events.clear()
         self.gate = threading.Event()
         self.request_arrived = threading.Event()
+        self.revoked.clear()
 
     def hits(self, path_prefix: str) -> list[Seen]:
         with self.lock:
@@ -184,25 +188,32 @@ def _handler(name: str, backends: Backends) -> type[BaseHTTPRequestHandler]:
                 self._send(200, json.dumps(payload).encode(), "application/json")
 
         def _media(self) -> None:
-            if self.headers.get("If-None-Match") == MEDIA_ETAG:
+            """Like functions/proxy.py: signature first (403), then conditions, then ranges."""
+            query = parse_qs(urlsplit(self.path).query)
+            if set(query.get("sig", [])) & backends.revoked or query.get("sig") == ["forged"]:
+                error = {"error": {"code": "bad_signature", "message": "This media link is not valid.", "details": {}}}
+                self._send(403, json.dumps(error).encode(), "application/json")
+                return
+            media, etag = (BIG_MEDIA, BIG_ETAG) if query.get("size") == ["big"] else (MEDIA, MEDIA_ETAG)
+            if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
-                self.send_header("ETag", MEDIA_ETAG)
+                self.send_header("ETag", etag)
                 self.end_headers()
                 return
-            common = {"Accept_Ranges": "bytes", "ETag": MEDIA_ETAG}
+            common = {"Accept_Ranges": "bytes", "ETag": etag, "Cache_Control": "private, max-age=31536000, immutable"}
             match = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", ""))
             if not match:
-                self._send(200, MEDIA, "video/mp4", **common)
+                self._send(200, media, "video/mp4", **common)
                 return
             first, last = match.groups()
-            size = len(MEDIA)
+            size = len(media)
             if first == "":
                 start, end = size - int(last), size - 1
             else:
                 start, end = int(first), min(int(last) if last else size - 1, size - 1)
             self._send(
                 206,
-                MEDIA[start : end + 1],
+                media[start : end + 1],
                 "video/mp4",
                 Content_Range=f"bytes {start}-{end}/{size}",
                 **common,
@@ -513,6 +524,8 @@ ROUTES = [
     ("GET", "/api/ai/tasks?status=PENDING&cursor=x", "generate"),
     ("DELETE", "/api/ai/tasks/t1", "generate"),
     ("POST", "/api/ai/uploads", "generate"),
+    ("GET", "/api/public/shares/abc", "generate"),
+    ("GET", "/s/abc", "frontend"),
     ("GET", "/api/billing/packages", "billing"),
     ("POST", "/api/billing/webhook", "billing"),
     ("PATCH", "/api/admin/users/u1", "admin"),
@@ -823,3 +836,278 @@ def test_tls_server_routes_and_sets_hsts(tls_proxy: RunningNginx, backends: Back
     assert response.status == 200
     assert response.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
     assert [(s.upstream, s.headers["X-Forwarded-Proto"]) for s in backends.seen] == [("auth", "https")]
+
+
+def _s_client(port: int, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    openssl = shutil.which("openssl")
+    assert openssl is not None
+    result = subprocess.run(
+        [openssl, "s_client", "-connect", f"127.0.0.1:{port}", "-servername", CLIENT_HOST, *args],
+        input=stdin,
+        capture_output=True,
+        timeout=SAFETY_TIMEOUT_S,
+    )
+    # After an h2 handshake the server's binary preface follows the text.
+    return subprocess.CompletedProcess(
+        result.args, result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace")
+    )
+
+
+def test_tls_refuses_rsa_key_exchange_and_cbc_suites(tls_proxy: RunningNginx) -> None:
+    """Mozilla intermediate: TLS 1.2 only with ECDHE + AEAD (AES128-SHA used to be accepted)."""
+    assert tls_proxy.https_port is not None
+    for weak in ("AES128-SHA", "AES256-SHA", "AES128-GCM-SHA256", "kRSA", "ECDHE-RSA-AES128-SHA"):
+        result = _s_client(tls_proxy.https_port, "-tls1_2", "-cipher", weak)
+        assert "Cipher is (NONE)" in result.stdout or result.returncode != 0, (weak, result.stdout[-400:])
+        assert f"Cipher    : {weak}" not in result.stdout
+    for strong in ("ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305"):
+        result = _s_client(tls_proxy.https_port, "-tls1_2", "-cipher", strong)
+        assert f"Cipher is {strong}" in result.stdout, result.stdout[-400:]
+    for old in ("-tls1", "-tls1_1"):
+        result = _s_client(tls_proxy.https_port, old, "-cipher", "ALL:@SECLEVEL=0")
+        assert "Cipher is (NONE)" in result.stdout or result.returncode != 0, old
+    assert "TLSv1.3" in _s_client(tls_proxy.https_port, "-tls1_3").stdout
+
+
+def test_tls_offers_h2_and_no_session_tickets(tls_proxy: RunningNginx) -> None:
+    assert tls_proxy.https_port is not None
+    result = _s_client(tls_proxy.https_port, "-tls1_2", "-alpn", "h2,http/1.1")
+    assert "ALPN protocol: h2" in result.stdout
+    # ssl_session_tickets off: the server sends no ticket (RFC 5077) under TLS 1.2.
+    assert "TLS session ticket:" not in result.stdout
+    text = tls_proxy.conf.read_text()
+    assert "ssl_stapling on;" in text and "ssl_stapling_verify on;" in text
+    assert re.search(r"^\s*http2 on;$", text, re.M) if HTTP2_DIRECTIVE else re.search(r"^\s*listen \S+ ssl http2", text, re.M)
+
+
+def test_terraform_renders_the_http2_directive_for_the_pinned_image(tmp_path: Path) -> None:
+    """The VPS runs nginx >= 1.25.1: `http2 on;`, never the deprecated `listen ... http2`."""
+    render = _load_render_module()
+    values = render.build_values({f"{s}_upstream": "https://x.run.app" for s in render.UPSTREAMS})
+    assert values["http2_directive"] is True  # render.py's default matches Terraform's
+    text = render.render(TEMPLATE.read_text(), {**values, "tls_enabled": True})
+    assert re.search(r"^\s*http2 on;$", text, re.M)
+    assert not re.search(r"^\s*listen [^;]*\bhttp2\b", text, re.M)
+    assert re.search(r"http2_directive\s*=\s*true", PROXY_VPS_TF.read_text())
+
+
+# --------------------------------------------------------------------------
+# Before the first certificate: ACME and a 503 page, never the app on :80.
+
+
+@pytest.fixture(scope="module")
+def pending_proxy(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNginx]:
+    with running_proxy(backends, tmp_path_factory, "nginx-pending", cert_pending=True, tls_enabled=True) as running:
+        yield running
+
+
+def test_pending_certificate_mode_serves_acme_and_503_only(pending_proxy: RunningNginx, backends: Backends) -> None:
+    challenge = pending_proxy.prefix / "acme" / ".well-known" / "acme-challenge"
+    challenge.mkdir(parents=True)
+    (challenge / "tok").write_text("proof")
+    response, body = request(pending_proxy, "GET", "/.well-known/acme-challenge/tok")
+    assert (response.status, body) == (200, b"proof")
+    response, body = request(pending_proxy, "GET", "/nginx-health")
+    assert response.status == 200
+
+    for method, path in (("POST", "/api/auth/login"), ("GET", "/api/admin/users"), ("GET", "/api/ai/proxy?url=x&sig=y")):
+        response, body = request(pending_proxy, method, path, body=b"{}" if method == "POST" else None)
+        assert response.status == 503, path
+        assert json.loads(body)["error"]["code"] == "unavailable"
+        assert response.headers["Retry-After"] == "300"
+    response, body = request(pending_proxy, "GET", "/")
+    assert response.status == 503
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert b"certificate" in body
+    assert response.headers.get("Strict-Transport-Security") is None
+    assert backends.seen == []  # nothing reached any service
+    assert "proxy_pass" not in pending_proxy.conf.read_text()
+
+
+# --------------------------------------------------------------------------
+# Edge rate limits: 429 in the API's error shape, with Retry-After.
+
+
+@pytest.fixture(scope="module")
+def limited_proxy(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNginx]:
+    # 1r/m: the burst is all a client gets within the test (a token comes back
+    # only after a minute, far longer than any of these tests take).
+    with running_proxy(
+        backends, tmp_path_factory, "nginx-limited",
+        auth_rate="1r/m", auth_burst=2, auth_retry_after_s=30,
+        generate_rate="1r/m", generate_burst=3, generate_retry_after_s=10,
+        media_conn_limit=2,
+    ) as running:
+        yield running
+
+
+def _assert_rate_limited(response: http.client.HTTPResponse, body: bytes, retry_after: int) -> None:
+    assert response.status == 429
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["Retry-After"] == str(retry_after)
+    assert json.loads(body) == {
+        "error": {
+            "code": "rate_limited",
+            "message": "Too many requests; try again in a moment.",
+            "details": {"retry_after_s": retry_after},
+        }
+    }
+    assert response.headers["X-Content-Type-Options"] == "nosniff"  # security headers kept
+
+
+def test_auth_writes_are_limited_tightly_and_reads_are_not(limited_proxy: RunningNginx, backends: Backends) -> None:
+    statuses = []
+    for _ in range(3):  # 1 + burst 2
+        response, _ = request(limited_proxy, "POST", "/api/auth/login", body=b"{}")
+        statuses.append(response.status)
+    assert statuses == [200, 200, 200]
+    response, body = request(limited_proxy, "POST", "/api/auth/register", body=b"{}")
+    _assert_rate_limited(response, body, 30)
+    assert len(backends.hits("/api/auth/")) == 3  # the refused one never reached auth
+    for _ in range(10):
+        response, _ = request(limited_proxy, "GET", "/api/auth/me")
+        assert response.status == 200
+
+
+def test_generation_and_upload_writes_share_a_moderate_limit(limited_proxy: RunningNginx, backends: Backends) -> None:
+    for path in ("/api/ai/image", "/api/ai/video", "/api/ai/uploads", "/api/ai/chat"):
+        response, _ = request(limited_proxy, "POST", path, body=b"{}")
+        assert response.status == 200, path
+    response, body = request(limited_proxy, "POST", "/api/ai/image", body=b"{}")
+    _assert_rate_limited(response, body, 10)
+    for _ in range(10):  # polling the task list is never throttled
+        response, _ = request(limited_proxy, "GET", "/api/ai/tasks?limit=24")
+        assert response.status == 200
+
+
+def test_media_downloads_are_capped_per_client(limited_proxy: RunningNginx, backends: Backends) -> None:
+    conns = []
+    try:
+        for i in range(2):  # media_conn_limit=2, both held open by the upstream
+            conn = http.client.HTTPConnection("127.0.0.1", limited_proxy.port, timeout=SAFETY_TIMEOUT_S + 10)
+            conn.request("GET", f"/api/ai/proxy?url=x&sig=slow{i}&slow=1", headers={"Host": CLIENT_HOST})
+            conns.append(conn)
+        deadline = time.monotonic() + SAFETY_TIMEOUT_S
+        while len(backends.hits("/api/ai/proxy")) < 2:
+            assert time.monotonic() < deadline, "the two downloads never reached the upstream"
+            time.sleep(0.02)
+        response, body = request(limited_proxy, "GET", "/api/ai/proxy?url=x&sig=third")
+        _assert_rate_limited(response, body, 5)
+    finally:
+        backends.gate.set()
+        for conn in conns:
+            conn.getresponse().read()
+            conn.close()
+    response, body = request(limited_proxy, "GET", "/api/ai/proxy?url=x&sig=after")
+    assert response.status == 200
+
+
+def test_media_other_methods_are_405_and_reach_nothing(proxy: RunningNginx, backends: Backends) -> None:
+    response, body = request(proxy, "POST", "/api/ai/proxy?url=x&sig=y", body=b"{}")
+    assert response.status == 405
+    assert json.loads(body)["error"]["code"] == "method_not_allowed"
+    assert backends.seen == []
+
+
+# --------------------------------------------------------------------------
+# Slice cache of media: repeat ranges from disk, keyed on the signed URL.
+
+BIG_URL = "/api/ai/proxy?url=gs%3A%2F%2Fb%2Fmedia%2Fu1%2Ft1.mp4&sig={sig}&size=big"
+
+
+def _range(proxy: RunningNginx, url: str, first: int, last: int | None = None) -> tuple[int, bytes, str]:
+    spec = f"bytes={first}-{'' if last is None else last}"
+    response, body = request(proxy, "GET", url, headers={"Range": spec})
+    return response.status, body, response.headers.get("Content-Range", "")
+
+
+def test_a_second_players_ranges_come_from_the_cache(proxy: RunningNginx, backends: Backends) -> None:
+    url = BIG_URL.format(sig="a" * 64)
+    size = len(BIG_MEDIA)
+    # Player one seeks around: three slices fetched once each.
+    for first, last in ((0, 99_999), (1_100_000, 1_200_000), (2_400_000, None)):
+        status, body, content_range = _range(proxy, url, first, last)
+        end = size - 1 if last is None else last
+        assert (status, content_range) == (206, f"bytes {first}-{end}/{size}")
+        assert body == BIG_MEDIA[first : end + 1]
+    fetched = backends.hits("/api/ai/proxy")
+    assert sorted(s.headers["Range"] for s in fetched) == [
+        "bytes=0-1048575", "bytes=1048576-2097151", "bytes=2097152-3145727"]
+
+    # Player two: other ranges, across slice borders, a suffix, the whole file.
+    for first, last in ((1_000_000, 1_100_000), (2_000_000, 2_200_000), (5, 6)):
+        status, body, content_range = _range(proxy, url, first, last)
+        assert (status, content_range) == (206, f"bytes {first}-{last}/{size}")
+        assert body == BIG_MEDIA[first : last + 1]
+    response, body = request(proxy, "GET", url, headers={"Range": "bytes=-1000"})
+    assert (response.status, body) == (206, BIG_MEDIA[-1000:])
+    response, body = request(proxy, "GET", url)
+    assert (response.status, body) == (200, BIG_MEDIA)
+    response, body = request(proxy, "HEAD", url)
+    assert (response.status, response.headers["Content-Length"]) == (200, str(size))
+    assert backends.hits("/api/ai/proxy") == fetched  # the upstream saw nothing new
+    assert response.headers["Cache-Control"] == "private, max-age=31536000, immutable"  # for browsers, unchanged
+    status, _, content_range = _range(proxy, url, size + 10)
+    assert (status, content_range) == (416, f"bytes */{size}")
+    access_log = (proxy.prefix / "access.log").read_text()
+    assert access_log.count("cache=HIT") >= 6
+
+
+def test_another_signature_for_a_cached_object_is_not_served_from_the_cache(
+    proxy: RunningNginx, backends: Backends
+) -> None:
+    """A forged or rotated-out sig never rides on another link's entry: the key is the signed URL."""
+    url = BIG_URL.format(sig="b" * 64)
+    assert _range(proxy, url, 0, 9)[0] == 206
+    before = len(backends.hits("/api/ai/proxy"))
+    response, body = request(proxy, "GET", BIG_URL.format(sig="forged"), headers={"Range": "bytes=0-9"})
+    assert response.status == 403
+    assert json.loads(body)["error"]["code"] == "bad_signature"
+    assert len(backends.hits("/api/ai/proxy")) == before + 1  # it went to the proxy, which refused it
+    # And the refusal is not cached either.
+    request(proxy, "GET", BIG_URL.format(sig="forged"), headers={"Range": "bytes=0-9"})
+    assert len(backends.hits("/api/ai/proxy")) == before + 2
+
+
+@pytest.fixture(scope="module")
+def short_cache_proxy(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNginx]:
+    with running_proxy(backends, tmp_path_factory, "nginx-short-cache", media_cache_valid="1s") as running:
+        yield running
+
+
+def test_a_revoked_link_stops_being_served_once_its_entry_is_revalidated(
+    short_cache_proxy: RunningNginx, backends: Backends
+) -> None:
+    """media_cache_valid bounds how long a revoked link lives on: then the proxy is asked again."""
+    sig = "c" * 64
+    url = BIG_URL.format(sig=sig)
+    assert _range(short_cache_proxy, url, 0, 9)[:2] == (206, BIG_MEDIA[:10])
+    # Still fresh or revalidated with 304: the bytes stay those of the object.
+    backends.revoked.add(sig)  # key rotated twice, or the task deleted
+    deadline = time.monotonic() + SAFETY_TIMEOUT_S
+    while True:
+        response, body = request(short_cache_proxy, "GET", url, headers={"Range": "bytes=0-9"})
+        if response.status == 403:
+            break
+        assert (response.status, body) == (206, BIG_MEDIA[:10])
+        assert time.monotonic() < deadline, "the revoked link was still served from the cache"
+        time.sleep(0.2)
+    assert json.loads(body)["error"]["code"] == "bad_signature"
+    revalidation = backends.hits("/api/ai/proxy")[-1]
+    assert revalidation.headers.get("If-None-Match") == BIG_ETAG  # nginx asked, the proxy refused
+    for _ in range(3):  # and never again from the cache
+        response, _ = request(short_cache_proxy, "GET", url, headers={"Range": "bytes=0-9"})
+        assert response.status == 403
+
+
+def test_the_media_cache_is_bounded_and_keyed_on_the_signed_url(proxy: RunningNginx) -> None:
+    text = proxy.conf.read_text()
+    assert re.search(r"proxy_cache_path \S+ levels=1:2 keys_zone=sora_media:\S+\s+max_size=5g inactive=7d", text)
+    assert 'proxy_cache_key "$request_uri|$slice_range";' in text
+    assert "slice 1m;" in text and "proxy_cache_use_stale off;" in text
+
+
+def test_a_multi_range_request_through_the_cache_gets_the_whole_object(proxy: RunningNginx) -> None:
+    """Nginx does not build multipart/byteranges from slices; a 200 with every byte is RFC 9110-valid."""
+    response, body = request(proxy, "GET", BIG_URL.format(sig="d" * 64), headers={"Range": "bytes=0-9,20-29"})
+    assert (response.status, body) == (200, BIG_MEDIA)

@@ -15,7 +15,7 @@ from PIL import Image
 
 from common.config import Settings
 from common.secrets import GEMINI_API_KEY, OPENAI_API_KEY
-from tests.conftest import Stack, start_stack
+from tests.conftest import Stack, start_stack, stop_stack
 from tests.fakes import FakeGemini, FakeOpenAIVideos
 from tests.fakes.gemini import safety_stop
 from tests.fakes.openai_videos import video_status
@@ -43,8 +43,7 @@ def real_stack(settings: Settings, gemini: FakeGemini, openai_fake: FakeOpenAIVi
     stack.svc.secrets.put(GEMINI_API_KEY, "gem-key-1")
     stack.svc.secrets.put(OPENAI_API_KEY, "sk-test-1")
     yield stack
-    server.shutdown()
-    stack.svc.close()
+    stop_stack(stack, server)
 
 
 def _post(stack: Stack, token: str, kind: str, **body: Any) -> dict[str, Any]:
@@ -139,5 +138,4 @@ def test_missing_key_fails_with_a_message_an_admin_can_act_on(settings: Settings
         assert failed["status"] == "FAILED"
         assert "administrator" in failed["error"]["message"]
     finally:
-        server.shutdown()
-        stack.svc.close()
+        stop_stack(stack, server)

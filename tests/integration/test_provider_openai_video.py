@@ -339,3 +339,16 @@ def test_rotated_key_is_used_on_the_next_call(fake: FakeOpenAIVideos) -> None:
     assert status.done and status.error is None
     assert fake.requests_to("create")[0].headers["authorization"] == "Bearer key-1"
     assert fake.requests_to("retrieve")[0].headers["authorization"] == "Bearer key-2"
+
+
+def test_remix_posts_the_new_prompt_to_the_source_videos_remix_endpoint(provider: OpenAIVideoProvider, fake: FakeOpenAIVideos) -> None:
+    source = provider.submit(video_request())
+    import dataclasses
+
+    request = dataclasses.replace(video_request(), prompt="the same, at night", mode="remix", source_ref={"job_id": source.job_id})
+    remix = provider.submit(request)
+    [sent] = fake.requests_to("remix")
+    assert sent.path == f"/v1/videos/{source.job_id}/remix"
+    assert sent.json() == {"prompt": "the same, at night"}
+    assert remix.job_id != source.job_id
+    assert provider.fetch(remix.job_id, state=provider.poll(remix.job_id, state=remix.state).state).mime_type == "video/mp4"

@@ -294,3 +294,18 @@ def test_rotated_key_is_used_on_the_next_poll(fake: FakeGemini, clock: FakeClock
     assert status.done and status.error is None
     assert fake.requests_to("predict")[0].headers["x-goog-api-key"] == "key-1"
     assert fake.requests_to("operation")[0].headers["x-goog-api-key"] == "key-2"
+
+
+def test_seed_negative_prompt_last_frame_and_extension_reach_the_request(provider: VeoVideoProvider, fake: FakeGemini) -> None:
+    start, end = png_bytes(16, 9), png_bytes(16, 9, (255, 0, 0))
+    provider.submit(video_request(start_image=ReferenceImage(start, "image/png"), end_image=ReferenceImage(end, "image/png"),
+                                  seed=42, negative_prompt="blur"))
+    body = fake.requests_to("predict")[-1].json()
+    assert body["parameters"]["seed"] == 42 and body["parameters"]["negativePrompt"] == "blur"
+    assert base64.b64decode(body["instances"][0]["lastFrame"]["bytesBase64Encoded"]) == end
+    provider.submit(video_request(mode="extend", source_ref={"job_id": "op", "video_uri": "https://example/v1beta/files/abc:download"}))
+    body = fake.requests_to("predict")[-1].json()
+    assert body["instances"][0]["video"] == {"uri": "https://example/v1beta/files/abc:download"}
+    assert "durationSeconds" not in body["parameters"]
+    with pytest.raises(InvalidProviderRequest):
+        provider.submit(video_request(mode="extend", source_ref={"job_id": "sim-1"}))

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 INSTALL = ROOT / "nginx" / "proxy_install.sh"
 STARTUP = ROOT / "nginx" / "gce_startup.sh"
 FAKE = ROOT / "tests" / "fakes" / "proxy_host_cmd.py"
-FAKED = ("docker", "systemctl", "certbot", "curl", "dpkg-query", "apt-get")
+DEPLOY = ROOT / "nginx" / "deploy_vps.sh"
+FAKED = ("docker", "systemctl", "certbot", "curl", "dpkg-query", "apt-get", "ssh", "scp", "sudo")
 EMAIL = "o'brien+ops@example.com"  # a quote: must survive every hop unchanged
 DOMAIN = "studio.example.com"
 
@@ -64,7 +65,7 @@ def host(tmp_path: Path) -> Iterator[Host]:
         d.mkdir()
     for name in FAKED:
         wrapper = bin_dir / name
-        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" {name} "$@"\n')
+        wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "{FAKE}" {name} "$@"\n')
         wrapper.chmod(0o755)
     env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
@@ -98,7 +99,7 @@ def running_config(host: Host) -> str:
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed (make system-deps)")
 def test_scripts_are_shellcheck_clean() -> None:
     result = subprocess.run(
-        ["shellcheck", "--severity=style", str(INSTALL), str(STARTUP)], capture_output=True, text=True
+        ["shellcheck", "--severity=style", str(INSTALL), str(STARTUP), str(DEPLOY)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -225,3 +226,30 @@ def test_gce_startup_passes_metadata_values_as_single_arguments(host: Host, tmp_
     ]
     assert (host.root / "opt/sora-proxy/nginx.conf").read_text() == "# final\n"
     assert all(c[-1].startswith("http://metadata.test/attrs/") for c in host.calls("curl"))
+
+
+def test_deploy_over_ssh_runs_the_installer_remotely_with_exact_arguments_twice(host: Host, tmp_path: Path) -> None:
+    """The documented non-GCP path: nginx/deploy_vps.sh user@host -- <installer arguments>."""
+    remote = host.root / "opt/sora-proxy"
+    host.env["SORA_REMOTE_DIR"] = str(remote)
+    conf, pending = write_configs(tmp_path)
+    (host.state / "certbot_fails").touch()
+    args = ["--config", str(conf), "--pending-config", str(pending), "--tls", "--domain", DOMAIN,
+            "--email", EMAIL, "--image", "nginx:1.28.0"]
+    first = host.run(DEPLOY, "--ssh-option", "StrictHostKeyChecking=yes", "root@vps.example", "--", *args)
+    assert first.returncode == 0, first.stderr
+    assert (remote / "proxy_install.sh").read_bytes() == INSTALL.read_bytes()
+    (certbot,) = host.calls("certbot")
+    assert certbot[certbot.index("--email") + 1] == EMAIL  # one argument, quote intact, across ssh
+    assert running_config(host) == "# pending: acme + 503\n"
+    assert all(c[1:3] == ["-o", "StrictHostKeyChecking=yes"] for c in host.calls("ssh"))
+
+    (host.state / "certbot_fails").unlink()
+    host.clear_calls()
+    second = host.run(DEPLOY, "root@vps.example", "--", *args)
+    assert second.returncode == 0, second.stderr
+    assert running_config(host) == "# final-v1\n"
+    host.clear_calls()
+    third = host.run(DEPLOY, "root@vps.example", "--", *args)
+    assert third.returncode == 0, third.stderr
+    assert docker_runs(host) == [] and host.calls("certbot") == []

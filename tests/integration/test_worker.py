@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from common.models import TaskStatus
-from tests.conftest import WORKER_SECRET, Stack, start_stack
+from tests.conftest import WORKER_SECRET, Stack, start_stack, stop_stack
 from tests.fakes.oidc import forwarded_token, google_claims
 
 
@@ -35,7 +35,8 @@ class _RecordingQueue:
         self.sent: list[tuple[dict[str, Any], str | None, float]] = []
         self._names: set[str] = set()
 
-    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+    def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
+                group: str | None = None) -> bool:
         if name in self._names:
             return False
         if name:
@@ -249,7 +250,8 @@ def test_enqueue_failure_answers_503_and_leaves_no_charge(stack: Stack) -> None:
     token = stack.register()
 
     class DownQueue(_RecordingQueue):
-        def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0) -> bool:
+        def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
+                group: str | None = None) -> bool:
             raise ConnectionError("queue down")
 
     swap_queue(stack, DownQueue())
@@ -265,17 +267,18 @@ def test_restart_keeps_users_tasks_media_and_resumes_interrupted_work(settings: 
     settings = settings.model_copy(update={"DB_SNAPSHOT": True, "SIM_DURATION_S": 0.0})
     snapshot = tmp_path / "db.json"
     stack1, server1 = start_stack(settings)
-    stack1.svc.db.enable_snapshot(snapshot, interval_s=0.05)
+    if stack1.svc.db.embedded:  # a real server keeps its data by itself
+        stack1.svc.db.enable_snapshot(snapshot, interval_s=0.05)
     token = stack1.register("keep@example.com")
     done = stack1.wait_task(token, stack1.api("POST", "/api/ai/image", token=token, json={"prompt": "kept"}).json()["id"])
     swap_queue(stack1, _RecordingQueue())  # the next task is accepted, never delivered: the "crash"
     pending = stack1.api("POST", "/api/ai/video", token=token, json={"prompt": "interrupted"}).json()
-    server1.shutdown()
-    stack1.svc.close()
+    stop_stack(stack1, server1, drop=False)
 
     stack2, server2 = start_stack(settings)
     try:
-        stack2.svc.db.enable_snapshot(snapshot, interval_s=0.05)
+        if stack2.svc.db.embedded:
+            stack2.svc.db.enable_snapshot(snapshot, interval_s=0.05)
         login = stack2.api("POST", "/api/auth/login", json={"email": "keep@example.com", "password": "password-123"})
         assert login.status_code == 200
         token2 = login.json()["token"]
@@ -286,5 +289,4 @@ def test_restart_keeps_users_tasks_media_and_resumes_interrupted_work(settings: 
         resumed = stack2.wait_task(token2, pending["id"])
         assert resumed["status"] == TaskStatus.COMPLETED.value
     finally:
-        server2.shutdown()
-        stack2.svc.close()
+        stop_stack(stack2, server2)

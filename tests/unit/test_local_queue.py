@@ -18,6 +18,8 @@ class Target:
     def __init__(self, statuses: list[int]) -> None:
         self.statuses = statuses
         self.calls: list[tuple[float, dict[str, str], dict[str, Any]]] = []
+        self.gate = threading.Event()  # cleared by a test to hold deliveries in the handler
+        self.gate.set()
         target = self
 
         class H(BaseHTTPRequestHandler):
@@ -27,6 +29,7 @@ class Target:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 target.calls.append((time.monotonic(), dict(self.headers), body))
+                assert target.gate.wait(10), "the test never opened the gate"
                 status = target.statuses.pop(0) if target.statuses else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -124,3 +127,37 @@ def test_payload_over_one_megabyte_is_refused(target: Target) -> None:
     with pytest.raises(ValueError):
         q.enqueue({"blob": "x" * 1_000_001})
     q.close()
+
+
+def test_users_take_turns_one_users_burst_does_not_starve_another(target: Target) -> None:
+    q = make_queue(target, concurrency=1)
+    target.gate.clear()  # the first delivery blocks: everything below is scheduled before the next dispatch
+    for i in range(20):
+        assert q.enqueue({"task_id": f"a{i}"}, name=f"a{i}", group="alice")
+    deadline = time.monotonic() + 10
+    while not target.calls:
+        assert time.monotonic() < deadline, "the first delivery never arrived"
+        time.sleep(0.01)
+    assert q.enqueue({"task_id": "b0"}, name="b0", group="bob")
+    target.gate.set()
+    assert q.wait_idle(20)
+    order = [body["task_id"] for _, _, body in target.calls]
+    assert sorted(order) == sorted([f"a{i}" for i in range(20)] + ["b0"])
+    assert order.index("b0") == 2  # a0 (in flight), a1, then bob's turn: not after alice's other 19
+    assert [t for t in order if t != "b0"] == [f"a{i}" for i in range(20)]  # each user's own order is kept
+
+
+def test_at_most_concurrency_deliveries_in_flight(target: Target) -> None:
+    q = make_queue(target, concurrency=2)
+    target.gate.clear()
+    for i in range(6):
+        q.enqueue({"task_id": f"t{i}"}, name=f"t{i}", group=f"u{i}")
+    deadline = time.monotonic() + 10
+    while len(target.calls) < 2:
+        assert time.monotonic() < deadline, "two deliveries never started"
+        time.sleep(0.01)
+    assert q.pending() == 6
+    assert len(target.calls) == 2  # the other four wait for a slot, they are not queued in a thread pool
+    target.gate.set()
+    assert q.wait_idle(20)
+    assert len(target.calls) == 6

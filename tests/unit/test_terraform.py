@@ -234,7 +234,7 @@ def test_direct_vpc_egress_through_cloud_nat_with_a_static_ip_and_optional_atlas
     assert nat["nat_ips"] == ["${google_compute_address.egress[0].self_link}"]
     (atlas,) = [b["atlas"] for b in module()["module"] if "atlas" in b]
     assert atlas["count"] == "${var.atlas_enabled ? 1 : 0}"
-    assert atlas["allowed_ips"] == ["${google_compute_address.egress[0].address}"]
+    assert atlas["allowed_ips"] == "${google_compute_address.egress[*].address}"
     uri = resource("google_secret_manager_secret_version", "mongodb_uri")
     assert "module.atlas[0].mongodb_uri" in uri["secret_data"]
 
@@ -280,8 +280,46 @@ def test_cloud_cdn_option_fronts_the_proxy_service_keyed_on_the_signed_url() -> 
 
 
 def test_tfvars_are_ignored_by_git() -> None:
+    patterns = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
+    assert "*.tfvars" in patterns and "*.tfvars.json" in patterns
+    assert patterns.index("!terraform.tfvars.example") > patterns.index("*.tfvars")
+    if not (ROOT / ".git").exists():  # a Cloud Build source tarball has no .git
+        return
     result = subprocess.run(["git", "check-ignore", "terraform/terraform.tfvars", "terraform/prod.tfvars"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.stdout.split() == ["terraform/terraform.tfvars", "terraform/prod.tfvars"]
     example = subprocess.run(["git", "check-ignore", "terraform/terraform.tfvars.example"], cwd=ROOT)
     assert example.returncode == 1
+
+
+def test_the_deployer_can_read_the_source_of_a_manual_build() -> None:
+    grant = resource("google_storage_bucket_iam_member", "deployer_reads_build_source")
+    assert grant["bucket"] == "${google_storage_bucket.build_source.name}"
+    assert grant["role"] == "roles/storage.objectViewer"
+    assert grant["member"] == "${google_service_account.deployer.member}"
+    docs = (ROOT / "docs" / "deploy.md").read_text()
+    submit = docs[docs.index("gcloud builds submit"):].split("```")[0]
+    assert "--gcs-source-staging-dir" in submit and "--service-account" in submit
+
+
+def test_every_reference_names_something_declared() -> None:
+    """What `terraform validate` would catch first, without downloading providers."""
+    text = "\n".join(re.sub(r"#.*", "", f.read_text()) for f in sorted(TF.glob("*.tf")))
+    declared_vars = {name for block in module()["variable"] for name in block}
+    declared_locals = set(locals_())
+    declared_resources = {f"{rtype}.{name}" for rtype, name in resources()}
+    declared_data = {f"{rtype}.{name}" for rtype, name in resources("data")}
+    declared_modules = {name for block in module().get("module", []) for name in block}
+    assert sorted(set(re.findall(r"\bvar\.([a-z0-9_]+)", text)) - declared_vars) == []
+    assert sorted(set(re.findall(r"\blocal\.([a-z0-9_]+)", text)) - declared_locals) == []
+    data_refs = set(re.findall(r"\bdata\.([a-z0-9_]+\.[a-z0-9_]+)", text))
+    assert sorted(data_refs - declared_data) == []
+    resource_refs = set(re.findall(r"(?<![\w.\"/-])((?:google|random)_[a-z0-9_]+\.[a-z0-9_]+)\b", text))
+    # `resource "google_x" "name"` headers are quoted, so these are references.
+    assert sorted(resource_refs - declared_resources) == []
+    assert sorted(set(re.findall(r"\bmodule\.([a-z0-9_]+)", text)) - declared_modules) == []
+    atlas = (TF / "modules" / "atlas" / "main.tf").read_text()
+    atlas_vars = {name for block in module(TF / "modules" / "atlas")["variable"] for name in block}
+    assert sorted(set(re.findall(r"\bvar\.([a-z0-9_]+)", atlas)) - atlas_vars) == []
+    (call,) = [b["atlas"] for b in module()["module"] if "atlas" in b]
+    assert sorted(set(call) - {"source", "count"} - atlas_vars) == []

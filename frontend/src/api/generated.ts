@@ -61,6 +61,9 @@ export interface AdminTask {
   started_at: string | null;
   completed_at: string | null;
   refund_on_cancel: boolean | null;
+  shared: boolean;
+  stage: "queued" | "submitted" | "rendering" | "storing" | null;
+  eta_s: number | null;
   user_id: string;
   email: string | null;
 }
@@ -221,13 +224,31 @@ export interface CreateImageRequest {
   prompt: string;
   aspect_ratio?: "1:1" | "16:9" | "9:16" | "4:3" | "3:4";
   reference_urls?: string[];
+  count?: number;
+  seed?: number | null;
+  negative_prompt?: string | null;
 }
 
 export interface CreateVideoRequest {
   prompt: string;
   image_url?: string | null;
+  last_frame_url?: string | null;
   duration_s?: 4 | 8 | 12;
   aspect_ratio?: "16:9" | "9:16";
+  count?: number;
+  seed?: number | null;
+  negative_prompt?: string | null;
+  remix_of?: string | null;
+  extend_of?: string | null;
+}
+
+export interface EnhancePromptRequest {
+  prompt: string;
+  kind: "image" | "video";
+}
+
+export interface EnhancePromptResponse {
+  prompt: string;
 }
 
 export interface ErrorBody {
@@ -248,6 +269,15 @@ export interface Health {
   status: "ok" | "degraded";
   version: string;
   checks: Record<string, string>;
+}
+
+export interface KeyTestRequest {
+  key?: string | null;
+}
+
+export interface KeyTestResult {
+  ok: boolean;
+  message: string;
 }
 
 export interface KindNumbers {
@@ -336,6 +366,16 @@ export interface PricingUpdate {
   quota_timezone?: string | null;
 }
 
+export interface ProviderModel {
+  id: string;
+  display_name: string;
+  kinds: "image" | "video" | "chat"[];
+}
+
+export interface ProviderModelList {
+  items: ProviderModel[];
+}
+
 export interface ProviderSettings {
   image_provider: string;
   video_provider: string;
@@ -360,6 +400,13 @@ export interface ProvidersUpdate {
   openai_base_url?: string | null;
 }
 
+export interface PublicShare {
+  prompt: string;
+  type: TaskType;
+  result: TaskResult;
+  created_at: string;
+}
+
 export interface Quota {
   video: QuotaState;
   image: QuotaState;
@@ -370,6 +417,7 @@ export interface QuotaState {
   limit: number;
   used: number;
   resets_at: string;
+  cost: number;
 }
 
 export interface RegisterRequest {
@@ -379,6 +427,10 @@ export interface RegisterRequest {
 }
 
 export type Role = "user" | "admin";
+
+export interface ShareLink {
+  url: string;
+}
 
 export interface Task {
   id: string;
@@ -396,6 +448,9 @@ export interface Task {
   started_at: string | null;
   completed_at: string | null;
   refund_on_cancel: boolean | null;
+  shared: boolean;
+  stage: "queued" | "submitted" | "rendering" | "storing" | null;
+  eta_s: number | null;
 }
 
 export interface TaskCost {
@@ -406,6 +461,18 @@ export interface TaskCost {
 export interface TaskError {
   code: string;
   message: string;
+}
+
+export interface TaskGroup {
+  items: Task[];
+}
+
+export interface TaskListQuery {
+  type?: TaskType | null;
+  status?: TaskStatus | null;
+  ids?: string | null;
+  limit?: number;
+  cursor?: string | null;
 }
 
 export interface TaskPage {
@@ -480,9 +547,16 @@ export const FIELD_LIMITS = {
   "CheckoutRequest.package_id": {"maxLength": 40, "minLength": 1},
   "CreateApiTokenRequest.name": {"maxLength": 60, "minLength": 1},
   "CreateImageRequest.prompt": {"maxLength": 2000, "minLength": 1},
+  "CreateImageRequest.negative_prompt": {"maxLength": 1000},
   "CreateVideoRequest.prompt": {"maxLength": 2000, "minLength": 1},
   "CreateVideoRequest.image_url": {"maxLength": 2048},
+  "CreateVideoRequest.last_frame_url": {"maxLength": 2048},
+  "CreateVideoRequest.negative_prompt": {"maxLength": 1000},
+  "CreateVideoRequest.remix_of": {"maxLength": 64, "minLength": 1},
+  "CreateVideoRequest.extend_of": {"maxLength": 64, "minLength": 1},
+  "EnhancePromptRequest.prompt": {"maxLength": 2000, "minLength": 1},
   "GoogleLoginRequest.id_token": {"maxLength": 8192, "minLength": 10},
+  "KeyTestRequest.key": {"maxLength": 4096},
   "LoginRequest.password": {"maxLength": 256, "minLength": 1},
   "PricingUpdate.quota_timezone": {"maxLength": 64},
   "ProvidersUpdate.gemini_base_url": {"maxLength": 300},

@@ -3,6 +3,7 @@ import { useCallback, useSyncExternalStore } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, tokenStore } from '../api/apiService';
 import type { AuthResponse, User } from '../api/types';
+import { clearDrafts } from './useDraft';
 
 export const meKey = ['me'] as const;
 
@@ -40,6 +41,7 @@ export function useSignOut() {
     // The server retires the session token (POST /api/auth/logout) before we forget it locally.
     const done = () => {
       tokenStore.clear();
+      clearDrafts();
       qc.clear();
       navigate('/login', { replace: true });
     };

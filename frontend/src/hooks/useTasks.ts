@@ -1,7 +1,8 @@
-import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData } from '@tanstack/react-query';
-import { useEffect, useMemo, useRef } from 'react';
+import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo } from 'react';
 import { api } from '../api/apiService';
 import { ACTIVE_STATUSES, type Page, type Task, type TaskStatus, type TaskType } from '../api/types';
+import { taskWatch } from './taskWatch';
 import { meKey } from './useSession';
 
 export interface TaskFilters {
@@ -21,53 +22,37 @@ export function pollDelay(refreshesSinceChange: number): number {
   return Math.min(5000, Math.round(1000 * 1.5 ** Math.max(0, refreshesSinceChange)));
 }
 
-/**
- * The refetch interval for a list: false when nothing is PENDING/GENERATING,
- * otherwise the backoff delay counted from the last change in the set of
- * running tasks (a newly queued task starts again at 1 s).
- */
-export function nextRefetchInterval(
-  tasks: readonly Task[],
-  dataUpdateCount: number,
-  state: { signature: string | null; since: number },
-): number | false {
-  const running = tasks.filter(isActive);
-  if (running.length === 0) {
-    state.signature = null;
-    return false;
-  }
-  const signature = running.map((t) => `${t.id}:${t.status}`).join(',');
-  if (signature !== state.signature) {
-    state.signature = signature;
-    state.since = dataUpdateCount;
-  }
-  return pollDelay(dataUpdateCount - state.since);
-}
-
 export function useTaskFeed(filters: TaskFilters, limit = 24) {
-  const qc = useQueryClient();
-  const backoff = useRef({ signature: null as string | null, since: 0 });
   const query = useInfiniteQuery({
     queryKey: [...tasksKey, 'list', filters.type ?? null, filters.status ?? null, limit],
     queryFn: ({ pageParam, signal }) => api.listTasks({ ...filters, limit, cursor: pageParam }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
-    refetchInterval: (q) =>
-      nextRefetchInterval(q.state.data?.pages.flatMap((p) => p.items) ?? [], q.state.dataUpdateCount, backoff.current),
   });
 
   const tasks = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
 
-  // When a running task finishes, credits and quota on the header change.
-  const running = useRef<Set<string>>(new Set());
+  // Lists never poll: the running tasks they show are handed to the watcher,
+  // which polls only those and patches the answers into every list.
   useEffect(() => {
-    const now = new Set(tasks.filter(isActive).map((t) => t.id));
-    const finished = [...running.current].some((id) => !now.has(id));
-    running.current = now;
-    if (finished) void qc.invalidateQueries({ queryKey: meKey });
-  }, [tasks, qc]);
+    tasks.forEach((t) => taskWatch.add(t));
+  }, [tasks]);
 
   return { ...query, tasks };
+}
+
+/** Replaces a task (matched by id) in every cached list; a deleted one (null) is removed. */
+export function patchTaskInLists(qc: QueryClient, id: string, task: Task | null): void {
+  qc.setQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'] }, (data) => {
+    if (!data?.pages.some((p) => p.items.some((t) => t.id === id))) return data;
+    return {
+      ...data,
+      pages: data.pages.map((p) => ({
+        ...p,
+        items: task ? p.items.map((t) => (t.id === id ? task : t)) : p.items.filter((t) => t.id !== id),
+      })),
+    };
+  });
 }
 
 function listAccepts(key: readonly unknown[], task: Task): boolean {
@@ -79,6 +64,7 @@ function listAccepts(key: readonly unknown[], task: Task): boolean {
 export function useTaskCreated() {
   const qc = useQueryClient();
   return (task: Task) => {
+    taskWatch.add(task);
     qc.setQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'], predicate: (q) => listAccepts(q.queryKey, task) }, (data) => {
       if (!data?.pages.length) return data;
       const [first, ...rest] = data.pages;
@@ -106,6 +92,7 @@ export function useDeleteTask() {
   return useMutation({
     mutationFn: (id: string) => api.deleteTask(id),
     onSuccess: (_data, id) => {
+      taskWatch.remove(id);
       qc.setQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'] }, (data) =>
         data ? { ...data, pages: data.pages.map((p) => ({ ...p, items: p.items.filter((t) => t.id !== id) })) } : data,
       );

@@ -55,7 +55,7 @@ variable "allowed_ips" {
 
   validation {
     condition     = length(var.allowed_ips) > 0 && !contains(var.allowed_ips, "0.0.0.0")
-    error_message = "allowed_ips must list the static egress address(es), never 0.0.0.0."
+    error_message = "allowed_ips must list the static egress address(es), never 0.0.0.0: set egress_static_ip_enabled = true."
   }
 }
 

@@ -1,6 +1,8 @@
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState, useSyncExternalStore } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import type { QuotaKind, User } from '../../api/types';
+import { TaskWatcher, usePageTitle } from '../../features/notifications/TaskWatcher';
+import { browserNotify, notices } from '../../features/notifications/store';
 import { useMe, useSignOut } from '../../hooks/useSession';
 import { useI18n, type MessageKey } from '../../i18n';
 import { cx } from '../ui/cx';
@@ -25,12 +27,20 @@ const NAV: NavItem[] = [
   { to: '/admin', key: 'nav.admin', icon: 'admin', testId: 'nav-admin', adminOnly: true },
 ];
 
+/** The nav entry a path belongs to (its title is the page's part of the tab title). */
+export function navItemFor(pathname: string): NavItem | undefined {
+  return NAV.find((n) => pathname === n.to || pathname.startsWith(`${n.to}/`));
+}
+
 export function AppShell() {
   const { t } = useI18n();
   const me = useMe();
   const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
   useEffect(() => setMenuOpen(false), [location.pathname]);
+  const current = navItemFor(location.pathname);
+  usePageTitle(current ? t(current.key) : '');
+  const unseen = useSyncExternalStore(notices.subscribe, notices.unseen, notices.unseen);
 
   const items = NAV.filter((n) => !n.adminOnly || me.data?.role === 'admin');
 
@@ -81,6 +91,15 @@ export function AppShell() {
                   />
                   <Icon name={item.icon} className={cx('h-5 w-5 transition', isActive ? 'text-neon-cyan' : 'group-hover:text-neon-cyan')} />
                   {t(item.key)}
+                  {item.to === '/gallery' && unseen > 0 && (
+                    <span
+                      className="ml-auto grid h-5 min-w-5 place-items-center rounded-full bg-neon-magenta px-1.5 text-[11px] font-semibold text-ink-950 shadow-glow-magenta"
+                      data-testid="gallery-badge"
+                      aria-label={t('notify.badge', { n: unseen })}
+                    >
+                      {unseen}
+                    </span>
+                  )}
                 </>
               )}
             </NavLink>
@@ -89,7 +108,8 @@ export function AppShell() {
         <p className="px-2 text-[11px] leading-snug text-slate-600">{t('app.tagline')}</p>
       </aside>
 
-      <Header user={me.data} menuOpen={menuOpen} onMenu={() => setMenuOpen((v) => !v)} />
+      <TaskWatcher />
+      <Header user={me.data} menuOpen={menuOpen} onMenu={() => setMenuOpen((v) => !v)} unseen={unseen} />
 
       <main
         id="main"
@@ -110,7 +130,7 @@ export function AppShell() {
 
 const QUOTA_KINDS: QuotaKind[] = ['video', 'image', 'chat'];
 
-function Header({ user, menuOpen, onMenu }: { user?: User; menuOpen: boolean; onMenu: () => void }) {
+function Header({ user, menuOpen, onMenu, unseen }: { user?: User; menuOpen: boolean; onMenu: () => void; unseen: number }) {
   const { t, lang, setLang, formatDate } = useI18n();
   const signOut = useSignOut();
   return (
@@ -122,9 +142,10 @@ function Header({ user, menuOpen, onMenu }: { user?: User; menuOpen: boolean; on
         aria-expanded={menuOpen}
         aria-controls="sidebar"
         data-testid="menu-toggle"
-        className="rounded-lg p-2 text-slate-300 hover:bg-white/10 md:hidden"
+        className="relative rounded-lg p-2 text-slate-300 hover:bg-white/10 md:hidden"
       >
         <Icon name="menu" />
+        {unseen > 0 && <span aria-hidden="true" className="absolute right-1.5 top-1.5 h-2 w-2 rounded-full bg-neon-magenta shadow-glow-magenta" />}
       </button>
 
       <div className="hidden min-w-0 flex-1 items-center gap-2 lg:flex" data-testid="quota-summary">
@@ -158,6 +179,8 @@ function Header({ user, menuOpen, onMenu }: { user?: User; menuOpen: boolean; on
         {user ? user.credits : '—'}
       </span>
 
+      <NotifyToggle />
+
       <button
         type="button"
         data-testid="lang-switch"
@@ -181,5 +204,33 @@ function Header({ user, menuOpen, onMenu }: { user?: User; menuOpen: boolean; on
         <span className="sr-only sm:hidden">{t('auth.logout')}</span>
       </button>
     </header>
+  );
+}
+
+/** Opt-in browser notifications for finished generations (asked only when the user clicks). */
+function NotifyToggle() {
+  const { t } = useI18n();
+  const [, force] = useState(0);
+  if (!browserNotify.supported() || Notification.permission === 'denied') return null;
+  const on = browserNotify.enabled();
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        if (on) browserNotify.disable();
+        else void browserNotify.enable().then(() => force((n) => n + 1));
+        force((n) => n + 1);
+      }}
+      aria-pressed={on}
+      aria-label={on ? t('notify.browserOff') : t('notify.browserOn')}
+      title={on ? t('notify.browserOff') : t('notify.browserOn')}
+      data-testid="notify-toggle"
+      className={cx(
+        'grid h-8 w-8 place-items-center rounded-full transition hover:bg-white/10 active:scale-95',
+        on ? 'text-neon-cyan' : 'text-slate-400 hover:text-white',
+      )}
+    >
+      <Icon name="bell" className="h-4 w-4" />
+    </button>
   );
 }

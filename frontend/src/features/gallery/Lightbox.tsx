@@ -2,6 +2,7 @@ import { downloadUrl, mediaUrl } from '../../api/apiService';
 import type { Task } from '../../api/types';
 import { Icon } from '../../components/layout/icons';
 import { Modal } from '../../components/ui/Modal';
+import { formatBytes } from '../../components/ui/format';
 import { useI18n } from '../../i18n';
 
 interface Props {
@@ -11,7 +12,7 @@ interface Props {
 }
 
 export function Lightbox({ task, onClose, onUseAsStart }: Props) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const result = task?.result;
   return (
     <Modal open={Boolean(task && result)} onClose={onClose} title={task?.prompt ?? t('lightbox.title')} closeLabel={t('lightbox.close')} testId="lightbox">
@@ -43,7 +44,7 @@ export function Lightbox({ task, onClose, onUseAsStart }: Props) {
             <p className="mr-auto text-xs text-slate-400">
               {result.width && result.height ? `${result.width}×${result.height}` : ''}
               {result.duration_s ? ` · ${result.duration_s}s` : ''}
-              {result.bytes ? ` · ${(result.bytes / 1024 / 1024).toFixed(1)} MB` : ''}
+              {result.bytes ? ` · ${formatBytes(result.bytes, lang)}` : ''}
             </p>
             {task.type === 'image' && onUseAsStart && (
               <button

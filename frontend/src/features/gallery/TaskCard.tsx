@@ -1,9 +1,11 @@
+import { useState } from 'react';
 import { downloadUrl, errorMessage, mediaUrl } from '../../api/apiService';
 import type { Task } from '../../api/types';
 import { Icon } from '../../components/layout/icons';
 import { ProgressBar } from '../../components/ui/ProgressBar';
 import { cx } from '../../components/ui/cx';
 import { useToast } from '../../components/ui/Toast';
+import { useSmoothProgress } from '../../hooks/useSmoothProgress';
 import { isActive, useCancelTask } from '../../hooks/useTasks';
 import { useI18n, type MessageKey } from '../../i18n';
 import { aspectStyle, MediaImage } from '../media/MediaImage';
@@ -27,6 +29,10 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
   const active = isActive(task);
   const done = task.status === 'COMPLETED' && task.result;
   const thumb = task.result?.thumbnail_url ?? (task.type === 'image' ? task.result?.url : null);
+  const smooth = useSmoothProgress(task);
+  // Videos preview on hover (mouse only; touch opens the lightbox).
+  const [preview, setPreview] = useState(false);
+  const stage = task.stage ?? (task.status === 'PENDING' ? 'queued' : null);
 
   return (
     <article
@@ -44,6 +50,8 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
             className="absolute inset-0 h-full w-full"
             aria-label={`${t('task.open')}: ${task.prompt}`}
             data-testid="task-open"
+            onPointerEnter={(e) => e.pointerType === 'mouse' && task.type === 'video' && setPreview(true)}
+            onPointerLeave={() => setPreview(false)}
           >
             {thumb ? (
               <MediaImage src={thumb} alt="" loading="lazy" className="h-full w-full object-cover transition duration-300 group-hover:scale-[1.03]" data-testid="task-thumb" />
@@ -57,7 +65,19 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
                 data-testid="task-thumb"
               />
             )}
-            {task.type === 'video' && (
+            {task.type === 'video' && preview && (
+              <video
+                src={mediaUrl(task.result?.url)}
+                muted
+                loop
+                autoPlay
+                playsInline
+                aria-hidden="true"
+                className="absolute inset-0 h-full w-full object-cover"
+                data-testid="task-hover-preview"
+              />
+            )}
+            {task.type === 'video' && !preview && (
               <span aria-hidden="true" className="absolute inset-0 grid place-items-center opacity-80 transition group-hover:opacity-100">
                 <span className="grid h-12 w-12 place-items-center rounded-full border border-white/30 bg-ink-950/60 backdrop-blur">
                   <Icon name="play" className="h-7 w-7 text-white" />
@@ -66,20 +86,20 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
             )}
           </button>
         ) : (
-          <div
-            aria-hidden="true"
-            className={cx(
-              'absolute inset-0 grid place-items-center text-slate-600',
-              active && 'bg-[linear-gradient(110deg,transparent_25%,rgba(34,211,238,.08)_50%,transparent_75%)] bg-[length:200%_100%] animate-shimmer',
+          <div aria-hidden="true" className="absolute inset-0 grid place-items-center text-slate-500">
+            {/* Only the light sweeps; the icon stays put. */}
+            {active && (
+              <span className="absolute inset-0 overflow-hidden">
+                <span className="absolute inset-y-0 -left-1/2 w-1/2 animate-sweep bg-gradient-to-r from-transparent via-neon-cyan/10 to-transparent" />
+              </span>
             )}
-          >
-            <Icon name={task.type === 'video' ? 'video' : 'image'} className="h-10 w-10" />
+            <Icon name={task.type === 'video' ? 'video' : 'image'} className={cx('relative h-10 w-10', active && 'text-neon-cyan/60')} />
           </div>
         )}
         <span className={cx('chip absolute left-2 top-2 bg-ink-950/70 backdrop-blur', STATUS_STYLE[task.status])} data-testid="task-status">
           {t(`task.status.${task.status}` as MessageKey)}
         </span>
-        <span className="chip absolute right-2 top-2 bg-ink-950/70 text-slate-300 backdrop-blur">
+        <span className="chip absolute bottom-2 right-2 bg-ink-950/75 text-slate-200 backdrop-blur">
           {t(task.type === 'video' ? 'task.video' : 'task.image')}
           {task.type === 'video' && task.params?.duration_s ? ` · ${String(task.params.duration_s)}s` : ''}
         </span>
@@ -87,11 +107,16 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
 
       <div className="flex flex-1 flex-col gap-2 p-3">
         {active && (
-          <div className="flex items-center gap-2">
-            <ProgressBar value={task.progress} label={t('task.progress')} className="flex-1" />
-            <span className="w-9 text-right font-mono text-xs text-neon-cyan" data-testid="task-progress">
-              {Math.round(task.progress)}%
-            </span>
+          <div className="flex flex-col gap-1">
+            <ProgressBar value={smooth.value} label={t('task.progress')} />
+            <div className="flex items-center justify-between gap-2 text-[11px]">
+              <span className="truncate text-slate-300" data-testid="task-stage" data-stage={stage ?? ''}>
+                {stage ? t(`task.stage.${stage}` as MessageKey) : t('task.status.GENERATING')}
+              </span>
+              <span className="shrink-0 font-mono text-neon-cyan" data-testid="task-progress" data-progress={task.progress} data-eta={task.eta_s ?? ""}>
+                {smooth.etaS !== null ? t('task.eta', { time: formatEta(smooth.etaS) }) : `${Math.round(smooth.value)}%`}
+              </span>
+            </div>
           </div>
         )}
         {task.status === 'FAILED' && (
@@ -168,4 +193,10 @@ function CancelButton({ task }: { task: Task }) {
       {label}
     </button>
   );
+}
+
+/** "45 s", "3 min" — short enough for a card. */
+export function formatEta(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
 }

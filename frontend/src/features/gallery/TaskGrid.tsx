@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { errorMessage } from '../../api/apiService';
 import type { Task } from '../../api/types';
@@ -38,18 +38,15 @@ export function TaskGrid({ tasks, compact }: { tasks: Task[]; compact?: boolean 
 
   return (
     <>
-      <div
-        data-testid="task-grid"
-        className={
-          compact
-            ? 'grid grid-cols-2 items-start gap-3 sm:grid-cols-3'
-            : 'grid grid-cols-1 items-start gap-4 min-[480px]:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-4'
-        }
-      >
-        {tasks.map((task) => (
-          <TaskCard key={task.id} task={task} onOpen={setOpen} onDelete={setToDelete} onUseAsStart={useAsStart} />
-        ))}
-      </div>
+      {compact ? (
+        <div data-testid="task-grid" className="grid grid-cols-2 items-start gap-3 sm:grid-cols-3">
+          {tasks.map((task) => (
+            <TaskCard key={task.id} task={task} onOpen={setOpen} onDelete={setToDelete} onUseAsStart={useAsStart} />
+          ))}
+        </div>
+      ) : (
+        <Masonry tasks={tasks} render={(task) => <TaskCard key={task.id} task={task} onOpen={setOpen} onDelete={setToDelete} onUseAsStart={useAsStart} />} />
+      )}
       <Lightbox task={open} onClose={closeLightbox} onUseAsStart={useAsStart} />
       <Modal open={Boolean(toDelete)} onClose={closeConfirm} title={t('task.delete')} closeLabel={t('common.cancel')} className="max-w-md" testId="confirm-delete">
         <div className="flex flex-col gap-4 p-5">
@@ -63,5 +60,68 @@ export function TaskGrid({ tasks, compact }: { tasks: Task[]; compact?: boolean 
         </div>
       </Modal>
     </>
+  );
+}
+
+const GAP_PX = 16;
+const CARD_INFO_PX = 132; // the text block under a card's media, for the height estimate
+
+function ratioOf(task: Task): number {
+  const r = task.params?.aspect_ratio;
+  if (typeof r === 'string' && /^\d+:\d+$/.test(r)) {
+    const [w, h] = r.split(':').map(Number);
+    if (w > 0 && h > 0) return h / w;
+  }
+  return 1;
+}
+
+/** Columns for a container width: two on a phone, up to four on a wide screen. */
+export function columnsFor(width: number): number {
+  if (width >= 1200) return 4;
+  if (width >= 760) return 3;
+  return 2;
+}
+
+/**
+ * Deals tasks into columns, each to the currently shortest one (heights estimated
+ * from the aspect ratio), so reading order stays newest-first across the rows
+ * and no short card leaves a hole under it.
+ */
+export function dealColumns(tasks: Task[], columns: number, columnWidth: number): Task[][] {
+  const cols: Task[][] = Array.from({ length: columns }, () => []);
+  const heights = new Array<number>(columns).fill(0);
+  for (const task of tasks) {
+    let target = 0;
+    for (let i = 1; i < columns; i++) if (heights[i] < heights[target] - 1) target = i;
+    cols[target].push(task);
+    heights[target] += columnWidth * ratioOf(task) + CARD_INFO_PX + GAP_PX;
+  }
+  return cols;
+}
+
+function Masonry({ tasks, render }: { tasks: Task[]; render: (task: Task) => ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const measure = () => setWidth(el.clientWidth);
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const columns = columnsFor(width || 1024);
+  const columnWidth = ((width || 1024) - GAP_PX * (columns - 1)) / columns;
+  const dealt = dealColumns(tasks, columns, columnWidth);
+  return (
+    <div ref={box} data-testid="task-grid" data-layout="masonry" className="flex items-start gap-3 sm:gap-4">
+      {dealt.map((col, i) => (
+        <div key={i} className="flex min-w-0 flex-1 flex-col gap-3 sm:gap-4" data-testid="masonry-column">
+          {col.map(render)}
+        </div>
+      ))}
+    </div>
   );
 }

@@ -1,15 +1,15 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api } from '../../api/apiService';
+import { api, isProxyUrl } from '../../api/apiService';
 import { IMAGE_ASPECT_RATIOS, type ImageAspectRatio, type Task, type UploadResult } from '../../api/types';
-import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { Segmented } from '../../components/ui/Select';
 import { ErrorState, PageHeader } from '../../components/ui/States';
 import { useToast } from '../../components/ui/Toast';
+import { useDraft } from '../../hooks/useDraft';
 import { useTaskCreated } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../media/MediaImage';
 
@@ -18,9 +18,14 @@ export const MAX_REFERENCES = 3;
 export default function ImagePage() {
   const { t } = useI18n();
   const toast = useToast();
-  const [prompt, setPrompt] = useState('');
-  const [aspect, setAspect] = useState<ImageAspectRatio>('1:1');
-  const [refs, setRefs] = useState<UploadResult[]>([]);
+  // The form is a draft kept across reloads.
+  const [prompt, setPrompt] = useDraft('image.prompt', '');
+  const [aspect, setAspect] = useDraft<ImageAspectRatio>('image.aspect', '1:1', (v): v is ImageAspectRatio =>
+    IMAGE_ASPECT_RATIOS.includes(v as ImageAspectRatio),
+  );
+  const [refs, setRefs] = useDraft<UploadResult[]>('image.refs', [], (v): v is UploadResult[] =>
+    Array.isArray(v) && v.every((r) => r && typeof r === 'object' && isProxyUrl(String((r as UploadResult).url))),
+  );
   const [promptError, setPromptError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
@@ -72,7 +77,8 @@ export default function ImagePage() {
           <fieldset className="flex flex-col gap-3" data-testid="references">
             <legend className="label">{t('image.references')}</legend>
             <p className="-mt-1 text-xs text-slate-500">{t('image.referencesHint', { max: MAX_REFERENCES })}</p>
-            <div className="flex flex-wrap items-center gap-3">
+            {refs.length < MAX_REFERENCES ? (
+              <ImageUpload variant="zone" onUploaded={(r) => setRefs((xs) => (xs.length < MAX_REFERENCES ? [...xs, r] : xs))}>
               {refs.map((r, i) => (
                 <div key={r.url} className="group relative h-20 w-20 overflow-hidden rounded-xl border border-white/15" data-testid="reference-thumb">
                   <MediaImage src={r.url} alt={`${t('image.references')} ${i + 1}`} className="h-full w-full object-cover" />
@@ -86,19 +92,31 @@ export default function ImagePage() {
                   </button>
                 </div>
               ))}
-              {refs.length < MAX_REFERENCES && (
-                <ImageUpload onUploaded={(r) => setRefs((xs) => (xs.length < MAX_REFERENCES ? [...xs, r] : xs))} />
-              )}
-            </div>
+              </ImageUpload>
+            ) : (
+              <div className="flex flex-wrap items-center gap-3">
+              {refs.map((r, i) => (
+                <div key={r.url} className="group relative h-20 w-20 overflow-hidden rounded-xl border border-white/15" data-testid="reference-thumb">
+                  <MediaImage src={r.url} alt={`${t('image.references')} ${i + 1}`} className="h-full w-full object-cover" />
+                  <button
+                    type="button"
+                    onClick={() => setRefs((xs) => xs.filter((x) => x.url !== r.url))}
+                    aria-label={`${t('upload.remove')} ${i + 1}`}
+                    className="absolute right-1 top-1 grid h-6 w-6 place-items-center rounded-full bg-ink-950/80 text-sm text-slate-200 opacity-90 transition hover:bg-rose-500/80 focus:opacity-100 sm:opacity-0 sm:group-hover:opacity-100"
+                  >
+                    ×
+                  </button>
+                </div>
+              ))}
+              </div>
+            )}
           </fieldset>
           {create.isError && (
             <div data-testid="form-error">
               <ErrorState error={create.error} compact />
             </div>
           )}
-          <Button type="submit" variant="primary" size="lg" loading={create.isPending} data-testid="submit-button">
-            {create.isPending ? t('gen.submitting') : t('gen.submit')}
-          </Button>
+          <GenerateButton kind="image" loading={create.isPending} />
         </GlassPanel>
         <RecentTasks type="image" pinned={submitted} />
       </div>

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, isProxyUrl } from '../../api/apiService';
 import { VIDEO_ASPECT_RATIOS, VIDEO_DURATIONS, type Task, type VideoAspectRatio, type VideoDuration } from '../../api/types';
@@ -9,24 +9,31 @@ import { Segmented } from '../../components/ui/Select';
 import { ErrorState, PageHeader } from '../../components/ui/States';
 import { useToast } from '../../components/ui/Toast';
 import { cx } from '../../components/ui/cx';
+import { useDraft } from '../../hooks/useDraft';
 import { useTaskCreated, useTaskFeed } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../media/MediaImage';
 
 type Mode = 'text' | 'image';
+
+const isFrame = (v: unknown): v is string | null => v === null || (typeof v === 'string' && isProxyUrl(v));
 
 export default function VideoPage() {
   const { t } = useI18n();
   const toast = useToast();
   const [params, setParams] = useSearchParams();
   const preselected = params.get('image_url');
-  const [prompt, setPrompt] = useState('');
-  const [imageUrl, setImageUrl] = useState<string | null>(preselected && isProxyUrl(preselected) ? preselected : null);
-  const [mode, setMode] = useState<Mode>(imageUrl ? 'image' : 'text');
-  const [duration, setDuration] = useState<VideoDuration>(4);
-  const [aspect, setAspect] = useState<VideoAspectRatio>('16:9');
+  // The form is a draft kept across reloads (prompt, mode, params, start frame).
+  const [prompt, setPrompt] = useDraft('video.prompt', '');
+  const [storedFrame, setImageUrl] = useDraft<string | null>('video.frame', null, isFrame);
+  const imageUrl = preselected && isProxyUrl(preselected) && !storedFrame ? preselected : storedFrame;
+  const [mode, setMode] = useDraft<Mode>('video.mode', imageUrl ? 'image' : 'text', (v): v is Mode => v === 'text' || v === 'image');
+  const [duration, setDuration] = useDraft<VideoDuration>('video.duration', 4, (v): v is VideoDuration => VIDEO_DURATIONS.includes(v as VideoDuration));
+  const [aspect, setAspect] = useDraft<VideoAspectRatio>('video.aspect', '16:9', (v): v is VideoAspectRatio =>
+    VIDEO_ASPECT_RATIOS.includes(v as VideoAspectRatio),
+  );
   const [errors, setErrors] = useState<{ prompt?: string; frame?: string }>({});
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
@@ -39,6 +46,14 @@ export default function VideoPage() {
       toast.show(t('gen.queued'), 'success');
     },
   });
+
+  // A start frame handed over in the URL (Gallery → "use as start frame") becomes the draft's.
+  useEffect(() => {
+    if (preselected && isProxyUrl(preselected)) {
+      setImageUrl(preselected);
+      setMode('image');
+    }
+  }, [preselected, setImageUrl, setMode]);
 
   const chooseFrame = (url: string | null) => {
     setImageUrl(url);
@@ -115,9 +130,7 @@ export default function VideoPage() {
               <ErrorState error={create.error} compact />
             </div>
           )}
-          <Button type="submit" variant="primary" size="lg" loading={create.isPending} data-testid="submit-button">
-            {create.isPending ? t('gen.submitting') : t('gen.submit')}
-          </Button>
+          <GenerateButton kind="video" loading={create.isPending} />
         </GlassPanel>
         <RecentTasks type="video" pinned={submitted} />
       </div>
@@ -131,19 +144,18 @@ function StartFramePicker({ value, onChange, error }: { value: string | null; on
   return (
     <fieldset className="flex flex-col gap-3" data-testid="start-frame">
       <legend className="label">{t('video.startFrame')}</legend>
-      <div className="flex items-center gap-3">
+      <ImageUpload variant="zone" onUploaded={(r) => onChange(r.url)}>
         {value && (
           <div className="relative h-20 w-20 overflow-hidden rounded-xl border border-neon-cyan/50 shadow-glow">
             <MediaImage src={value} alt={t('video.startFrame')} className="h-full w-full object-cover" data-testid="start-frame-preview" />
           </div>
         )}
-        <ImageUpload onUploaded={(r) => onChange(r.url)} />
         {value && (
           <Button size="sm" variant="subtle" onClick={() => onChange(null)} data-testid="start-frame-clear">
             {t('video.clearFrame')}
           </Button>
         )}
-      </div>
+      </ImageUpload>
       {error && (
         <p role="alert" className="text-xs text-rose-300">
           {error}
