@@ -39,6 +39,7 @@ system-deps: ## Debian packages the tests use (nginx with ssl/http2/slice, chrom
 	  [ -x "$$nginx_bin" ] && "$$nginx_bin" -V 2>&1 | grep -q -- "--with-$$module" || { missing="$$missing nginx"; break; }; \
 	done; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \
@@ -55,8 +56,9 @@ system-deps: ## Debian packages the tests use (nginx with ssl/http2/slice, chrom
 dev: venv frontend-build ## run the whole platform on http://127.0.0.1:8080 (Ctrl-C stops it)
 	$(BIN)/python -m localstack
 
-openapi: venv ## regenerate openapi.json and frontend/src/api/generated.ts from common/models.py
+openapi: venv frontend-deps ## regenerate openapi.json (from the declared routes), then frontend/src/api/generated.ts from it
 	$(BIN)/python -m scripts.gen_openapi
+	cd frontend && npm run --silent gen:api
 
 lint: venv ## ruff + mypy
 	$(BIN)/ruff check .
@@ -85,11 +87,8 @@ DB_TIER := tests/integration/test_billing.py tests/integration/test_admin.py tes
 test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) that the tests start
 	TEST_MONGODB=secantusdb $(BIN)/python -m pytest -q -n 2 --dist loadfile $(DB_TIER)
 
-bench: venv ## performance numbers (printed, never asserted)
-	$(BIN)/python -m bench.pipeline
-	$(BIN)/python -m bench.proxy
-	$(BIN)/python -m bench.edge_cache
-	$(BIN)/python -m bench.store
+bench: venv frontend-build ## performance numbers, then issue 14's table (printed, never asserted; BENCH_ONLY=proxy,pipeline,...)
+	$(BIN)/python -m bench
 
 clean: ## remove local data and build outputs (keeps .venv)
 	rm -rf .data frontend/dist artifacts

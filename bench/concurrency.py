@@ -32,6 +32,7 @@ from pathlib import Path
 import requests
 
 from bench.servers import TERRAFORM, Child, function_target, terraform_concurrency
+from bench.table import row
 from localstack.emulator import StorageEmulator
 
 KEY = "bench-media-signing-key-0123456789abcdef"
@@ -180,6 +181,15 @@ def main() -> int:
     print("\nConcurrency one instance serves (functions-framework + gunicorn, one worker)")
     for target, label, load, result in rows:
         print(f"  {target:<9} {label:<26} {load:<40} {result}")
+    by = {(t, lab.split(" ")[0], ld.split(" ")[1]): res for t, lab, ld, res in rows}
+    for target in ("generate", "proxy"):
+        declared = terraform_concurrency(target)
+        row(f"{target}: {declared} requests holding {HOLD_S:.0f} s at once (Terraform concurrency {declared})",
+            by[(target, f"THREADS={declared}", "held")].split(" (")[0] + f" with THREADS={declared}",
+            "default threads: " + by[(target, "default", "held")].split(" (")[0], "")
+    row("proxy: a 1 KB range while 79 players stream at 200 KB/s", by[("proxy", "THREADS=80", "players")].split("; ")[1],
+        "default threads: " + by[("proxy", "default", "players")].split("; ")[1], "")
+    row("auth: 40 registrations at once (argon2id 64 MiB each)", rows[-1][3], f"limit {terraform_memory_mb('auth')} MB", "")
     return 0
 
 

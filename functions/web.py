@@ -63,7 +63,7 @@ def spa_csp() -> str:
     ])
 
 
-@api.route("/config.json", methods=["GET"], auth="public")
+@api.route("/config.json", methods=["GET"], auth="public", internal=True)
 def config(ctx: Ctx) -> flask.Response:
     urls = json.loads(os.environ.get("FUNCTION_URLS", "{}") or "{}")
     # google_client_id: the frontend shows "Continue with Google" (Google Identity Services) when set.
@@ -72,7 +72,7 @@ def config(ctx: Ctx) -> flask.Response:
     return response
 
 
-@api.route("/s/<token>", methods=["GET", "HEAD"], auth="public")
+@api.route("/s/<token>", methods=["GET", "HEAD"], auth="public", internal=True)
 def shared_page(ctx: Ctx) -> flask.Response:
     """The SPA with Open Graph / Twitter card tags for the shared task rendered into <head>, so chat apps
     that read only the HTML (no JavaScript) preview the link; 404 (still the SPA) when revoked or unknown."""
@@ -116,8 +116,8 @@ def og_tags(share: PublicShare | None, *, page_url: str, base: str) -> str:
     return "".join(f'<meta {attr}="{key}" content="{html_escape(value, quote=True)}">' for attr, key, value in tags)
 
 
-@api.route("/", methods=["GET", "HEAD"], auth="public")
-@api.route("/<path:path>", methods=["GET", "HEAD"], auth="public")
+@api.route("/", methods=["GET", "HEAD"], auth="public", internal=True)
+@api.route("/<path:path>", methods=["GET", "HEAD"], auth="public", internal=True)
 def static(ctx: Ctx) -> flask.Response:
     response = _static(ctx)
     response.headers["Content-Security-Policy"] = spa_csp()

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from common.models.billing import PACKAGE_ID_PATTERN, Order
 from common.models.core import Out, Role, Strict, Task, User
-from common.providers.catalogue import ChatProviderName, ImageProviderName, VideoProviderName
+from common.providers.catalogue import ChatProviderName, GeminiMode, ImageProviderName, VideoProviderName
 
 # Strict ints: "5", 5.0 and true are refused rather than coerced into an amount.
 SmallCount = Annotated[int, Field(strict=True, ge=0, le=10_000)]
@@ -100,6 +100,9 @@ class ProviderSettings(Out):
     chat_model: str
     gemini_base_url: str
     openai_base_url: str
+    gemini_mode: str = Field("api_key", description="api_key: the Gemini API with a key; vertex: Vertex AI with the service account")
+    vertex_project: str = ""
+    vertex_location: str = ""
 
 
 class ApiKeyState(Out):
@@ -163,6 +166,9 @@ class ProvidersUpdate(Strict):
     chat_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
     gemini_base_url: str | None = Field(None, max_length=300, description="'' = the provider's official endpoint")
     openai_base_url: str | None = Field(None, max_length=300, description="'' = the provider's official endpoint")
+    gemini_mode: GeminiMode | None = None
+    vertex_project: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    vertex_location: str | None = Field(None, pattern=r"^(global|[a-z]+-[a-z]+[0-9]+)$")
 
 
 class ApiKeysUpdate(Strict):
@@ -261,22 +267,4 @@ SCHEMA_MODELS: list[type[BaseModel]] = [
     ProviderModelList,
     KeyTestRequest,
     KeyTestResult,
-]
-
-ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
-    ("get", "/api/admin/stats", None, "AdminStats", 200, "Users, tasks by status and type, revenue, today's generations"),
-    ("get", "/api/admin/users", None, "AdminUserPage", 200, "Users (q searches email and name), newest first"),
-    ("patch", "/api/admin/users/{id}", "AdminUserPatch", "User", 200, "Change role, disable, adjust credits"),
-    ("get", "/api/admin/tasks", None, "AdminTaskPage", 200, "Every user's tasks, newest first"),
-    ("post", "/api/admin/tasks/{id}/retry", None, "AdminTask", 200, "Retry a FAILED task for free"),
-    ("get", "/api/admin/orders", None, "AdminOrderPage", 200, "Every order, newest first"),
-    ("post", "/api/admin/orders/{id}/refund", None, "AdminOrder", 200, "Refund a PAID order (credits taken back)"),
-    ("get", "/api/admin/settings", None, "AdminSettings", 200, "Run-time settings; API keys as {set, last4, updated_at}"),
-    ("put", "/api/admin/settings", "AdminSettingsUpdate", "AdminSettings", 200,
-     "Change settings (partial document); applies to every function within 10 s"),
-    ("get", "/api/admin/audit", None, "AuditPage", 200, "Every admin change, newest first"),
-    ("get", "/api/admin/models", None, "ProviderModelList", 200,
-     "The provider's own model list (?provider=gemini|veo|openai|sora), through its SDK with the saved key"),
-    ("post", "/api/admin/keys/{name}/test", "KeyTestRequest", "KeyTestResult", 200,
-     "A live check of a key (gemini_api_key, openai_api_key), the given value or the saved one"),
 ]

@@ -446,9 +446,12 @@ def test_every_template_variable_is_supplied_by_terraform() -> None:
     per_service = {n for n in names if re.fullmatch(r"[a-z]+_(upstream|host)", n)}
     missing = [n for n in sorted(names - per_service) if not re.search(rf"\b{n}\s*=", terraform)]
     assert not missing, f"proxy_vps.tf does not pass {missing} to templatefile()"
+    # Terraform derives the upstreams from routes.json like render.py's UPSTREAMS (plus "frontend").
+    assert "local.route_table.routes" in terraform and "frontend =" in terraform
+    render = _load_render_module()
     for name in sorted(per_service):
         service = name.rsplit("_", 1)[0]
-        assert re.search(rf"\b{service}\s*=", terraform), f"no upstream {service} in proxy_vps.tf"
+        assert service in render.UPSTREAMS, f"no upstream {service} in routes.json"
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform binary not installed")
