@@ -67,3 +67,8 @@ def test_admin_panel_stats_users_settings_audit(run_spec: SpecRunner) -> None:
     quota 7 reaches a normal user's /api/auth/me within 10 s; a Gemini key is shown only as set …1234,
     never in full; the audit log lists every change."""
     _run_with_screens(run_spec, "admin_panel.spec.mjs", ADMIN_PANEL_SCREENS)
+
+
+def test_variations_remix_extend_enhance_share_api_token_and_password_change(run_spec: SpecRunner) -> None:
+    """Issue 12: each capability through the UI, the public page logged out, and an API token over HTTP."""
+    run_spec("features.spec.mjs")

@@ -45,7 +45,7 @@ export function functionFor(path: string): ApiFunction {
   if (p.startsWith('/api/auth') || p.startsWith('/api/health')) return 'auth';
   if (p.startsWith('/api/ai/chat')) return 'chat'; // /api/ai/chat and /api/ai/chats
   if (p.startsWith('/api/ai/proxy')) return 'proxy';
-  if (p.startsWith('/api/ai/')) return 'generate';
+  if (p.startsWith('/api/ai/') || p.startsWith('/api/public/')) return 'generate';
   if (p.startsWith('/api/billing')) return 'billing';
   if (p.startsWith('/api/admin')) return 'admin';
   return 'auth';
