@@ -8,6 +8,7 @@ WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY frontend/ ./
+COPY routes.json /src/routes.json
 RUN npm run build
 
 # --- runtime
@@ -25,9 +26,11 @@ WORKDIR /app
 COPY requirements.txt ./
 RUN pip install --no-cache-dir -r requirements.txt
 
-COPY main.py ./
+COPY main.py routes.json ./
 COPY common/ ./common/
 COPY functions/ ./functions/
+# The index deploy step: `python -m scripts.ensure_indexes` (docs/deploy.md).
+COPY scripts/__init__.py scripts/ensure_indexes.py ./scripts/
 COPY --from=frontend /src/frontend/dist/ ./frontend/dist/
 
 RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sora

@@ -55,8 +55,9 @@ system-deps: ## Debian packages the tests use (nginx with ssl/http2/slice, chrom
 dev: venv frontend-build ## run the whole platform on http://127.0.0.1:8080 (Ctrl-C stops it)
 	$(BIN)/python -m localstack
 
-openapi: venv ## regenerate openapi.json and frontend/src/api/generated.ts from common/models.py
+openapi: venv frontend-deps ## regenerate openapi.json (from the declared routes), then frontend/src/api/generated.ts from it
 	$(BIN)/python -m scripts.gen_openapi
+	cd frontend && npm run --silent gen:api
 
 lint: venv ## ruff + mypy
 	$(BIN)/ruff check .
@@ -88,6 +89,8 @@ test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) th
 bench: venv ## performance numbers (printed, never asserted)
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.proxy
+	$(BIN)/python -m bench.edge_cache
+	$(BIN)/python -m bench.store
 
 clean: ## remove local data and build outputs (keeps .venv)
 	rm -rf .data frontend/dist artifacts

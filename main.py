@@ -67,6 +67,11 @@ def _json_framework_errors(app: flask.Flask) -> None:
     app.register_error_handler(HTTPException, lambda exc: with_security_headers(http_exception_response(exc)))
 
 
+# What every target's requests use (common/http.py: rate limits on each request).
+COMMON_PRELOAD = ("common.ratelimit",)
+COMMON_WARM = ("rate_limits",)
+
+
 def _warm(name: str, module: Any) -> None:
     """The served target pays its start-up work at instance start (Cloud Run's CPU boost), not on the first request.
 
@@ -75,17 +80,22 @@ def _warm(name: str, module: Any) -> None:
     its worker after loading the app, and a MongoDB client or open connection
     must not cross a fork, so they are built by a thread started in the child.
     """
-    for preload in getattr(module, "PRELOAD", ()):
-        importlib.import_module(preload)
+    for preload in (*COMMON_PRELOAD, *getattr(module, "PRELOAD", ())):
+        try:
+            importlib.import_module(preload)
+        except ImportError:  # a module renamed since: the first request imports what it needs
+            log.warning("preload of %s failed", preload, exc_info=True)
     warm = getattr(module, "warm", None)
-    if warm is None:
-        return
 
     def build() -> None:
         try:
             from common.runtime import services
 
-            warm(services())
+            svc = services()
+            svc.warm(*(c for c in COMMON_WARM if hasattr(type(svc), c)))
+            svc.db.ping()  # a real MongoDB: the connection pool's first connection, before the first request
+            if warm is not None:
+                warm(svc)
         except Exception:
             log.warning("warm-up of %s failed; clients will be built on first use", name, exc_info=True)
 

@@ -58,6 +58,22 @@ class Child:
         self.stop()
         raise RuntimeError(f"{self.process.args} did not answer within {timeout_s} s")
 
+    def wait_port(self, timeout_s: float = 60.0) -> float:
+        """Seconds until the port accepts a connection (no HTTP request is made)."""
+        import socket
+
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout_s:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.process.args} exited with {self.process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return time.monotonic() - t0
+            except OSError:
+                time.sleep(0.01)
+        self.stop()
+        raise RuntimeError(f"{self.process.args} did not listen within {timeout_s} s")
+
     def cpu_s(self) -> float:
         """User + system CPU seconds of the process and its live descendants."""
         return sum(_cpu_s(pid) for pid in _tree(self.process.pid))
@@ -78,12 +94,12 @@ class Child:
                 self.process.wait(timeout=10)
 
 
-def function_target(target: str, env: dict[str, str], *, threads: int | None = None) -> Child:
-    """`functions-framework --target=<target> --source=main.py` (gunicorn, as in the image)."""
+def function_target(target: str, env: dict[str, str], *, threads: int | None = None, source: str = "main.py") -> Child:
+    """`functions-framework --target=<target> --source=<source>` (gunicorn, as in the image)."""
     port = free_port()
     exe = str(Path(sys.executable).with_name("functions-framework"))
     extra = {"THREADS": str(threads)} if threads else {}
-    cmd = [exe, f"--target={target}", "--source=main.py", f"--port={port}", "--host=127.0.0.1"]
+    cmd = [exe, f"--target={target}", f"--source={source}", f"--port={port}", "--host=127.0.0.1"]
     return Child(cmd, port=port, env={**env, **extra})
 
 

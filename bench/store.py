@@ -14,7 +14,8 @@ Stores:
 The loaded store also holds users with 100 / 1,000 / 5,000 tasks of their own:
 `GET /api/ai/tasks?limit=24` for them, against a 24-task user of the empty store.
 
-Knobs: BENCH_STORE_LEVELS (default "0,10000,100000"), BENCH_STORE_SAMPLES (15),
+Knobs: BENCH_STORE_LEVELS (default "0,10000,100000"), BENCH_STORE_SAMPLES (15), BENCH_STORE_BUDGET_S
+(60: per measurement, after 3 samples),
 BENCH_STORES (default both).
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -37,11 +39,13 @@ import pymongo
 import requests
 from bson import ObjectId, json_util
 
+from common.db import connect
 from localstack.mongo_server import MongoServer
 from tests.stack_process import StackProcess
 
 LEVELS = [int(x) for x in os.environ.get("BENCH_STORE_LEVELS", "0,10000,100000").split(",") if x.strip()]
 SAMPLES = int(os.environ.get("BENCH_STORE_SAMPLES", "15"))
+BUDGET_S = float(os.environ.get("BENCH_STORE_BUDGET_S", "60"))
 STORES = os.environ.get("BENCH_STORES", "mongomock+snapshot,secantusdb").split(",")
 HISTORIES = (100, 1_000, 5_000)
 PASSWORD = "password-123"
@@ -85,7 +89,8 @@ def all_docs(n: int) -> dict[str, list[dict[str, Any]]]:
     users = [{"_id": user_id, "email": f"{user_id}@bench.example.com", "name": user_id, "password_hash": hashed, "role": "user",
               "credits": 0, "credit_keys": [], "disabled": False, "created_at": start, "updated_at": start}
              for user_id, _ in history]
-    return {"tasks": tasks, "users": users}
+    pricing = [{"_id": "pricing", "quotas": {"image": 1_000_000, "video": 1_000_000}}]  # the bench's own POSTs are free
+    return {"tasks": tasks, "users": users, "settings": pricing}
 
 
 class Store:
@@ -99,13 +104,14 @@ class Store:
     def prepare(self, name: str, n: int) -> dict[str, str]:
         data = self.root / name
         data.mkdir(parents=True)
-        seed = all_docs(n) if n else {}
+        seed = {name: docs for name, docs in all_docs(n).items() if docs}
         if self.kind == "mongomock+snapshot":
             if seed:
                 (data / "db.json").write_text(json_util.dumps(seed))
             return {"DB_SNAPSHOT": "true"}
         server = MongoServer(data_dir=data / "mongo", sync_on_commit=True).start()
         self.servers.append(server)
+        connect(uri=server.uri, name="sora").ensure_indexes()  # as a deploy would, before the documents arrive
         client: Any = pymongo.MongoClient(server.uri)
         for coll, docs in seed.items():
             for i in range(0, len(docs), 5000):
@@ -154,9 +160,13 @@ class Client:
 
 
 def interleaved(ours: Callable[[], float], base: Callable[[], float], n: int) -> tuple[float, float]:
-    """Medians of `n` alternating samples of each (ours first, then base, and so on)."""
+    """Medians of up to `n` alternating samples of each (ours, then base, ...): at least 3, then
+    no new pair once BUDGET_S has passed, so a store that has stopped scaling still ends in bounded time."""
     a, b = [], []
-    for _ in range(n):
+    t0 = time.monotonic()
+    for i in range(n):
+        if i >= 3 and time.monotonic() - t0 > BUDGET_S:
+            break
         a.append(ours())
         b.append(base())
     return statistics.median(a), statistics.median(b)
@@ -173,6 +183,9 @@ def stacks(store: Store, n: int) -> Iterator[tuple[StackProcess, StackProcess, f
     empty = StackProcess(store.root / f"empty-{n}", **{**common, **empty_env}).start(timeout_s=600)  # type: ignore[arg-type]
     try:
         yield loaded, empty, started_s
+    except Exception:
+        print(f"--- loaded stack log ---\n{loaded.log_tail()}\n--- empty stack log ---\n{empty.log_tail()}", flush=True)
+        raise
     finally:
         loaded.stop()
         empty.stop()
@@ -210,6 +223,7 @@ def bench_store(kind: str) -> None:
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the `finally`s: stacks, servers, temp dirs
     print(f"Store scaling (SIM_DURATION_S=0; medians of {SAMPLES} interleaved samples; ratio = loaded / empty store)")
     for kind in STORES:
         bench_store(kind.strip())

@@ -33,6 +33,9 @@ from common.models.admin import (
     AdminUserPatch,
     ApiKeyState,
     AuditEntry,
+    KeyTestResult,
+    ProviderModel,
+    ProviderModelList,
 )
 from common.models.billing import OrderStatus
 from common.providers.catalogue import PROVIDER_OPTIONS
@@ -50,6 +53,16 @@ API_KEYS = {
 PROVIDER_FIELDS = PROVIDER_OPTIONS
 
 
+def _vendor(provider: str, *, field: str) -> str:
+    """The key vendor of a provider or vendor name ("veo" → "gemini", "sora" → "openai")."""
+    from common.providers.catalogue import API_KEY_VENDOR, API_KEY_VENDORS
+
+    vendor = API_KEY_VENDOR.get(provider, provider)
+    if vendor not in API_KEY_VENDORS:
+        raise _field_error(field, f"must be one of {', '.join(sorted({*API_KEY_VENDORS, *API_KEY_VENDOR}))}")
+    return vendor
+
+
 def _field_error(field: str, message: str) -> InvalidRequest:
     return InvalidRequest(f"Invalid field '{field}': {message}.",
                           details={"field": field, "errors": [{"field": field, "message": message}]})
@@ -64,6 +77,49 @@ class AdminService:
     @classmethod
     def from_services(cls, svc: Any) -> AdminService:
         return cls(svc=svc)
+
+    # ---- provider models and key checks ---------------------------------------------------
+
+    def provider_models(self, provider: str) -> ProviderModelList:
+        """The vendor's own model list (`provider`: gemini, veo, openai or sora) with the saved key.
+        InvalidRequest for another name or no key; 503 ServiceUnavailable with the provider's reason when it refuses."""
+        from common.errors import ServiceUnavailable
+        from common.providers.base import ProviderError
+        from common.providers.listing import list_models
+
+        vendor = _vendor(provider, field="provider")
+        key, base_url, vertex = self._provider_access(vendor)
+        if not key and not vertex:
+            raise InvalidRequest(f"No {vendor} API key is saved yet: add one in Settings → API keys.",
+                                 details={"field": "provider"})
+        try:
+            models = list_models(vendor, api_key=key, base_url=base_url, vertex=vertex)
+        except ProviderError as exc:
+            log.warning("model list failed: %s", exc.detail, extra={"vendor": vendor})
+            raise ServiceUnavailable(exc.message) from None
+        return ProviderModelList(items=[ProviderModel(id=m.id, display_name=m.display_name, kinds=list(m.kinds))
+                                        for m in models])
+
+    def test_key(self, name: str, value: str | None) -> KeyTestResult:
+        """A live check of the key `name` (gemini_api_key / openai_api_key, or gemini / openai): `value`, or the saved one."""
+        from common.providers.listing import check_key
+
+        vendor = _vendor(name.removesuffix("_api_key"), field="name")
+        saved, base_url, vertex = self._provider_access(vendor)
+        key = (value or "").strip() or saved
+        if not key and not vertex:
+            return KeyTestResult(ok=False, message=f"No {vendor} API key is saved.")
+        ok, message = check_key(vendor, api_key=key, base_url=base_url, vertex=vertex if not value else None)
+        return KeyTestResult(ok=ok, message=message)
+
+    def _provider_access(self, vendor: str) -> tuple[str, str | None, dict[str, Any] | None]:
+        """(saved key, base URL, Vertex AI options or None) for `vendor`, as the providers would use them."""
+        options = self._svc.provider_options()
+        key = self._svc.secrets.get(API_KEYS[f"{vendor}_api_key"]) or ""
+        base_url = str(options.get(f"{vendor}_base_url") or "") or None
+        vertex_of = getattr(self._svc, "vertex_options", None)
+        vertex = vertex_of() if vendor == "gemini" and callable(vertex_of) else None
+        return key, base_url, vertex
 
     # ---- audit ------------------------------------------------------------------------
 

@@ -38,7 +38,11 @@ class Settings(BaseSettings):
     DATA_DIR: Path = Field(ROOT / ".data", description=(
         "Everything the process writes besides TMPDIR (embedded DB snapshot, sim renders). "
         "Production default: $TMPDIR/sora-data, so the image runs with a read-only root filesystem."))
-    DB_SNAPSHOT: bool = Field(True, description="Embedded database only: persist to DATA_DIR/db.json.")
+    EMBEDDED_DB: Literal["secantusdb", "mongomock"] = Field("mongomock", description=(
+        "The local stack's database when MONGODB_URI is empty: `secantusdb` (a MongoDB wire server on "
+        "WiredTiger, started as a child process with its data under DATA_DIR/mongo) or `mongomock` "
+        "(in-process, snapshotted to DATA_DIR/db.json). See docs/architecture.md."))
+    DB_SNAPSHOT: bool = Field(True, description="Embedded mongomock only: persist to DATA_DIR/db.json.")
 
     # Storage (GCS; the local stack points STORAGE_EMULATOR_HOST at gcp-storage-emulator).
     GCS_BUCKET: str = "media"

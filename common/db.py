@@ -39,8 +39,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "users": [IndexModel([("email", ASCENDING)], unique=True)],
     "tasks": [
         IndexModel([("user_id", ASCENDING), ("_id", DESCENDING)], name="user_newest"),  # own list, ids= poll
-        IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)]),  # stalled sweep, refunds pending
+        IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)]),  # stalled sweep
         IndexModel([("status", ASCENDING), ("deadline_at", ASCENDING)]),  # overdue sweep
+        IndexModel([("status", ASCENDING), ("refund", ASCENDING)]),  # refunds a crash interrupted
         IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_newest"),  # admin list by status
         IndexModel([("created_at", DESCENDING)]),  # admin stats: generations today
         IndexModel([("share_token", ASCENDING)], sparse=True),  # public share pages

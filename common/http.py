@@ -19,6 +19,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from werkzeug.routing import Map, Rule
 
 from common.errors import AppError, Forbidden, InvalidRequest, NotFound, PayloadTooLarge, Unauthorized
+from common.models.core import Health
+from common.routes import function_for
 from common.runtime import Services, services
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,33 @@ EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modi
 ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature"
 
 
+@dataclass(frozen=True)
+class RouteSpec:
+    """One declared route: what `make openapi` publishes and what the dispatcher enforces.
+
+    `body`/`query` are the pydantic models of the JSON body and the query string (the view reads them with
+    `ctx.body(Model)`/`ctx.query(Model)`, which must name the declared model); `response` the model (or models, any of) of a
+    2xx answer with status `status` (None: no JSON body); `upload` the multipart field of a file upload;
+    `produces` extra media types of the answer (e.g. "text/event-stream"); `internal` routes (the worker's)
+    are left out of openapi.json.
+    """
+
+    function: str
+    path: str
+    methods: tuple[str, ...]
+    auth: AuthLevel
+    view: View
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | tuple[type[BaseModel], ...] | None = None
+    status: int = 200
+    upload: str | None = None
+    produces: tuple[str, ...] = ()
+    summary: str = ""
+    internal: bool = False
+    rate: str | None = None
+
+
 @dataclass
 class Ctx:
     """What a view gets: the request, the services, the caller, URL arguments."""
@@ -39,9 +68,11 @@ class Ctx:
     svc: Services
     user: dict[str, Any] | None = None
     args: dict[str, Any] = field(default_factory=dict)
+    spec: RouteSpec | None = None
 
     @property
     def user_id(self) -> str:
+        """The caller's user id. Only on routes with auth "user" or "admin"."""
         assert self.user is not None
         return str(self.user["_id"])
 
@@ -51,9 +82,16 @@ class Ctx:
         return client_ip_of(self.request, self.svc)
 
     def body(self, model: type[M]) -> M:
+        """The JSON body as `model`. Raises InvalidRequest (not JSON, not an object, invalid field: 400 with the
+        field) or PayloadTooLarge (over 1 MiB). A route that declares `body=` must read that model."""
+        if self.spec is not None and self.spec.body is not None and self.spec.body is not model:
+            raise TypeError(f"{self.spec.path} declares body={self.spec.body.__name__} but reads {model.__name__}")
         return parse_json(self.request, model)
 
     def query(self, model: type[M]) -> M:
+        """The query string as `model` (first value of each name). Raises InvalidRequest naming the field."""
+        if self.spec is not None and self.spec.query is not None and self.spec.query is not model:
+            raise TypeError(f"{self.spec.path} declares query={self.spec.query.__name__} but reads {model.__name__}")
         try:
             return model.model_validate({k: v for k, v in self.request.args.items()})
         except ValidationError as exc:
@@ -76,24 +114,56 @@ class Api:
     """
 
     def __init__(self, name: str, *, ip_policy: str | None = "ip") -> None:
+        """`name` is the function's name in routes.json (auth, generate, chat, ...)."""
         self.name = name
         self._ip_policy = ip_policy
         self._map = Map(strict_slashes=False)
-        self._views: dict[str, tuple[View, AuthLevel, str | None]] = {}
-        self.route("/api/health", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED)(_readiness_view(name))
-        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED)(_liveness)
+        self._views: dict[str, RouteSpec] = {}
+        # Every service answers its own health (Cloud Run probes its URL); the proxy sends /api/health
+        # to the function routes.json names, so only that one publishes it in openapi.json.
+        self.route("/api/health", methods=["GET", "HEAD"], auth="public", response=Health, rate=UNLIMITED,
+                   internal=function_for("/api/health") != name)(_readiness_view(name))
+        self.route("/api/health/live", methods=["GET", "HEAD"], auth="public", rate=UNLIMITED, internal=True)(_liveness)
 
-    def route(self, path: str, *, methods: list[str], auth: AuthLevel = "user", rate: str | None = None) -> Callable[[View], View]:
+    def route(
+        self,
+        path: str,
+        *,
+        methods: list[str],
+        auth: AuthLevel = "user",
+        rate: str | None = None,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | tuple[type[BaseModel], ...] | None = None,
+        status: int = 200,
+        upload: str | None = None,
+        produces: tuple[str, ...] = (),
+        summary: str | None = None,
+        internal: bool = False,
+    ) -> Callable[[View], View]:
+        """Register a view for `path` (werkzeug rule syntax, e.g. `/api/ai/tasks/<task_id>`) and record its
+        contract (see RouteSpec). `rate` names a rate-limit policy (or UNLIMITED). `summary` defaults to the first line of the view's docstring."""
+
         def register(view: View) -> View:
             endpoint = f"{self.name}.{view.__name__}"
             self._map.add(Rule(path, endpoint=endpoint, methods=methods))
-            self._views[endpoint] = (view, auth, rate)
+            doc = (view.__doc__ or "").strip().splitlines()
+            self._views[endpoint] = RouteSpec(
+                function=self.name, path=path, methods=tuple(m.upper() for m in methods), auth=auth, view=view,
+                body=body, query=query, response=response, status=status, upload=upload, produces=produces,
+                summary=summary if summary is not None else (doc[0] if doc else ""), internal=internal, rate=rate,
+            )
             return view
 
         return register
 
     def paths(self) -> list[str]:
+        """Every registered rule."""
         return [r.rule for r in self._map.iter_rules()]
+
+    def specs(self) -> list[RouteSpec]:
+        """Every registered route's contract, in registration order."""
+        return list(self._views.values())
 
     def __call__(self, request: flask.Request) -> flask.Response:
         svc = services()
@@ -103,12 +173,13 @@ class Api:
         try:
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
-            view, level, rate = self._views[str(endpoint)]
+            spec = self._views[str(endpoint)]
+            view, level, rate = spec.view, spec.auth, spec.rate
             if rate == UNLIMITED:  # health checks answer even when the database does not
                 rate = None
             elif self._ip_policy:
                 svc.rate_limits.hit(self._ip_policy, client_ip_of(request, svc))
-            ctx = Ctx(request=request, svc=svc, args=dict(args))
+            ctx = Ctx(request=request, svc=svc, args=dict(args), spec=spec)
             if level != "public":
                 ctx.user = authenticate(request, svc)
                 if level == "admin" and ctx.user.get("role") != "admin":

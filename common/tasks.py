@@ -184,18 +184,30 @@ class TaskRepository:
     # ---- sweeps -------------------------------------------------------------------
 
     def stalled(self, *, idle_s: float, limit: int = 200) -> list[dict[str, Any]]:
-        """Active tasks nobody is working on: no live lease and no change for `idle_s`."""
+        """Active tasks nobody is working on: no live lease and no change for `idle_s`; oldest change first.
+
+        One equality-plus-range query per active status, so each is served by the
+        (status, updated_at) index on any MongoDB server (an `$in`/`$or` filter made
+        SecantusDB scan the collection). The lease is checked on the candidates:
+        a live lease on an idle task is rare (at most the steps running now).
+        """
         now = clock.now()
-        return list(self._db.tasks.find(
-            {"status": {"$in": ACTIVE}, "updated_at": {"$lt": now - timedelta(seconds=idle_s)},
-             "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
-            sort=[("updated_at", 1)], limit=limit,
-        ))
+        out: list[dict[str, Any]] = []
+        for status in ACTIVE:
+            for doc in self._db.tasks.find({"status": status, "updated_at": {"$lt": now - timedelta(seconds=idle_s)}},
+                                           sort=[("updated_at", 1)], limit=limit):
+                lease = as_datetime(doc.get("lease_until"))
+                if lease is None or lease < now:
+                    out.append(doc)
+        return sorted(out, key=lambda d: clock.as_utc(d["updated_at"]))[:limit]
 
     def overdue(self, *, limit: int = 200) -> list[dict[str, Any]]:
-        return list(self._db.tasks.find(
-            {"status": {"$in": ACTIVE}, "deadline_at": {"$lt": clock.now()}}, sort=[("deadline_at", 1)], limit=limit
-        ))
+        """Active tasks past their deadline, the most overdue first (one indexed query per active status)."""
+        now = clock.now()
+        out: list[dict[str, Any]] = []
+        for status in ACTIVE:
+            out += self._db.tasks.find({"status": status, "deadline_at": {"$lt": now}}, sort=[("deadline_at", 1)], limit=limit)
+        return sorted(out, key=lambda d: clock.as_utc(d["deadline_at"]))[:limit]
 
     def refunds_pending(self, *, limit: int = 200) -> list[dict[str, Any]]:
         return list(self._db.tasks.find({"status": TaskStatus.FAILED.value, "refund": "pending"}, limit=limit))

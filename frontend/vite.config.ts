@@ -11,6 +11,8 @@ export default defineConfig({
   plugins: [react()],
   server: {
     port: 5173,
+    // routes.json (the path -> function table) lives at the repository root.
+    fs: { allow: ['..'] },
     proxy: {
       '/api': { target: API_TARGET, changeOrigin: false },
       '/config.json': { target: API_TARGET, changeOrigin: false },

@@ -18,6 +18,9 @@ from common.models.admin import (
     AdminUserPage,
     AdminUserPatch,
     AuditPage,
+    KeyTestRequest,
+    KeyTestResult,
+    ProviderModelList,
 )
 from common.models.billing import OrderStatus
 from common.runtime import Services
@@ -54,19 +57,28 @@ class OrderQuery(PageQuery):
     status: OrderStatus | None = None
 
 
-@api.route("/api/admin/stats", methods=["GET"], auth="admin")
+@api.route(
+    "/api/admin/stats", methods=["GET"], auth="admin", response=AdminStats,
+    summary="Users, tasks by status and type, revenue, today's generations",
+)
 def stats(ctx: Ctx) -> AdminStats:
     return ctx.svc.admin.stats()
 
 
-@api.route("/api/admin/users", methods=["GET"], auth="admin")
+@api.route(
+    "/api/admin/users", methods=["GET"], auth="admin", query=UserQuery, response=AdminUserPage,
+    summary="Users (q searches email and name), newest first",
+)
 def users(ctx: Ctx) -> AdminUserPage:
     q = ctx.query(UserQuery)
     docs, cursor = ctx.svc.admin.users(q=q.q, limit=q.limit, cursor=q.cursor)
     return AdminUserPage(items=[ctx.svc.auth.to_api(d) for d in docs], next_cursor=cursor)
 
 
-@api.route("/api/admin/users/<user_id>", methods=["PATCH"], auth="admin")
+@api.route(
+    "/api/admin/users/<user_id>", methods=["PATCH"], auth="admin", body=AdminUserPatch, response=User,
+    summary="Change role, disable, adjust credits",
+)
 def update_user(ctx: Ctx) -> User:
     assert ctx.user is not None
     doc = ctx.svc.admin.update_user(actor=ctx.user, user_id=ctx.args["user_id"], patch=ctx.body(AdminUserPatch),
@@ -74,7 +86,10 @@ def update_user(ctx: Ctx) -> User:
     return ctx.svc.auth.to_api(doc)
 
 
-@api.route("/api/admin/tasks", methods=["GET"], auth="admin")
+@api.route(
+    "/api/admin/tasks", methods=["GET"], auth="admin", query=TaskQuery, response=AdminTaskPage,
+    summary="Every user's tasks, newest first",
+)
 def tasks(ctx: Ctx) -> AdminTaskPage:
     q = ctx.query(TaskQuery)
     filters: dict[str, object] = {}
@@ -88,13 +103,19 @@ def tasks(ctx: Ctx) -> AdminTaskPage:
     return AdminTaskPage(items=items, next_cursor=cursor)
 
 
-@api.route("/api/admin/tasks/<task_id>/retry", methods=["POST"], auth="admin")
+@api.route(
+    "/api/admin/tasks/<task_id>/retry", methods=["POST"], auth="admin", response=AdminTask,
+    summary="Retry a FAILED task for free",
+)
 def retry_task(ctx: Ctx) -> AdminTask:
     assert ctx.user is not None
     return ctx.svc.admin.retry_task(actor=ctx.user, task_id=ctx.args["task_id"])
 
 
-@api.route("/api/admin/orders", methods=["GET"], auth="admin")
+@api.route(
+    "/api/admin/orders", methods=["GET"], auth="admin", query=OrderQuery, response=AdminOrderPage,
+    summary="Every order, newest first",
+)
 def orders(ctx: Ctx) -> AdminOrderPage:
     q = ctx.query(OrderQuery)
     filters: dict[str, object] = {"status": q.status.value} if q.status else {}
@@ -102,31 +123,65 @@ def orders(ctx: Ctx) -> AdminOrderPage:
     return AdminOrderPage(items=items, next_cursor=cursor)
 
 
-@api.route("/api/admin/orders/<order_id>/refund", methods=["POST"], auth="admin")
+@api.route(
+    "/api/admin/orders/<order_id>/refund", methods=["POST"], auth="admin", response=AdminOrder,
+    summary="Refund a PAID order (credits taken back)",
+)
 def refund_order(ctx: Ctx) -> AdminOrder:
     assert ctx.user is not None
     return ctx.svc.admin.refund_order(actor=ctx.user, order_id=ctx.args["order_id"])
 
 
-@api.route("/api/admin/settings", methods=["GET"], auth="admin")
+@api.route(
+    "/api/admin/settings", methods=["GET"], auth="admin", response=AdminSettings,
+    summary="Run-time settings; API keys as {set, last4, updated_at}",
+)
 def get_settings(ctx: Ctx) -> AdminSettings:
     return ctx.svc.admin.settings()
 
 
-@api.route("/api/admin/settings", methods=["PUT"], auth="admin")
+@api.route(
+    "/api/admin/settings", methods=["PUT"], auth="admin", body=AdminSettingsUpdate, response=AdminSettings,
+    summary="Change settings (partial document); applies to every function within 10 s",
+)
 def put_settings(ctx: Ctx) -> AdminSettings:
     assert ctx.user is not None
     return ctx.svc.admin.update_settings(actor=ctx.user, update=ctx.body(AdminSettingsUpdate))
 
 
-@api.route("/api/admin/audit", methods=["GET"], auth="admin")
+@api.route(
+    "/api/admin/audit", methods=["GET"], auth="admin", query=PageQuery, response=AuditPage,
+    summary="Every admin change, newest first",
+)
 def audit(ctx: Ctx) -> AuditPage:
     q = ctx.query(PageQuery)
     items, cursor = ctx.svc.admin.audit_page(limit=q.limit, cursor=q.cursor)
     return AuditPage(items=items, next_cursor=cursor)
 
 
-@api.route("/api/admin/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], auth="admin")
+@api.route("/api/admin/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], auth="admin", internal=True)
 def unknown(ctx: Ctx) -> None:
     """Unknown admin paths answer 403 to non-admins too, so the route list is not probeable."""
     raise NotFound("No such endpoint.")
+
+
+class ModelsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    provider: str = Field("gemini", max_length=20)
+
+
+@api.route(
+    "/api/admin/models", methods=["GET"], auth="admin", query=ModelsQuery, response=ProviderModelList,
+    summary="The provider's own model list (?provider=gemini|veo|openai|sora), through its SDK with the saved key",
+)
+def models(ctx: Ctx) -> ProviderModelList:
+    return ctx.svc.admin.provider_models(ctx.query(ModelsQuery).provider)
+
+
+@api.route(
+    "/api/admin/keys/<name>/test", methods=["POST"], auth="admin", body=KeyTestRequest, response=KeyTestResult,
+    summary="A live check of a key (gemini_api_key, openai_api_key), the given value or the saved one",
+)
+def test_key(ctx: Ctx) -> KeyTestResult:
+    body = ctx.body(KeyTestRequest) if ctx.request.get_data(cache=True).strip() else KeyTestRequest()
+    return ctx.svc.admin.test_key(str(ctx.args["name"]), body.key)

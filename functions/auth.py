@@ -18,6 +18,7 @@ from common.models import (
     PasswordResetRequest,
     RegisterRequest,
     UsagePage,
+    User,
 )
 from common.runtime import Services
 
@@ -42,7 +43,10 @@ class UsageQuery(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-@api.route("/api/auth/register", methods=["POST"], auth="public", rate="register")
+@api.route(
+    "/api/auth/register", methods=["POST"], rate="register", auth="public", body=RegisterRequest, response=AuthResponse, status=201,
+    summary="Create an account",
+)
 def register(ctx: Ctx) -> tuple[AuthResponse, int]:
     body = ctx.body(RegisterRequest)
     if str(body.email).lower() == ctx.svc.settings.ADMIN_EMAIL.lower():  # reserved: created by _ensure_admin
@@ -51,7 +55,9 @@ def register(ctx: Ctx) -> tuple[AuthResponse, int]:
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user)), 201
 
 
-@api.route("/api/auth/login", methods=["POST"], auth="public", rate="login")
+@api.route(
+    "/api/auth/login", methods=["POST"], rate="login", auth="public", body=LoginRequest, response=AuthResponse, summary="Sign in",
+)
 def login(ctx: Ctx) -> AuthResponse:
     body = ctx.body(LoginRequest)
     _ensure_admin(ctx, str(body.email))
@@ -59,13 +65,16 @@ def login(ctx: Ctx) -> AuthResponse:
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
 
 
-@api.route("/api/auth/me", methods=["GET"])
+@api.route("/api/auth/me", methods=["GET"], response=User, summary="The signed-in user with quota and credits")
 def me(ctx: Ctx) -> object:
     assert ctx.user is not None
     return ctx.svc.auth.to_api(ctx.user)
 
 
-@api.route("/api/auth/google", methods=["POST"], auth="public", rate="login")
+@api.route(
+    "/api/auth/google", methods=["POST"], rate="login", auth="public", body=GoogleLoginRequest, response=AuthResponse,
+    summary="Sign in with a Google ID token",
+)
 def google(ctx: Ctx) -> AuthResponse:
     body = ctx.body(GoogleLoginRequest)
     if not ctx.svc.settings.GOOGLE_CLIENT_ID:
@@ -74,50 +83,68 @@ def google(ctx: Ctx) -> AuthResponse:
     return AuthResponse(token=ctx.svc.auth.issue_token(user), user=ctx.svc.auth.to_api(user))
 
 
-@api.route("/api/auth/logout", methods=["POST"])
+@api.route(
+    "/api/auth/logout", methods=["POST"], status=204,
+    summary="Sign out: every session token issued so far stops working",
+)
 def logout(ctx: Ctx) -> None:
     ctx.svc.accounts.retire_sessions(ctx.user_id)
 
 
-@api.route("/api/auth/password", methods=["POST"], rate="login")
+@api.route(
+    "/api/auth/password", methods=["POST"], rate="login", body=ChangePasswordRequest, status=204,
+    summary="Change the password; older session tokens stop working",
+)
 def change_password(ctx: Ctx) -> None:
     body = ctx.body(ChangePasswordRequest)
     assert ctx.user is not None
     ctx.svc.accounts.change_password(user=ctx.user, current=body.current_password, new=body.new_password)
 
 
-@api.route("/api/auth/password/reset", methods=["POST"], auth="public", rate="login")
+@api.route(
+    "/api/auth/password/reset", methods=["POST"], rate="login", auth="public", body=PasswordResetRequest, status=202,
+    summary="Mail a password reset link (202 whether or not the account exists)",
+)
 def request_password_reset(ctx: Ctx) -> tuple[dict[str, str], int]:
     body = ctx.body(PasswordResetRequest)
     ctx.svc.accounts.request_reset(str(body.email))
     return {"status": "accepted"}, 202
 
 
-@api.route("/api/auth/password/reset/confirm", methods=["POST"], auth="public", rate="login")
+@api.route(
+    "/api/auth/password/reset/confirm", methods=["POST"], rate="login", auth="public", body=PasswordResetConfirm, status=204,
+    summary="Set a new password with a reset token",
+)
 def confirm_password_reset(ctx: Ctx) -> None:
     body = ctx.body(PasswordResetConfirm)
     ctx.svc.accounts.confirm_reset(token=body.token, new_password=body.new_password)
 
 
-@api.route("/api/auth/usage", methods=["GET"])
+@api.route(
+    "/api/auth/usage", methods=["GET"], query=UsageQuery, response=UsagePage,
+    summary="The caller's credit ledger, newest first",
+)
 def usage(ctx: Ctx) -> UsagePage:
     q = ctx.query(UsageQuery)
     items, cursor = ctx.svc.accounts.usage(user_id=ctx.user_id, limit=q.limit, cursor=q.cursor)
     return UsagePage(items=items, next_cursor=cursor)
 
 
-@api.route("/api/auth/tokens", methods=["POST"])
+@api.route(
+    "/api/auth/tokens", methods=["POST"], body=CreateApiTokenRequest, response=ApiTokenCreated, status=201,
+    summary="Create a developer API token (shown once)",
+)
 def create_token(ctx: Ctx) -> tuple[ApiTokenCreated, int]:
     body = ctx.body(CreateApiTokenRequest)
     return ctx.svc.accounts.create_api_token(user_id=ctx.user_id, name=body.name), 201
 
 
-@api.route("/api/auth/tokens", methods=["GET"])
+@api.route("/api/auth/tokens", methods=["GET"], response=ApiTokenList, summary="The caller's developer API tokens")
 def list_tokens(ctx: Ctx) -> ApiTokenList:
     return ApiTokenList(items=ctx.svc.accounts.list_api_tokens(ctx.user_id))
 
 
-@api.route("/api/auth/tokens/<token_id>", methods=["DELETE"])
+@api.route("/api/auth/tokens/<token_id>", methods=["DELETE"], status=204, summary="Revoke a developer API token")
 def revoke_token(ctx: Ctx) -> None:
     ctx.svc.accounts.revoke_api_token(user_id=ctx.user_id, token_id=ctx.args["token_id"])
 

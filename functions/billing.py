@@ -33,19 +33,28 @@ class OrderQuery(BaseModel):
     cursor: str | None = Field(None, max_length=200)
 
 
-@api.route("/api/billing/packages", methods=["GET"], auth="public")
+@api.route(
+    "/api/billing/packages", methods=["GET"], auth="public", response=PackageList,
+    summary="Credit packages on sale (public)",
+)
 def packages(ctx: Ctx) -> PackageList:
     return PackageList(items=ctx.svc.billing.packages())
 
 
-@api.route("/api/billing/checkout", methods=["POST"])
+@api.route(
+    "/api/billing/checkout", methods=["POST"], body=CheckoutRequest, response=CheckoutResponse, status=201,
+    summary="Create a PENDING order and a checkout (Stripe Checkout, or the local sandbox without a Stripe key)",
+)
 def checkout(ctx: Ctx) -> tuple[CheckoutResponse, int]:
     body = ctx.body(CheckoutRequest)
     assert ctx.user is not None
     return ctx.svc.billing.checkout(user=ctx.user, package_id=body.package_id, origin=ctx.request.headers.get("Origin")), 201
 
 
-@api.route("/api/billing/webhook", methods=["POST"], auth="public")
+@api.route(
+    "/api/billing/webhook", methods=["POST"], auth="public", response=WebhookAck,
+    summary="Stripe events (Stripe-Signature checked); fulfils each order once",
+)
 def webhook(ctx: Ctx) -> WebhookAck:
     payload = ctx.request.get_data(cache=False)
     outcome = ctx.svc.billing.handle_webhook(payload=payload, signature_header=ctx.request.headers.get("Stripe-Signature", ""))
@@ -53,7 +62,9 @@ def webhook(ctx: Ctx) -> WebhookAck:
     return WebhookAck(outcome=outcome)
 
 
-@api.route("/api/billing/orders", methods=["GET"])
+@api.route(
+    "/api/billing/orders", methods=["GET"], query=OrderQuery, response=OrderPage, summary="Own orders, newest first",
+)
 def orders(ctx: Ctx) -> OrderPage:
     q = ctx.query(OrderQuery)
     docs, cursor = ctx.svc.billing.own_orders(user_id=ctx.user_id, limit=q.limit, cursor=q.cursor)
@@ -67,7 +78,10 @@ def _sig(ctx: Ctx) -> str:
     return str(ctx.request.args.get("sig") or ctx.request.form.get("sig") or "")[:128]
 
 
-@api.route("/api/billing/sandbox/<order_id>", methods=["GET"], auth="public")
+@api.route(
+    "/api/billing/sandbox/<order_id>", methods=["GET"], auth="public",
+    summary="Local sandbox checkout page (HTML; signed link)", produces=("text/html",),
+)
 def sandbox_page(ctx: Ctx) -> flask.Response:
     try:
         order = ctx.svc.billing.sandbox_order(ctx.args["order_id"], _sig(ctx))
@@ -96,12 +110,18 @@ def sandbox_page(ctx: Ctx) -> flask.Response:
     return _page("Sora Studio · Checkout", body)
 
 
-@api.route("/api/billing/sandbox/<order_id>/pay", methods=["POST"], auth="public")
+@api.route(
+    "/api/billing/sandbox/<order_id>/pay", methods=["POST"], auth="public", status=303,
+    summary="Sandbox: pay the order, then back to /account",
+)
 def sandbox_pay(ctx: Ctx) -> flask.Response:
     return _sandbox_action(ctx, "pay")
 
 
-@api.route("/api/billing/sandbox/<order_id>/cancel", methods=["POST"], auth="public")
+@api.route(
+    "/api/billing/sandbox/<order_id>/cancel", methods=["POST"], auth="public", status=303,
+    summary="Sandbox: cancel the order, then back to /account",
+)
 def sandbox_cancel(ctx: Ctx) -> flask.Response:
     return _sandbox_action(ctx, "cancel")
 

@@ -34,7 +34,11 @@ class ChatListQuery(BaseModel):
     cursor: str | None = Field(None, max_length=300)
 
 
-@api.route("/api/ai/chat", methods=["POST"], rate="chat")
+@api.route(
+    "/api/ai/chat", methods=["POST"], rate="chat", body=ChatRequest, response=ChatResponse,
+    summary="Send a message; the assistant's reply (or, with Accept: text/event-stream, events delta/done/error)",
+    produces=("text/event-stream",),
+)
 def send_message(ctx: Ctx) -> ChatResponse | flask.Response:
     turn = ctx.svc.chat.start_turn(user_id=ctx.user_id, body=ctx.body(ChatRequest))
     if "text/event-stream" in ctx.request.headers.get("Accept", ""):
@@ -42,7 +46,11 @@ def send_message(ctx: Ctx) -> ChatResponse | flask.Response:
     return turn.complete()
 
 
-@api.route("/api/ai/chat/regenerate", methods=["POST"])
+@api.route(
+    "/api/ai/chat/regenerate", methods=["POST"], rate="chat", body=ChatRegenerateRequest, response=ChatResponse,
+    summary="A new reply to the last user message, replacing the last reply (answered like POST /api/ai/chat)",
+    produces=("text/event-stream",),
+)
 def regenerate_reply(ctx: Ctx) -> ChatResponse | flask.Response:
     """A new reply to the conversation's last user message, replacing the last reply; answered like send_message."""
     turn = ctx.svc.chat.start_regenerate(user_id=ctx.user_id, body=ctx.body(ChatRegenerateRequest))
@@ -51,18 +59,27 @@ def regenerate_reply(ctx: Ctx) -> ChatResponse | flask.Response:
     return turn.complete()
 
 
-@api.route("/api/ai/chats", methods=["GET"])
+@api.route(
+    "/api/ai/chats", methods=["GET"], query=ChatListQuery, response=ChatList,
+    summary="Own conversations, most recently active first",
+)
 def list_conversations(ctx: Ctx) -> ChatList:
     q = ctx.query(ChatListQuery)
     return ctx.svc.chat.page(user_id=ctx.user_id, limit=q.limit, cursor=q.cursor)
 
 
-@api.route("/api/ai/chats/<conversation_id>", methods=["GET"])
+@api.route(
+    "/api/ai/chats/<conversation_id>", methods=["GET"], response=ChatConversation,
+    summary="One own conversation with its messages",
+)
 def get_conversation(ctx: Ctx) -> ChatConversation:
     return ctx.svc.chat.conversation(user_id=ctx.user_id, conversation_id=ctx.args["conversation_id"])
 
 
-@api.route("/api/ai/chats/<conversation_id>", methods=["DELETE"])
+@api.route(
+    "/api/ai/chats/<conversation_id>", methods=["DELETE"], status=204,
+    summary="Delete a conversation and its messages",
+)
 def delete_conversation(ctx: Ctx) -> None:
     ctx.svc.chat.delete(user_id=ctx.user_id, conversation_id=ctx.args["conversation_id"])
 

@@ -11,6 +11,7 @@ from common.models import (
     CreateVideoRequest,
     EnhancePromptRequest,
     EnhancePromptResponse,
+    PublicShare,
     ShareLink,
     Task,
     TaskGroup,
@@ -40,19 +41,28 @@ def _created(ctx: Ctx, docs: list[dict[str, object]], count: int) -> tuple[Task 
     return (tasks[0] if count == 1 else TaskGroup(items=tasks)), 202
 
 
-@api.route("/api/ai/image", methods=["POST"], rate="generate")
+@api.route(
+    "/api/ai/image", methods=["POST"], rate="generate", body=CreateImageRequest, response=(Task, TaskGroup),
+    status=202, summary="Generate an image (asynchronous); `count` > 1 answers {items} of the variations",
+)
 def create_image(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
     body = ctx.body(CreateImageRequest)
     return _created(ctx, ctx.svc.generation.create_image(user_id=ctx.user_id, body=body), body.count)
 
 
-@api.route("/api/ai/video", methods=["POST"], rate="generate")
+@api.route(
+    "/api/ai/video", methods=["POST"], rate="generate", body=CreateVideoRequest, response=(Task, TaskGroup),
+    status=202, summary="Generate a video (asynchronous); `count` > 1 answers {items} of the variations",
+)
 def create_video(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
     body = ctx.body(CreateVideoRequest)
     return _created(ctx, ctx.svc.generation.create_video(user_id=ctx.user_id, body=body), body.count)
 
 
-@api.route("/api/ai/prompt/enhance", methods=["POST"], rate="chat")
+@api.route(
+    "/api/ai/prompt/enhance", methods=["POST"], rate="chat", body=EnhancePromptRequest,
+    response=EnhancePromptResponse, summary="Rewrite a prompt with the chat model (one chat unit)",
+)
 def enhance_prompt(ctx: Ctx) -> EnhancePromptResponse:
     from common.enhance import enhance
 
@@ -60,25 +70,37 @@ def enhance_prompt(ctx: Ctx) -> EnhancePromptResponse:
     return EnhancePromptResponse(prompt=enhance(ctx.svc, user_id=ctx.user_id, prompt=body.prompt, kind=body.kind))
 
 
-@api.route("/api/ai/tasks/<task_id>/share", methods=["POST"])
+@api.route(
+    "/api/ai/tasks/<task_id>/share", methods=["POST"], response=ShareLink, status=201,
+    summary="Share a finished task: a public page /s/<token>",
+)
 def share_task(ctx: Ctx) -> tuple[ShareLink, int]:
     doc = ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id)
     return ShareLink(url=ctx.svc.shares.share(doc)), 201
 
 
-@api.route("/api/public/shares/<token>", methods=["GET"], auth="public")
+@api.route(
+    "/api/public/shares/<token>", methods=["GET"], auth="public", response=PublicShare,
+    summary="A shared task (no sign-in)",
+)
 def public_share(ctx: Ctx) -> flask.Response:
     response = to_response(ctx.svc.shares.public(ctx.args["token"]))
     response.headers["Cache-Control"] = "no-cache"  # revocation shows at once
     return response
 
 
-@api.route("/api/ai/tasks/<task_id>/share", methods=["DELETE"])
+@api.route(
+    "/api/ai/tasks/<task_id>/share", methods=["DELETE"], status=204,
+    summary="Revoke the share: the page and its media links answer 404",
+)
 def unshare_task(ctx: Ctx) -> None:
     ctx.svc.shares.revoke(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 
 
-@api.route("/api/ai/uploads", methods=["POST"], rate="upload")
+@api.route(
+    "/api/ai/uploads", methods=["POST"], rate="upload", response=UploadResult, status=201,
+    summary="Upload an image (multipart field `file`)", upload="file",
+)
 def upload(ctx: Ctx) -> tuple[UploadResult, int]:
     limit = ctx.svc.settings.MAX_UPLOAD_BYTES
     if ctx.request.content_length and ctx.request.content_length > limit + 64 * 1024:
@@ -91,7 +113,10 @@ def upload(ctx: Ctx) -> tuple[UploadResult, int]:
     return ctx.svc.uploads.store(user_id=ctx.user_id, data=data), 201
 
 
-@api.route("/api/ai/tasks", methods=["GET"])
+@api.route(
+    "/api/ai/tasks", methods=["GET"], query=TaskListQuery, response=TaskPage,
+    summary="Own tasks, newest first (filter by type/status, or poll by ids)",
+)
 def list_tasks(ctx: Ctx) -> TaskPage:
     q = ctx.query(TaskListQuery)
     filters: dict[str, object] = {"user_id": ctx.user_id}
@@ -106,12 +131,12 @@ def list_tasks(ctx: Ctx) -> TaskPage:
     return TaskPage(items=[ctx.svc.generation.to_api(d) for d in docs], next_cursor=cursor)
 
 
-@api.route("/api/ai/tasks/<task_id>", methods=["GET"])
+@api.route("/api/ai/tasks/<task_id>", methods=["GET"], response=Task, summary="One own task")
 def get_task(ctx: Ctx) -> Task:
     return ctx.svc.generation.to_api(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 
 
-@api.route("/api/ai/tasks/<task_id>", methods=["DELETE"])
+@api.route("/api/ai/tasks/<task_id>", methods=["DELETE"], status=204, summary="Delete a task and its media")
 def delete_task(ctx: Ctx) -> None:
     ctx.svc.generation.delete(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 

@@ -20,9 +20,13 @@ def warm(svc: Services) -> None:
     svc.warm("signer")
     svc.media_keys()
     svc.storage.warm()
+    svc.storage.ping()  # one pooled connection to storage, opened before the first request
 
 
-@api.route("/api/ai/proxy", methods=["GET", "HEAD"], auth="public")
+@api.route(
+    "/api/ai/proxy", methods=["GET", "HEAD"], auth="public", summary="Signed media, with Range support",
+    produces=("application/octet-stream",),
+)
 def proxy(ctx: Ctx) -> flask.Response:
     args = ctx.request.args
     urls, sigs = args.getlist("url"), args.getlist("sig")

@@ -7,13 +7,17 @@ JSON object set by Terraform). Behind the proxy domain it uses relative paths.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from html import escape as html_escape
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import flask
+from werkzeug.test import run_wsgi_app
+from whitenoise import WhiteNoise
 
 from common.errors import NotFound
 from common.http import Api, Ctx
@@ -21,7 +25,7 @@ from common.models import PublicShare
 
 api = Api("web")
 
-IMMUTABLE = "public, max-age=31536000, immutable"
+IMMUTABLE = "public, max-age=31536000, immutable"  # same as Nginx sends for /assets/
 GOOGLE_GSI = "https://accounts.google.com"
 
 
@@ -59,7 +63,7 @@ def spa_csp() -> str:
     ])
 
 
-@api.route("/config.json", methods=["GET"], auth="public")
+@api.route("/config.json", methods=["GET"], auth="public", internal=True)
 def config(ctx: Ctx) -> flask.Response:
     urls = json.loads(os.environ.get("FUNCTION_URLS", "{}") or "{}")
     # google_client_id: the frontend shows "Continue with Google" (Google Identity Services) when set.
@@ -68,7 +72,7 @@ def config(ctx: Ctx) -> flask.Response:
     return response
 
 
-@api.route("/s/<token>", methods=["GET", "HEAD"], auth="public")
+@api.route("/s/<token>", methods=["GET", "HEAD"], auth="public", internal=True)
 def shared_page(ctx: Ctx) -> flask.Response:
     """The SPA with Open Graph / Twitter card tags for the shared task rendered into <head>, so chat apps
     that read only the HTML (no JavaScript) preview the link; 404 (still the SPA) when revoked or unknown."""
@@ -113,8 +117,8 @@ def og_tags(share: PublicShare | None, *, page_url: str, base: str) -> str:
     return "".join(f'<meta {attr}="{key}" content="{html_escape(value, quote=True)}">' for attr, key, value in tags)
 
 
-@api.route("/", methods=["GET", "HEAD"], auth="public")
-@api.route("/<path:path>", methods=["GET", "HEAD"], auth="public")
+@api.route("/", methods=["GET", "HEAD"], auth="public", internal=True)
+@api.route("/<path:path>", methods=["GET", "HEAD"], auth="public", internal=True)
 def static(ctx: Ctx) -> flask.Response:
     response = _static(ctx)
     response.headers["Content-Security-Policy"] = spa_csp()
@@ -126,19 +130,35 @@ def _static(ctx: Ctx) -> flask.Response:
     path = str(ctx.args.get("path") or "index.html")
     if path.startswith("api/"):
         raise NotFound("No such endpoint.")
-    index = dist / "index.html"
-    if not index.exists():
+    if not (dist / "index.html").exists():
         return flask.Response(
             "<!doctype html><title>Sora Studio</title><p>The frontend is not built. Run <code>make dev</code>.</p>",
             mimetype="text/html",
         )
-    target = (dist / path).resolve()
-    if target.is_file() and target.is_relative_to(dist.resolve()):
-        response = flask.send_file(target, conditional=True, etag=True)
-        response.headers["Cache-Control"] = IMMUTABLE if path.startswith("assets/") else "no-cache"
-        return response
-    if "." in path.rsplit("/", 1)[-1]:
-        raise NotFound("No such file.")
-    response = flask.send_file(index, conditional=True, etag=True)  # SPA route: the app decides
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    files = built_files(str(dist), autorefresh=ctx.svc.settings.ENV == "development")
+    found = files.files.get("/" + path) if not files.autorefresh else files.find_file("/" + path)
+    if found is None:
+        if "." in path.rsplit("/", 1)[-1]:
+            raise NotFound("No such file.")
+        found = files.files.get("/index.html") if not files.autorefresh else files.find_file("/index.html")
+        if found is None:  # index.html vanished while the frontend rebuilds
+            raise NotFound("No such file.")
+    environ = {k: v for k, v in ctx.request.environ.items() if k != "wsgi.file_wrapper"}  # a plain iterable body
+    body, status, headers = run_wsgi_app(lambda env, start: WhiteNoise.serve(found, env, start), environ)
+    return flask.Response(body, status=status, headers=headers, direct_passthrough=True)
+
+
+def _cache_control(headers: Any, path: str, url: str) -> None:
+    """Hashed bundles (assets/*) never change: immutable for a year; everything else (index.html,
+    icons) is revalidated on every load, so a deploy reaches users at once."""
+    headers["Cache-Control"] = IMMUTABLE if url.startswith("/assets/") else "no-cache"
+
+
+@functools.cache
+def built_files(dist: str, *, autorefresh: bool = False) -> WhiteNoise:
+    """WhiteNoise over the built frontend: serves the `.br` / `.gz` twin a build wrote
+    (frontend/scripts/precompress.mjs) when the client accepts it (`Vary: Accept-Encoding`),
+    ETag/Last-Modified with 304s, HEAD. `autorefresh` (the local stack) rescans on each request,
+    so a rebuild while `make dev` runs is served without a restart."""
+    return WhiteNoise(None, root=dist, prefix="/", autorefresh=autorefresh, max_age=None, allow_all_origins=False,
+                      add_headers_function=_cache_control, index_file=False)

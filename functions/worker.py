@@ -45,7 +45,7 @@ def _verify_caller(ctx: Ctx) -> None:
         raise Forbidden("Only the task queue may call the worker.", code="forbidden") from None
 
 
-@api.route("/api/tasks/run", methods=["POST"], auth="public")
+@api.route("/api/tasks/run", methods=["POST"], auth="public", internal=True)
 def run(ctx: Ctx) -> dict[str, str]:
     _verify_caller(ctx)
     body = ctx.body(RunTaskRequest)
@@ -60,7 +60,7 @@ def run(ctx: Ctx) -> dict[str, str]:
     return {"outcome": outcome.value}
 
 
-@api.route("/api/tasks/sweep", methods=["POST"], auth="public")
+@api.route("/api/tasks/sweep", methods=["POST"], auth="public", internal=True)
 def sweep(ctx: Ctx) -> dict[str, int]:
     """Cloud Scheduler calls this every minute (the reaper); the local stack runs it on a timer."""
     _verify_caller(ctx)

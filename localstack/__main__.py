@@ -14,7 +14,9 @@ from common.logging_setup import configure_logging
 from common.runtime import Services, use
 from localstack.app import create_app
 from localstack.emulator import StorageEmulator
+from localstack.mongo_server import MongoServer
 from localstack.server import make_server
+from scripts.ensure_indexes import ensure_indexes
 
 log = logging.getLogger("localstack")
 
@@ -33,6 +35,14 @@ def main() -> int:
         emulator = StorageEmulator(port=int(os.environ.get("STORAGE_EMULATOR_PORT", "9023")),
                                    data_dir=settings.DATA_DIR / "storage", bucket=settings.GCS_BUCKET).start()
         settings = Settings(STORAGE_EMULATOR_HOST=emulator.url)  # type: ignore[call-arg]
+    mongo = None
+    if settings.embedded_db and settings.EMBEDDED_DB == "secantusdb":
+        # Journal synced at each commit: an acknowledged write survives a kill -9 of the whole stack.
+        mongo = MongoServer(data_dir=settings.DATA_DIR / "mongo", port=int(os.environ.get("MONGODB_PORT", "0")) or None,
+                            sync_on_commit=True).start(timeout_s=120)
+        settings = settings.model_copy(update={"MONGODB_URI": mongo.uri})
+    if settings.MONGODB_URI:
+        ensure_indexes(settings.MONGODB_URI, settings.MONGODB_DB)  # the deploy step, run by the local stack at start
     svc = Services(settings)
     use(svc)
     if settings.embedded_db and settings.DB_SNAPSHOT:
@@ -70,6 +80,8 @@ def main() -> int:
     finally:
         stop.set()
         svc.close()
+        if mongo:
+            mongo.stop()
         if emulator:
             emulator.stop()
         print("stopped.", flush=True)

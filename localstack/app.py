@@ -1,45 +1,36 @@
-"""One WSGI app serving every function by path prefix, exactly as the Nginx proxy routes them."""
+"""One WSGI app serving every function by path, exactly as the Nginx proxy routes them (routes.json)."""
 
 from __future__ import annotations
+
+import importlib
 
 import flask
 from werkzeug.exceptions import HTTPException
 
 from common.http import Api, http_exception_response, with_security_headers
-from functions import admin, auth, billing, chat, generate, proxy, web, worker
+from common.routes import function_for, functions
 
-# Longest prefix first; mirrors nginx/sora.conf.tmpl.
-ROUTES: list[tuple[str, Api]] = sorted(
-    [
-        ("/api/health", auth.api),
-        ("/api/auth/", auth.api),
-        ("/api/ai/chat", chat.api),  # /api/ai/chat and /api/ai/chats
-        ("/api/ai/proxy", proxy.api),
-        ("/api/ai/", generate.api),
-        ("/api/public/", generate.api),  # shared pages' data (no sign-in)
-        ("/api/billing/", billing.api),
-        ("/api/admin/", admin.api),
-        ("/api/tasks/", worker.api),
-    ],
-    key=lambda route: -len(route[0]),
-)
+
+def apis() -> dict[str, Api]:
+    """Each function's `Api`, by its name in routes.json (functions/<name>.py)."""
+    return {name: importlib.import_module(f"functions.{name}").api for name in functions()}
 
 
 def pick(path: str) -> Api:
-    for prefix, api in ROUTES:
-        if path == prefix.rstrip("/") or path.startswith(prefix):
-            return api
-    return web.api
+    """The function that serves `path`."""
+    return apis()[function_for(path)]
 
 
 def create_app() -> flask.Flask:
+    """A Flask app that hands every request to the function routes.json names for its path."""
     app = flask.Flask("sora-local", static_folder=None)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    by_name = apis()
 
     @app.route("/", defaults={"path": ""}, methods=methods)
     @app.route("/<path:path>", methods=methods)
     def dispatch(path: str) -> flask.Response:
-        return pick(flask.request.path)(flask.request)
+        return by_name[function_for(flask.request.path)](flask.request)
 
     @app.errorhandler(HTTPException)
     def json_error(exc: HTTPException) -> flask.Response:

@@ -33,9 +33,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 TEMPLATE_PATH = Path(__file__).with_name("sora.conf.tmpl")
+ROUTES_PATH = Path(__file__).resolve().parent.parent / "routes.json"
 ENV_PREFIX = "SORA_NGINX_"
 
-UPSTREAMS = ("frontend", "auth", "generate", "chat", "proxy", "billing", "admin")
+
+def load_routes(path: Path = ROUTES_PATH) -> list[dict[str, Any]]:
+    """The rows of routes.json (the path -> function table), in file order."""
+    return list(json.loads(path.read_text())["routes"])
+
+
+# The proxy's upstreams: the web app ("frontend") and every function a public route reaches.
+UPSTREAMS = ("frontend", *dict.fromkeys(r["function"] for r in load_routes() if not r.get("internal")))
 
 # Values for the official nginx container (pinned, >= 1.25.1) on the proxy VPS.
 DEFAULTS: dict[str, Any] = {
@@ -174,7 +182,7 @@ def upstream_host(url: str) -> str:
 
 
 def build_values(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Defaults + overrides, upstream URLs normalised, hosts derived."""
+    """Defaults + overrides, upstream URLs normalised, hosts derived (one upstream per function in routes.json)."""
     values = {**DEFAULTS, **overrides}
     for service in UPSTREAMS:
         key = f"{service}_upstream"
@@ -184,6 +192,33 @@ def build_values(overrides: dict[str, Any]) -> dict[str, Any]:
         values[key] = url
         values.setdefault(f"{service}_host", upstream_host(url))
     return values
+
+
+_LOCATION = re.compile(r"^\s*location\s+(=|\^~)\s+(/api/\S*)\s*\{(?P<body>.*?)^\s*\}", re.M | re.S)
+_UPSTREAM_VAR = re.compile(r'set \$sora_upstream "\$\{(\w+)_upstream\}"')
+
+
+def check_locations(template: str, routes: list[dict[str, Any]] | None = None) -> None:
+    """Check the template's `/api/...` locations against routes.json, the one path -> function table.
+
+    Each row needs a location with its prefix (`=` for an exact row, `^~` otherwise) that proxies to the
+    row's function (`${<function>_upstream}`), or answers 404 for an internal row; the template may add
+    only the `/api/` catch-all. The location bodies (rate limits, caching, buffering) are the template's
+    own policy. Raises TemplateError naming the first difference.
+    """
+    rows = routes if routes is not None else load_routes()
+    found: dict[tuple[str, str], str] = {}
+    for m in _LOCATION.finditer(template):
+        upstream = _UPSTREAM_VAR.search(m.group("body"))
+        found[(m.group(1), m.group(2))] = upstream.group(1) if upstream else "404"
+    for row in rows:
+        key = ("=" if row.get("exact") else "^~", row["prefix"])
+        want = "404" if row.get("internal") else row["function"]
+        if found.pop(key, None) != want:
+            raise TemplateError(f"routes.json row {row['prefix']} -> {want}: the template has no such location")
+    extra = [f"{k[0]} {k[1]}" for k in found if k != ("^~", "/api/")]
+    if extra:
+        raise TemplateError(f"template locations not in routes.json: {extra}")
 
 
 def _parse_scalar(text: str) -> Any:
@@ -223,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         overrides[name.strip()] = _parse_scalar(value)
 
     try:
-        text = render(args.template.read_text(), build_values(overrides))
+        template = args.template.read_text()
+        check_locations(template)
+        text = render(template, build_values(overrides))
     except TemplateError as exc:
         print(f"render.py: {exc}", file=sys.stderr)
         return 2

@@ -17,20 +17,26 @@ from common.config import Settings
 from common.db import connect
 
 
+def ensure_indexes(uri: str, name: str) -> dict[str, list[str]]:
+    """Create every index of `common.db.INDEXES` in database `name` at `uri`; {collection: [index names]}."""
+    db = connect(uri=uri, name=name)
+    try:
+        return db.ensure_indexes()
+    finally:
+        db.close()
+
+
 def main() -> int:
     settings = Settings()
     if not settings.MONGODB_URI:
         print("MONGODB_URI is not set: the embedded store creates its indexes when it opens.")
         return 0
-    db = connect(uri=settings.MONGODB_URI, name=settings.MONGODB_DB)
     try:
-        for coll, names in db.ensure_indexes().items():
+        for coll, names in ensure_indexes(settings.MONGODB_URI, settings.MONGODB_DB).items():
             print(f"{coll}: {', '.join(names)}")
     except pymongo.errors.PyMongoError as exc:
         print(f"creating indexes failed: {exc}", file=sys.stderr)
         return 1
-    finally:
-        db.close()
     return 0
 
 

@@ -3,7 +3,10 @@
 # project, wherever the API allows it.
 
 locals {
-  functions = ["auth", "generate", "chat", "proxy", "billing", "admin", "worker"]
+  # The path -> function table (routes.json), shared with the local router, nginx and the frontend.
+  route_table = jsondecode(file("${path.module}/../routes.json"))
+  # Every function a route reaches (the web app, the table's default, is separate).
+  functions = distinct([for r in local.route_table.routes : r.function])
 
   # Every service gets these as env vars: the backend's settings object
   # refuses to start in production without MONGODB_URI and a real

@@ -4,18 +4,16 @@
 # the real nginx on it and checks this file passes every variable).
 
 locals {
-  # nginx route name => Cloud Run URL.
-  nginx_upstreams = {
-    frontend = google_cloud_run_v2_service.fn["web"].uri
-    auth     = google_cloud_run_v2_service.fn["auth"].uri
-    generate = google_cloud_run_v2_service.fn["generate"].uri
-    chat     = google_cloud_run_v2_service.fn["chat"].uri
+  # nginx route name => Cloud Run URL: the web app ("frontend") and every function a public row of
+  # routes.json (the one path -> function table) reaches; nginx/render.py checks the template's
+  # locations against the same file.
+  nginx_upstreams = merge(
+    { frontend = google_cloud_run_v2_service.fn[local.route_table.default].uri },
+    { for r in local.route_table.routes : r.function => google_cloud_run_v2_service.fn[r.function].uri if !try(r.internal, false) },
     # With cdn_enabled the VPS fetches media through Cloud CDN (cdn.tf), so
     # repeat reads are served near the origin too.
-    proxy   = var.cdn_enabled ? "https://${var.cdn_domain}" : google_cloud_run_v2_service.fn["proxy"].uri
-    billing = google_cloud_run_v2_service.fn["billing"].uri
-    admin   = google_cloud_run_v2_service.fn["admin"].uri
-  }
+    var.cdn_enabled ? { proxy = "https://${var.cdn_domain}" } : {},
+  )
 
   nginx_values = merge(
     {

@@ -1,4 +1,4 @@
-"""Shared types, one submodule per area; `SCHEMA_MODELS` and `ROUTES` feed `make openapi`.
+"""Shared types, one submodule per area; `SCHEMA_MODELS` (schemas published beside the routes' own) feed `make openapi`.
 
 Everything is re-exported here, so code imports `from common.models import X`.
 """
@@ -11,21 +11,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from common.models.core import *  # noqa: F403 - the public surface of the package
-from common.models.core import CORE_QUERIES as _CORE_QUERIES
-from common.models.core import CORE_ROUTES as _CORE_ROUTES
 from common.models.core import CORE_SCHEMA_MODELS as _CORE_MODELS
 
 AREAS = ("chat", "billing", "admin")
 
 SCHEMA_MODELS: list[type[BaseModel]] = list(_CORE_MODELS)
-ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = list(_CORE_ROUTES)
-QUERIES: dict[tuple[str, str], type[BaseModel]] = dict(_CORE_QUERIES)
 for _area in AREAS:
     try:
         _module: Any = importlib.import_module(f"common.models.{_area}")
     except ModuleNotFoundError:
         continue
     SCHEMA_MODELS += getattr(_module, "SCHEMA_MODELS", [])
-    ROUTES += getattr(_module, "ROUTES", [])
-    QUERIES.update(getattr(_module, "QUERIES", {}))
     globals().update({k: v for k, v in vars(_module).items() if isinstance(v, type) and issubclass(v, BaseModel)})

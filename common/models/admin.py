@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -210,6 +210,30 @@ class AuditPage(Out):
     next_cursor: str | None = None
 
 
+# ---- provider model lists and key checks ---------------------------------------------
+
+
+class ProviderModel(Out):
+    id: str = Field(description="The id to put in a *_model setting, e.g. gemini-3-pro-image.")
+    display_name: str
+    kinds: list[Literal["image", "video", "chat"]] = Field(description="What this platform can use it for.")
+
+
+class ProviderModelList(Out):
+    items: list[ProviderModel]
+
+
+class KeyTestRequest(Strict):
+    """Test this value (before saving it); absent or '' tests the saved key."""
+
+    key: str | None = Field(None, max_length=MAX_KEY_LENGTH)
+
+
+class KeyTestResult(Out):
+    ok: bool
+    message: str
+
+
 SCHEMA_MODELS: list[type[BaseModel]] = [
     AdminStats,
     AdminUserPage,
@@ -233,18 +257,8 @@ SCHEMA_MODELS: list[type[BaseModel]] = [
     AdminSettingsUpdate,
     AuditEntry,
     AuditPage,
-]
-
-ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
-    ("get", "/api/admin/stats", None, "AdminStats", 200, "Users, tasks by status and type, revenue, today's generations"),
-    ("get", "/api/admin/users", None, "AdminUserPage", 200, "Users (q searches email and name), newest first"),
-    ("patch", "/api/admin/users/{id}", "AdminUserPatch", "User", 200, "Change role, disable, adjust credits"),
-    ("get", "/api/admin/tasks", None, "AdminTaskPage", 200, "Every user's tasks, newest first"),
-    ("post", "/api/admin/tasks/{id}/retry", None, "AdminTask", 200, "Retry a FAILED task for free"),
-    ("get", "/api/admin/orders", None, "AdminOrderPage", 200, "Every order, newest first"),
-    ("post", "/api/admin/orders/{id}/refund", None, "AdminOrder", 200, "Refund a PAID order (credits taken back)"),
-    ("get", "/api/admin/settings", None, "AdminSettings", 200, "Run-time settings; API keys as {set, last4, updated_at}"),
-    ("put", "/api/admin/settings", "AdminSettingsUpdate", "AdminSettings", 200,
-     "Change settings (partial document); applies to every function within 10 s"),
-    ("get", "/api/admin/audit", None, "AuditPage", 200, "Every admin change, newest first"),
+    ProviderModel,
+    ProviderModelList,
+    KeyTestRequest,
+    KeyTestResult,
 ]

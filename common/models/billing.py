@@ -75,15 +75,3 @@ SCHEMA_MODELS: list[type[BaseModel]] = [
     CheckoutResponse,
     WebhookAck,
 ]
-
-ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
-    ("get", "/api/billing/packages", None, "PackageList", 200, "Credit packages on sale (public)"),
-    ("post", "/api/billing/checkout", "CheckoutRequest", "CheckoutResponse", 201,
-     "Create a PENDING order and a checkout (Stripe Checkout, or the local sandbox without a Stripe key)"),
-    ("post", "/api/billing/webhook", None, "WebhookAck", 200,
-     "Stripe events (Stripe-Signature checked); fulfils each order once"),
-    ("get", "/api/billing/orders", None, "OrderPage", 200, "Own orders, newest first"),
-    ("get", "/api/billing/sandbox/{id}", None, None, 200, "Local sandbox checkout page (HTML; signed link)"),
-    ("post", "/api/billing/sandbox/{id}/pay", None, None, 303, "Sandbox: pay the order, then back to /account"),
-    ("post", "/api/billing/sandbox/{id}/cancel", None, None, 303, "Sandbox: cancel the order, then back to /account"),
-]

@@ -92,13 +92,3 @@ SCHEMA_MODELS: list[type[BaseModel]] = [
     ChatRequest, ChatRegenerateRequest, ChatMessage, ChatResponse, ChatSummary, ChatList, ChatConversation, ChatDelta, ChatDone,
     ChatStreamError,
 ]
-
-ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
-    ("post", "/api/ai/chat", "ChatRequest", "ChatResponse", 200,
-     "Send a message; the assistant's reply (or, with Accept: text/event-stream, events delta/done/error)"),
-    ("post", "/api/ai/chat/regenerate", "ChatRegenerateRequest", "ChatResponse", 200,
-     "A new reply to the last user message, replacing the last reply (answered like POST /api/ai/chat)"),
-    ("get", "/api/ai/chats", None, "ChatList", 200, "Own conversations, most recently active first"),
-    ("get", "/api/ai/chats/{id}", None, "ChatConversation", 200, "One own conversation with its messages"),
-    ("delete", "/api/ai/chats/{id}", None, None, 204, "Delete a conversation and its messages"),
-]

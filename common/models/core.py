@@ -377,35 +377,3 @@ CORE_SCHEMA_MODELS: list[type[BaseModel]] = [
     UploadResult,
     Health,
 ]
-
-
-# For openapi.json: the query parameters of a route, from a model's fields.
-CORE_QUERIES: dict[tuple[str, str], type[BaseModel]] = {("get", "/api/ai/tasks"): TaskListQuery}
-
-# For openapi.json: (method, path, request model | None, answer model | None, status, summary).
-CORE_ROUTES: list[tuple[str, str, str | None, str | None, int, str]] = [
-    ("get", "/api/health", None, "Health", 200, "Health of the database, storage and queue"),
-    ("post", "/api/auth/register", "RegisterRequest", "AuthResponse", 201, "Create an account"),
-    ("post", "/api/auth/login", "LoginRequest", "AuthResponse", 200, "Sign in"),
-    ("get", "/api/auth/me", None, "User", 200, "The signed-in user with quota and credits"),
-    ("post", "/api/auth/google", "GoogleLoginRequest", "AuthResponse", 200, "Sign in with a Google ID token"),
-    ("post", "/api/auth/logout", None, None, 204, "Sign out: every session token issued so far stops working"),
-    ("post", "/api/auth/password", "ChangePasswordRequest", None, 204, "Change the password; older session tokens stop working"),
-    ("post", "/api/auth/password/reset", "PasswordResetRequest", None, 202, "Mail a password reset link (202 whether or not the account exists)"),
-    ("post", "/api/auth/password/reset/confirm", "PasswordResetConfirm", None, 204, "Set a new password with a reset token"),
-    ("get", "/api/auth/usage", None, "UsagePage", 200, "The caller's credit ledger, newest first"),
-    ("post", "/api/auth/tokens", "CreateApiTokenRequest", "ApiTokenCreated", 201, "Create a developer API token (shown once)"),
-    ("get", "/api/auth/tokens", None, "ApiTokenList", 200, "The caller's developer API tokens"),
-    ("delete", "/api/auth/tokens/{id}", None, None, 204, "Revoke a developer API token"),
-    ("post", "/api/ai/image", "CreateImageRequest", "Task", 202, "Generate an image (asynchronous)"),
-    ("post", "/api/ai/video", "CreateVideoRequest", "Task", 202, "Generate a video (asynchronous)"),
-    ("post", "/api/ai/prompt/enhance", "EnhancePromptRequest", "EnhancePromptResponse", 200, "Rewrite a prompt with the chat model (one chat unit)"),
-    ("post", "/api/ai/tasks/{id}/share", None, "ShareLink", 201, "Share a finished task: a public page /s/<token>"),
-    ("delete", "/api/ai/tasks/{id}/share", None, None, 204, "Revoke the share: the page and its media links answer 404"),
-    ("get", "/api/public/shares/{token}", None, "PublicShare", 200, "A shared task (no sign-in)"),
-    ("post", "/api/ai/uploads", None, "UploadResult", 201, "Upload an image (multipart field `file`)"),
-    ("get", "/api/ai/tasks", None, "TaskPage", 200, "Own tasks, newest first (filter by type/status, or poll by ids)"),
-    ("get", "/api/ai/tasks/{id}", None, "Task", 200, "One own task"),
-    ("delete", "/api/ai/tasks/{id}", None, None, 204, "Delete a task and its media"),
-    ("get", "/api/ai/proxy", None, None, 200, "Signed media, with Range support"),
-]

@@ -12,6 +12,7 @@ from typing import Any
 
 from common.providers.base import (
     InvalidProviderRequest,
+    ModelUnavailable,
     ProviderAuthError,
     ProviderError,
     ProviderRateLimited,
@@ -72,8 +73,12 @@ def _google_reasons(details: Any) -> set[str]:
     return reasons
 
 
-def map_google_error(exc: BaseException) -> ProviderError:
-    """Map a google-genai `APIError` or a transport failure to our error type."""
+def map_google_error(exc: BaseException, *, model: str | None = None, setting: str = "") -> ProviderError:
+    """Map a google-genai `APIError` or a transport failure to our error type.
+
+    `model`/`setting`: given for a call that names a model (generate, predict,
+    chat); its 404 then means the model is unavailable (ModelUnavailable, naming
+    the settings field `setting` to change), not a missing resource."""
     from google.genai import errors as genai_errors
 
     if isinstance(exc, ProviderError):
@@ -93,6 +98,8 @@ def map_google_error(exc: BaseException) -> ProviderError:
         return ProviderRateLimited(detail=detail)
     if code >= 500 or code in (408,) or status in ("UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"):
         return ProviderUnavailable(detail=detail)
+    if code == 404 and model:
+        return ModelUnavailable(model, setting=setting, detail=detail)
     if code == 404:
         return InvalidProviderRequest("The AI provider does not know the requested model or resource.", detail=detail)
     if looks_like_safety(status, exc.message):
@@ -127,7 +134,8 @@ def map_operation_error(error: dict[str, Any]) -> ProviderError:
 # ---- openai ----------------------------------------------------------------------
 
 
-def map_openai_error(exc: BaseException, *, not_found: type[ProviderError] = InvalidProviderRequest) -> ProviderError:
+def map_openai_error(exc: BaseException, *, not_found: type[ProviderError] = InvalidProviderRequest,
+                     model: str | None = None, setting: str = "") -> ProviderError:
     """Map an openai SDK exception (or a transport failure) to our error type.
 
     `not_found` says what a 404 means where the call was made: a missing
@@ -151,6 +159,8 @@ def map_openai_error(exc: BaseException, *, not_found: type[ProviderError] = Inv
     if isinstance(exc, openai.InternalServerError) or exc.status_code in (408, 409):
         return ProviderUnavailable(detail=detail)
     if isinstance(exc, openai.NotFoundError):
+        if model and (code == "model_not_found" or "model" in str(exc.message).lower()):
+            return ModelUnavailable(model, setting=setting, detail=detail)
         return not_found(detail=detail)
     if looks_like_safety(code, getattr(exc, "type", None)):
         return SafetyRefusal(detail=detail)

@@ -167,6 +167,21 @@ class InvalidProviderRequest(ProviderError):
     user_message = "The AI provider rejected the request parameters."
 
 
+class ModelUnavailable(ProviderError):
+    """The provider does not serve the configured model (404: retired, misspelled, or not for this key)."""
+
+    code, retryable = "model_unavailable", False
+
+    def __init__(self, model: str, *, setting: str, detail: str = "") -> None:
+        super().__init__(
+            f"The AI provider does not offer the model '{model}'. An administrator can choose an available one in "
+            f"Admin → Settings → Providers ({setting}), or set the {setting.upper()} environment variable.",
+            detail=detail,
+        )
+        self.model = model
+        self.setting = setting
+
+
 class ResultExpired(ProviderError):
     """The job's result expired at the provider before we downloaded it."""
 

@@ -21,10 +21,10 @@ CHAT_PROVIDERS: tuple[str, ...] = get_args(ChatProviderName)
 API_KEY_VENDOR: dict[str, str] = {"gemini": "gemini", "veo": "gemini", "sora": "openai"}
 API_KEY_VENDORS: tuple[str, ...] = ("gemini", "openai")
 
-DEFAULT_IMAGE_MODEL = "gemini-2.5-flash-image"
+DEFAULT_IMAGE_MODEL = "gemini-3-pro-image"  # Nano Banana Pro (ai.google.dev/gemini-api/docs/models, 2026)
 DEFAULT_VEO_MODEL = "veo-3.1-generate-preview"
 DEFAULT_SORA_MODEL = "sora-2"
-DEFAULT_CHAT_MODEL = "gemini-2.5-flash"
+DEFAULT_CHAT_MODEL = "gemini-3.1-pro-preview"  # the current Gemini Pro chat model (same page)
 
 # Option names of the `providers` settings document (admin panel) and of the environment defaults.
 PROVIDER_OPTIONS: tuple[str, ...] = (

@@ -32,6 +32,7 @@ from common.providers.base import (
     ReferenceImage,
     SafetyRefusal,
 )
+from common.providers.catalogue import DEFAULT_CHAT_MODEL, DEFAULT_IMAGE_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ class GeminiImageProvider:
         *,
         api_key: ApiKeySource,
         base_url: str | None = None,
-        model: str = "gemini-2.5-flash-image",
+        model: str = DEFAULT_IMAGE_MODEL,
         timeout_s: float = 60.0,
         cache_entries: int = 16,
     ) -> None:
@@ -209,7 +210,7 @@ class GeminiImageProvider:
                 model=request.model or self._model, contents=contents, config=config
             )
         except Exception as exc:
-            raise map_google_error(exc) from exc
+            raise map_google_error(exc, model=request.model or self._model, setting="image_model") from exc
         result = _image_result(response)
         job_id = f"gemini-{request.task_id or uuid.uuid4().hex}"
         self._results.put(job_id, result)
@@ -247,7 +248,7 @@ class GeminiChat:
         *,
         api_key: ApiKeySource,
         base_url: str | None = None,
-        model: str = "gemini-2.5-flash",
+        model: str = DEFAULT_CHAT_MODEL,
         timeout_s: float = 60.0,
     ) -> None:
         self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name)
@@ -276,10 +277,10 @@ class GeminiChat:
             for role, text in history
         ]
         chat = client.chats.create(model=self._model, history=contents)
-        return self._stream(chat, _parts(message, attachments))
+        return self._stream(chat, _parts(message, attachments), model=self._model)
 
     @staticmethod
-    def _stream(chat: Any, parts: list[Any]) -> Iterator[str]:
+    def _stream(chat: Any, parts: list[Any], *, model: str) -> Iterator[str]:
         try:
             for chunk in chat.send_message_stream(parts):
                 raise_if_blocked(chunk)
@@ -290,4 +291,4 @@ class GeminiChat:
         except ProviderError:
             raise
         except Exception as exc:
-            raise map_google_error(exc) from exc
+            raise map_google_error(exc, model=model, setting="chat_model") from exc

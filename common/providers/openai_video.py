@@ -126,7 +126,7 @@ class OpenAIVideoProvider:
             video = self._sdk_call(lambda: client.videos.remix(source_id, prompt=request.prompt))
             log.info("sora remix submitted", extra={"task_id": request.task_id, "job_id": video.id})
             return self._status(video, {"seconds": str(getattr(video, "seconds", "") or params["seconds"]), "size": size})
-        video = self._sdk_call(lambda: client.videos.create(**params))
+        video = self._sdk_call(lambda: client.videos.create(**params), model=params["model"])
         log.info("sora job submitted", extra={"task_id": request.task_id, "job_id": video.id})
         state: dict[str, object] = {"seconds": params["seconds"], "size": size}
         return self._status(video, state)
@@ -184,7 +184,8 @@ class OpenAIVideoProvider:
             return self._cached[1]
 
     @staticmethod
-    def _sdk_call(call: Callable[[], T], *, not_found: type[ProviderError] = InvalidProviderRequest) -> T:
+    def _sdk_call(call: Callable[[], T], *, not_found: type[ProviderError] = InvalidProviderRequest,
+                  model: str | None = None) -> T:
         # Not `warnings.catch_warnings()`: it swaps the process-wide filter list
         # and is not thread-safe; concurrent jobs would restore each other's
         # filters. This filter is idempotent and matches only this module's calls.
@@ -192,7 +193,7 @@ class OpenAIVideoProvider:
         try:
             return call()
         except Exception as exc:
-            raise map_openai_error(exc, not_found=not_found) from exc
+            raise map_openai_error(exc, not_found=not_found, model=model, setting="sora_model") from exc
 
 
 _THIS_MODULE = re.escape(__name__) + "$"

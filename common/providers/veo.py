@@ -113,7 +113,7 @@ class VeoVideoProvider:
             response = client._api_client.request("post", f"{model_path}:predictLongRunning", body)
             operation = json.loads(response.body or "{}")
         except Exception as exc:
-            raise map_google_error(exc) from exc
+            raise map_google_error(exc, model=request.model or self._model, setting="veo_model") from exc
         job_id = str(operation.get("name") or "")
         if not job_id:
             raise ProviderError(detail="predictLongRunning answered without an operation name")

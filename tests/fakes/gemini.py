@@ -24,6 +24,15 @@ _ROUTES = (
     ("GET", re.compile(r"^/v1\w*/models/[^/]+/operations/[^/]+$"), "operation"),
     ("GET", re.compile(r"^/v1\w*/files/[a-z0-9]+:download$"), "download"),
     ("GET", re.compile(r"^/media/[a-z0-9]+\.mp4$"), "media"),
+    ("GET", re.compile(r"^/v1\w*/models$"), "models"),
+)
+
+# What `GET /v1beta/models` lists (name, displayName, supportedGenerationMethods), two per page.
+MODELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("gemini-3.1-pro-preview", "Gemini 3.1 Pro Preview", ("generateContent", "countTokens")),
+    ("gemini-3-pro-image", "Nano Banana Pro", ("generateContent",)),
+    ("veo-3.1-generate-preview", "Veo 3.1", ("predictLongRunning",)),
+    ("text-embedding-004", "Text Embedding 004", ("embedContent",)),
 )
 PUBLIC_FILES_PREFIX = "https://generativelanguage.googleapis.com/v1beta/files/"
 
@@ -128,6 +137,12 @@ def veo_failed(code: int, message: str) -> Behaviour:
     )
 
 
+def model_not_found(model: str = "gemini-9-retired") -> Reply:
+    """What Google answers for a model id it does not serve (retired or misspelled)."""
+    return google_error(404, "NOT_FOUND", f"models/{model} is not found for API version v1beta, or is not "
+                        "supported for generateContent. Call ListModels to see the list of available models.")
+
+
 def not_found() -> Reply:
     return google_error(404, "NOT_FOUND", "Requested entity was not found.")
 
@@ -176,6 +191,12 @@ class FakeGemini(FakeServer):
             )
         if request.endpoint == "media":
             return Reply(body=mp4_bytes(), content_type="video/mp4")
+        if request.endpoint == "models":
+            start = int((request.query.get("pageToken") or ["0"])[0])
+            page = [{"name": f"models/{m}", "displayName": d, "supportedGenerationMethods": list(g)}
+                    for m, d, g in MODELS[start:start + 2]]
+            more = {"nextPageToken": str(start + 2)} if start + 2 < len(MODELS) else {}
+            return Reply.json({"models": page, **more})
         return self.not_found(request)
 
 

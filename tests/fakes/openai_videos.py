@@ -14,8 +14,10 @@ _ROUTES = (
     ("POST", re.compile(r"^/v1/videos$"), "create"),
     ("GET", re.compile(r"^/v1/videos/[^/]+$"), "retrieve"),
     ("GET", re.compile(r"^/v1/videos/[^/]+/content$"), "content"),
+    ("GET", re.compile(r"^/v1/models$"), "models"),
     ("POST", re.compile(r"^/v1/videos/[^/]+/remix$"), "remix"),
 )
+MODEL_IDS = ("sora-2", "sora-2-pro", "gpt-5")
 
 
 def openai_error(status: int, message: str, *, code: str | None = None, type: str = "invalid_request_error") -> Reply:
@@ -89,6 +91,9 @@ class FakeOpenAIVideos(FakeServer):
         return None
 
     def default(self, request: RecordedRequest) -> Reply:
+        if request.endpoint == "models":
+            return Reply.json({"object": "list", "data": [{"id": m, "object": "model", "created": 1767225600,
+                                                           "owned_by": "system"} for m in MODEL_IDS]})
         if request.endpoint == "create":
             form = request.form()
             video_id = f"video_{uuid.uuid4().hex}"

@@ -71,7 +71,7 @@ def test_every_hot_query_uses_an_index(db: Database) -> None:
     seed(db)
     now = clock.now()
     some_ids = [d["_id"] for d in db.tasks.find({"user_id": "u1"}, limit=3)]
-    by_status = ("status_newest", "status_1_updated_at_1", "status_1_deadline_at_1")  # the planner may pick any
+    by_status = ("status_newest", "status_1_updated_at_1", "status_1_deadline_at_1", "status_1_refund_1")  # any one
     checks: list[tuple[str | tuple[str, ...], Any, dict[str, Any], list[tuple[str, int]] | None]] = [
         # the user's gallery (newest first, keyset page) and the poll by ids
         ("user_newest", db.tasks, {"user_id": "u1"}, [("_id", -1)]),
@@ -80,6 +80,8 @@ def test_every_hot_query_uses_an_index(db: Database) -> None:
         # admin task list by status; the overdue sweep; admin stats
         (by_status, db.tasks, {"status": "FAILED"}, [("_id", -1)]),
         (by_status, db.tasks, {"status": "PENDING", "deadline_at": {"$lt": now}}, [("deadline_at", 1)]),
+        (by_status, db.tasks, {"status": "GENERATING", "updated_at": {"$lt": now}}, [("updated_at", 1)]),
+        (by_status, db.tasks, {"status": "FAILED", "refund": "pending"}, None),
         ("created_at_-1", db.tasks, {"created_at": {"$gte": now - timedelta(days=1)}}, None),
         # orders: own list, admin list by status
         ("user_newest", db.orders, {"user_id": "u2"}, [("_id", -1)]),

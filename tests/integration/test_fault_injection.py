@@ -11,6 +11,7 @@ import pytest
 import requests
 from bson import json_util
 
+from localstack.emulator import free_port
 from tests.stack_process import StackProcess
 
 
@@ -69,3 +70,28 @@ def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: P
     assert video.status_code == 206 and video.content == b"ftyp"
     me = requests.get(f"{second.url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
     assert me["quota"]["video"]["used"] == 1  # charged once, not refunded, not charged again
+
+
+def test_secantusdb_embedded_store_loses_no_acknowledged_write_to_kill_9(tmp_path: Path, stacks: list[StackProcess]) -> None:
+    """EMBEDDED_DB=secantusdb: the stack's own wire server (journal synced per commit) dies with it and recovers."""
+    env = {"SIM_DURATION_S": "0", "EMBEDDED_DB": "secantusdb", "MONGODB_PORT": str(free_port())}
+    first = StackProcess(tmp_path / "data", **env)
+    stacks.append(first.start(timeout_s=120))
+    token = requests.post(f"{first.url}/api/auth/register", json={"email": "wt@example.com", "password": "password-123"},
+                          timeout=30).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    ids = [requests.post(f"{first.url}/api/ai/image", json={"prompt": f"p{i}"}, headers=headers, timeout=30).json()["id"]
+           for i in range(3)]
+    for task_id in ids:
+        _wait(first.url, token, task_id, lambda t: t["status"] == "COMPLETED")
+    last = requests.post(f"{first.url}/api/ai/image", json={"prompt": "acknowledged, then killed"}, headers=headers,
+                         timeout=30).json()["id"]
+    first.kill()  # the whole process group: the app, its storage emulator and its database server
+
+    second = StackProcess(tmp_path / "data", port=first.port, storage_port=first.storage_port, **env)
+    stacks.append(second.start(timeout_s=120))
+    token = requests.post(f"{second.url}/api/auth/login", json={"email": "wt@example.com", "password": "password-123"},
+                          timeout=30).json()["token"]
+    assert _wait(second.url, token, last, lambda t: t["status"] == "COMPLETED")["status"] == "COMPLETED"
+    listed = requests.get(f"{second.url}/api/ai/tasks", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    assert [t["id"] for t in listed["items"]] == [last, *reversed(ids)]

@@ -40,7 +40,10 @@ def test_auth_target_registers_and_generate_target_accepts_the_token(stack: Stac
 def test_web_target_serves_runtime_config(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FUNCTION_URLS", '{"auth": "https://auth-x.a.run.app"}')
     web = functions_framework.create_app("web", MAIN).test_client()
-    assert web.get("/config.json").get_json() == {"api": {"auth": "https://auth-x.a.run.app"}}
+    assert web.get("/config.json").get_json() == {
+        "api": {"auth": "https://auth-x.a.run.app"},
+        "google_client_id": None,  # the stack configures no Google client
+    }
 
 
 @pytest.mark.parametrize("target", sorted(READINESS))

@@ -28,6 +28,7 @@ import type {
   UploadResult,
   User,
 } from './types';
+import { functionForPath } from './origins';
 
 // ---------------------------------------------------------------- locating the API
 
@@ -39,16 +40,9 @@ export function isRunAppOrigin(origin: string): boolean {
   }
 }
 
-/** Which deployable serves a path (DESIGN.md: one Cloud Run service per function). */
+/** Which deployable serves a path (DESIGN.md: one Cloud Run service per function; the table is routes.json). */
 export function functionFor(path: string): ApiFunction {
-  const p = path.split('?')[0];
-  if (p.startsWith('/api/auth') || p.startsWith('/api/health')) return 'auth';
-  if (p.startsWith('/api/ai/chat')) return 'chat'; // /api/ai/chat and /api/ai/chats
-  if (p.startsWith('/api/ai/proxy')) return 'proxy';
-  if (p.startsWith('/api/ai/') || p.startsWith('/api/public/')) return 'generate';
-  if (p.startsWith('/api/billing')) return 'billing';
-  if (p.startsWith('/api/admin')) return 'admin';
-  return 'auth';
+  return functionForPath(path) as ApiFunction;
 }
 
 /**
