@@ -39,6 +39,7 @@ system-deps: ## Debian packages the tests use (nginx with ssl/http2/slice, chrom
 	  [ -x "$$nginx_bin" ] && "$$nginx_bin" -V 2>&1 | grep -q -- "--with-$$module" || { missing="$$missing nginx"; break; }; \
 	done; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v shellcheck >/dev/null || missing="$$missing shellcheck"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	if [ -n "$$missing" ]; then \

@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     IMAGE_MODEL: str = DEFAULT_IMAGE_MODEL
     VEO_MODEL: str = DEFAULT_VEO_MODEL
     SORA_MODEL: str = DEFAULT_SORA_MODEL
+    GEMINI_MODE: Literal["api_key", "vertex"] = "api_key"  # vertex: Vertex AI with Application Default Credentials
+    VERTEX_PROJECT: str = ""  # Vertex AI project; empty: GCP_PROJECT
+    VERTEX_LOCATION: str = "us-central1"  # Vertex AI region (Veo and Gemini image models are served there)
     GEMINI_BASE_URL: str = ""  # empty: Google's endpoint; tests point at a fake
     OPENAI_BASE_URL: str = ""  # an OpenAI-style /v1/videos gateway
     POLL_INTERVAL_S: float = 2.0

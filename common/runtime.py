@@ -242,6 +242,7 @@ class Services:
         return ProviderRegistry(
             api_key=lambda vendor: self.secrets.get(API_KEY_SECRETS[vendor]), sim_duration_s=s.SIM_DURATION_S,
             work_dir=s.DATA_DIR / "sim-jobs", options=self.provider_options, sim_chat_delay_s=chat_delay,
+            vertex_credentials=lambda: self.vertex_credentials,
         )
 
     def provider_options(self) -> dict[str, Any]:
@@ -258,7 +259,21 @@ class Services:
             "image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER, "chat_provider": s.CHAT_PROVIDER,
             "image_model": s.IMAGE_MODEL, "veo_model": s.VEO_MODEL, "sora_model": s.SORA_MODEL,
             "chat_model": s.CHAT_MODEL, "gemini_base_url": s.GEMINI_BASE_URL, "openai_base_url": s.OPENAI_BASE_URL,
+            "gemini_mode": s.GEMINI_MODE, "vertex_project": s.VERTEX_PROJECT or s.GCP_PROJECT,
+            "vertex_location": s.VERTEX_LOCATION,
         }
+
+    # Vertex AI credentials: None lets google-genai use Application Default Credentials (the
+    # service account on Cloud Run); tests put a google.auth Credentials object here.
+    vertex_credentials: Any = None
+
+    def vertex_options(self) -> dict[str, Any] | None:
+        """`{project, location, credentials}` when Gemini/Veo run in Vertex AI mode, else None."""
+        o = self.provider_options()
+        if o.get("gemini_mode") != "vertex":
+            return None
+        return {"project": str(o.get("vertex_project") or self.settings.GCP_PROJECT),
+                "location": str(o.get("vertex_location") or "us-central1"), "credentials": self.vertex_credentials}
 
     def runtime_overrides(self, doc_id: str, *, allowed: set[str]) -> dict[str, Any]:
         """Fields of the `settings` document `doc_id` (what the admin panel writes), cached for SECRETS_TTL_S."""

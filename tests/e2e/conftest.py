@@ -95,7 +95,7 @@ SpecRunner = Callable[..., NodeResult]
 def run_spec(live_stack: LiveStack, artifacts_dir: Path) -> Iterator[SpecRunner]:
     """Runs one Node browser script against the stack; fails the test with its output and the stack log."""
 
-    def run(script: str, **extra_env: str) -> NodeResult:
+    def run(script: str, timeout_s: float = NODE_TIMEOUT_S, **extra_env: str) -> NodeResult:
         env = {
             **os.environ,
             "BASE_URL": live_stack.url,
@@ -109,12 +109,12 @@ def run_spec(live_stack: LiveStack, artifacts_dir: Path) -> Iterator[SpecRunner]
         started = time.monotonic()
         try:
             done = subprocess.run(["node", str(E2E / script)], cwd=ROOT, env=env, capture_output=True,
-                                  timeout=NODE_TIMEOUT_S, check=False)
+                                  timeout=timeout_s, check=False)
             code, out = done.returncode, (done.stdout + done.stderr).decode(errors="replace")
         except subprocess.TimeoutExpired as e:
             code = -1
             out = ((e.stdout or b"") + (e.stderr or b"")).decode(errors="replace")
-            out += f"\n<node timed out after {NODE_TIMEOUT_S:.0f} s>"
+            out += f"\n<node timed out after {timeout_s:.0f} s>"
         result = NodeResult(code, out, time.monotonic() - started)
         print(f"--- node {script} ({result.duration_s:.1f} s, exit {code}) ---\n{out}")
         if code != 0:

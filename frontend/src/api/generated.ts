@@ -1591,6 +1591,12 @@ export interface components {
             chat_provider: string;
             /** Gemini Base Url */
             gemini_base_url: string;
+            /**
+             * Gemini Mode
+             * @description api_key: the Gemini API with a key; vertex: Vertex AI with the service account
+             * @default api_key
+             */
+            gemini_mode: string;
             /** Image Model */
             image_model: string;
             /** Image Provider */
@@ -1601,6 +1607,16 @@ export interface components {
             sora_model: string;
             /** Veo Model */
             veo_model: string;
+            /**
+             * Vertex Location
+             * @default
+             */
+            vertex_location: string;
+            /**
+             * Vertex Project
+             * @default
+             */
+            vertex_project: string;
             /** Video Provider */
             video_provider: string;
         };
@@ -1622,6 +1638,11 @@ export interface components {
              * @default null
              */
             gemini_base_url?: string | null;
+            /**
+             * Gemini Mode
+             * @default null
+             */
+            gemini_mode?: ("api_key" | "vertex") | null;
             /**
              * Image Model
              * @default null
@@ -1648,6 +1669,16 @@ export interface components {
              * @default null
              */
             veo_model?: string | null;
+            /**
+             * Vertex Location
+             * @default null
+             */
+            vertex_location?: string | null;
+            /**
+             * Vertex Project
+             * @default null
+             */
+            vertex_project?: string | null;
             /**
              * Video Provider
              * @default null
@@ -3585,6 +3616,7 @@ export const orderProviderValues: ReadonlyArray<FlattenedDeepRequired<components
 export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["PENDING", "PAID", "CANCELED", "REFUNDED"];
 export const providerModelKindsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProviderModel"]["kinds"]> = ["image", "video", "chat"];
 export const providersUpdateChat_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["chat_provider"]> = ["sim", "gemini"];
+export const providersUpdateGemini_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["gemini_mode"]> = ["api_key", "vertex"];
 export const providersUpdateImage_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["image_provider"]> = ["sim", "gemini"];
 export const providersUpdateVideo_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["video_provider"]> = ["sim", "veo", "sora"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["user", "admin"];

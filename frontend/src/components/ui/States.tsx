@@ -41,7 +41,7 @@ export function ErrorAction({ error }: { error: unknown }) {
 export function LoadingState({ label }: { label?: string }) {
   const { t } = useI18n();
   return (
-    <div className="flex justify-center py-10">
+    <div className="flex justify-center py-10" data-testid="loading-state">
       <Spinner label={label ?? t('common.loading')} />
     </div>
   );

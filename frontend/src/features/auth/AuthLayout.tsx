@@ -1,10 +1,13 @@
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { Icon } from '../../components/layout/icons';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { useI18n } from '../../i18n';
 
 export function AuthLayout({ title, subtitle, children }: { title: string; subtitle: string; children: ReactNode }) {
   const { t, lang, setLang } = useI18n();
+  useEffect(() => {
+    document.title = `${title} — ${t('app.name')}`;
+  }, [title, t]);
   return (
     <main className="flex min-h-screen items-center justify-center px-4 py-10">
       <div className="w-full max-w-md animate-fade-up">

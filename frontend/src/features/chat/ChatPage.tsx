@@ -103,7 +103,7 @@ export default function ChatPage() {
       </GlassPanel>
 
       {drawer && (
-        <div className="fixed inset-0 z-30 md:hidden" role="dialog" aria-modal="true" aria-label={t('chat.conversations')}>
+        <div className="fixed inset-0 z-30 md:hidden" role="dialog" aria-modal="true" aria-label={t('chat.conversations')} data-testid="chat-drawer">
           <div aria-hidden="true" className="absolute inset-0 bg-ink-950/70 backdrop-blur-sm" onClick={() => setDrawer(false)} />
           <div className="glass-strong absolute inset-y-0 left-0 flex w-[85%] max-w-xs animate-fade-up flex-col rounded-none p-3">{list}</div>
         </div>

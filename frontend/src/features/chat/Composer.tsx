@@ -82,12 +82,8 @@ export function Composer({ busy, returned, onSend, onStop }: Props) {
           {upload.error}
         </p>
       )}
-      <div className="flex items-end gap-1 rounded-2xl border border-white/10 bg-ink-950/70 p-1.5 transition focus-within:border-neon-cyan/60 focus-within:shadow-glow">
-        {canAttach ? (
-          <ImageUpload variant="icon" testId="chat-upload-input" disabled={busy} onUploaded={add} />
-        ) : (
-          <span className="w-1" />
-        )}
+      {/* The text box spans the whole row; the attach and send buttons sit inside its edges. */}
+      <div className="relative">
         <label htmlFor="chat-input" className="sr-only">
           {t('chat.placeholder')}
         </label>
@@ -111,32 +107,37 @@ export function Composer({ busy, returned, onSend, onStop }: Props) {
           }}
           rows={1}
           placeholder={t('chat.placeholder')}
-          className="max-h-[33vh] min-h-[2.5rem] min-w-0 flex-1 resize-none bg-transparent px-2 py-2 text-[15px] leading-6 text-slate-100 placeholder:text-slate-400 focus:outline-none"
+          className="block max-h-[33vh] min-h-[3.25rem] w-full resize-none rounded-2xl border border-white/10 bg-ink-950/70 py-3.5 pl-12 pr-14 text-[15px] leading-6 text-slate-100 transition placeholder:text-slate-400 focus:border-neon-cyan/60 focus:shadow-glow focus:outline-none"
           data-testid="chat-input"
         />
-        {busy ? (
-          <button
-            type="button"
-            onClick={onStop}
-            aria-label={t('chat.stop')}
-            title={t('chat.stop')}
-            className="grid h-10 w-10 shrink-0 place-items-center rounded-full border border-neon-magenta/50 bg-neon-magenta/15 text-neon-magenta transition hover:bg-neon-magenta/25"
-            data-testid="chat-stop"
-          >
-            <Icon name="stop" className="h-4 w-4" />
-          </button>
-        ) : (
-          <button
-            type="submit"
-            disabled={!draft.trim()}
-            aria-label={t('chat.send')}
-            title={t('chat.send')}
-            className="grid h-10 w-10 shrink-0 place-items-center rounded-full bg-gradient-to-br from-neon-cyan to-neon-magenta text-ink-950 shadow-glow transition hover:brightness-110 active:scale-95 disabled:opacity-40 disabled:shadow-none"
-            data-testid="chat-send"
-          >
-            <Icon name="send" className="h-5 w-5" />
-          </button>
-        )}
+        <div className="absolute bottom-1.5 left-1.5">
+          {canAttach && <ImageUpload variant="icon" testId="chat-upload-input" disabled={busy} onUploaded={add} />}
+        </div>
+        <div className="absolute bottom-1.5 right-1.5">
+          {busy ? (
+            <button
+              type="button"
+              onClick={onStop}
+              aria-label={t('chat.stop')}
+              title={t('chat.stop')}
+              className="grid h-10 w-10 shrink-0 place-items-center rounded-full border border-neon-magenta/50 bg-neon-magenta/15 text-neon-magenta transition hover:bg-neon-magenta/25"
+              data-testid="chat-stop"
+            >
+              <Icon name="stop" className="h-4 w-4" />
+            </button>
+          ) : (
+            <button
+              type="submit"
+              disabled={!draft.trim()}
+              aria-label={t('chat.send')}
+              title={t('chat.send')}
+              className="grid h-10 w-10 shrink-0 place-items-center rounded-full bg-gradient-to-br from-neon-cyan to-neon-magenta text-ink-950 shadow-glow transition hover:brightness-110 active:scale-95 disabled:opacity-40 disabled:shadow-none"
+              data-testid="chat-send"
+            >
+              <Icon name="send" className="h-5 w-5" />
+            </button>
+          )}
+        </div>
       </div>
       <p className="mt-1.5 hidden px-2 text-[11px] text-slate-400 sm:block">{t('chat.hint')}</p>
     </form>
