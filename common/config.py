@@ -32,13 +32,13 @@ class Settings(BaseSettings):
     PORT: int = 8080
     PUBLIC_BASE_URL: str = Field("", description="Origin users reach, for absolute links (e.g. checkout pages).")
 
-    # Database: MongoDB in production; embedded mongomock (snapshot under DATA_DIR) without a URI.
+    # Database: MongoDB in production; without a URI the local stack runs EMBEDDED_DB (docs/architecture.md).
     MONGODB_URI: str = ""
     MONGODB_DB: str = "sora"
     DATA_DIR: Path = Field(ROOT / ".data", description=(
         "Everything the process writes besides TMPDIR (embedded DB snapshot, sim renders). "
         "Production default: $TMPDIR/sora-data, so the image runs with a read-only root filesystem."))
-    EMBEDDED_DB: Literal["secantusdb", "mongomock"] = Field("mongomock", description=(
+    EMBEDDED_DB: Literal["secantusdb", "mongomock"] = Field("secantusdb", description=(
         "The local stack's database when MONGODB_URI is empty: `secantusdb` (a MongoDB wire server on "
         "WiredTiger, started as a child process with its data under DATA_DIR/mongo) or `mongomock` "
         "(in-process, snapshotted to DATA_DIR/db.json). See docs/architecture.md."))

@@ -7,6 +7,8 @@ tests build their own `Services(settings)` and install it with `use()`.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -328,9 +330,28 @@ class Services:
 
     @_lazy
     def billing(self) -> BillingService:
-        from common.billing import BillingService
+        from common.billing import STRIPE_API_BASE, BillingConfig, BillingService
+        from common.secrets import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
 
-        return BillingService.from_services(self)
+        s = self.settings
+
+        def packages() -> list[dict[str, Any]] | None:
+            items = self.runtime_overrides("packages", allowed={"items"}).get("items")
+            return list(items) if isinstance(items, list) else None
+
+        def sandbox_key() -> str:
+            # Derived, so the sandbox needs no secret of its own and never reuses the JWT key as is.
+            return hmac.new(self.jwt_key().encode(), b"sora-sandbox-checkout-v1", hashlib.sha256).hexdigest()
+
+        return BillingService(
+            db=self.db, accounting=self.accounting, stripe_key=lambda: self.secrets.get(STRIPE_SECRET_KEY),
+            webhook_secret=lambda: self.secrets.get(STRIPE_WEBHOOK_SECRET), packages=packages,
+            sandbox_key=sandbox_key, clock=self.clock,
+            config=BillingConfig(
+                production=s.ENV == "production", public_base_url=s.PUBLIC_BASE_URL.rstrip("/"),
+                stripe_api_base=(s.STRIPE_API_BASE or STRIPE_API_BASE).rstrip("/"),
+            ),
+        )
 
     @_lazy
     def admin(self) -> AdminService:

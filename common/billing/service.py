@@ -18,23 +18,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from bson import ObjectId
 from pymongo import ReturnDocument
 
 from common import clock
 from common.accounting import Accounting
+from common.billing import orders
+from common.billing.stripe_gateway import STRIPE_API_BASE, BadSignature, StripeGateway
 from common.clock import SYSTEM_CLOCK, Clock
 from common.db import Database, newest_first
 from common.errors import AppError, Conflict, Forbidden, InvalidRequest, NotFound, PaymentRequired, ServiceUnavailable
 from common.models.billing import CheckoutResponse, Order, OrderStatus, Package
-from common.secrets import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, CachedSecrets
 
 log = logging.getLogger(__name__)
 
@@ -43,63 +42,54 @@ DEFAULT_PACKAGES: tuple[dict[str, Any], ...] = (
     {"id": "creator", "name": "Creator", "credits": 500, "price_cents": 1999, "currency": "usd"},
     {"id": "studio", "name": "Studio", "credits": 2000, "price_cents": 5999, "currency": "usd"},
 )
-STRIPE_API_BASE = "https://api.stripe.com"
-WEBHOOK_TOLERANCE_S = 300
 REFUND_ATTEMPTS = 20
-
-
-class BadSignature(InvalidRequest):
-    """A webhook whose Stripe-Signature does not verify: 400, nothing changes."""
 
 
 @dataclass(frozen=True)
 class BillingConfig:
+    """`production` refuses the sandbox; `public_base_url` prefixes links back to the app; `stripe_api_base`
+    is Stripe's API origin (a fake's in tests)."""
+
     production: bool
     public_base_url: str
     stripe_api_base: str = STRIPE_API_BASE
 
 
 class BillingService:
+    """Packages, checkout, the sandbox, the Stripe webhook, refunds; see the module docstring for the money rules."""
+
     def __init__(
         self,
         *,
         db: Database,
         accounting: Accounting,
-        secrets: CachedSecrets,
+        stripe_key: Callable[[], str | None],
+        webhook_secret: Callable[[], str | None],
         packages: Callable[[], list[dict[str, Any]] | None],
         sandbox_key: Callable[[], str],
         config: BillingConfig,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """Secrets are read through the callables on every use, so a key the admin rotates applies at once;
+        `packages()` is the admin's package list (None: the defaults)."""
         self._db = db
         self._accounting = accounting
-        self._secrets = secrets
+        self._stripe_key = stripe_key
+        self._webhook_secret = webhook_secret
         self._packages = packages
         self._sandbox_key = sandbox_key
         self.config = config
         self._clock = clock
-        self.http = requests.Session()
+        self._gateways: dict[str, StripeGateway] = {}
 
-    @classmethod
-    def from_services(cls, svc: Any) -> BillingService:
-        s = svc.settings
-
-        def packages() -> list[dict[str, Any]] | None:
-            items = svc.runtime_overrides("packages", allowed={"items"}).get("items")
-            return list(items) if isinstance(items, list) else None
-
-        def sandbox_key() -> str:
-            # Derived, so the sandbox needs no secret of its own and never reuses the JWT key as is.
-            return hmac.new(svc.jwt_key().encode(), b"sora-sandbox-checkout-v1", hashlib.sha256).hexdigest()
-
-        return cls(
-            db=svc.db, accounting=svc.accounting, secrets=svc.secrets, packages=packages, sandbox_key=sandbox_key,
-            clock=svc.clock,
-            config=BillingConfig(
-                production=s.ENV == "production", public_base_url=s.PUBLIC_BASE_URL.rstrip("/"),
-                stripe_api_base=(s.STRIPE_API_BASE or STRIPE_API_BASE).rstrip("/"),
-            ),
-        )
+    @property
+    def stripe(self) -> StripeGateway:
+        """The Stripe gateway for the configured API base."""
+        base = self.config.stripe_api_base
+        gateway = self._gateways.get(base)
+        if gateway is None:
+            gateway = self._gateways[base] = StripeGateway(api_base=base)
+        return gateway
 
     # ---- packages -------------------------------------------------------------------
 
@@ -127,7 +117,7 @@ class BillingService:
     def checkout(self, *, user: dict[str, Any], package_id: str, origin: str | None) -> CheckoutResponse:
         """Store the order PENDING first, then open a checkout for it. Amounts come from the server only."""
         package = self._package(package_id)
-        stripe_key = self._secrets.get(STRIPE_SECRET_KEY)
+        stripe_key = self._stripe_key()
         if not stripe_key and self.config.production:
             raise ServiceUnavailable("Payments are not configured on this server yet.", code="provider_unavailable")
         now = self._clock.now()
@@ -160,45 +150,9 @@ class BillingService:
 
     def _create_stripe_session(self, *, order: dict[str, Any], user: dict[str, Any], key: str, origin: str | None) -> dict[str, Any]:
         base = self._base_url(origin) or "http://127.0.0.1"
-        oid = order["_id"]
-        form = {
-            "mode": "payment",
-            "client_reference_id": oid,
-            "customer_email": str(user.get("email", "")),
-            "success_url": f"{base}/account?order={oid}",
-            "cancel_url": f"{base}/account?order={oid}&canceled=1",
-            "metadata[order_id]": oid,
-            "metadata[user_id]": order["user_id"],
-            "payment_intent_data[metadata][order_id]": oid,
-            "line_items[0][quantity]": "1",
-            "line_items[0][price_data][currency]": order["currency"],
-            "line_items[0][price_data][unit_amount]": str(order["price_cents"]),
-            "line_items[0][price_data][product_data][name]": f"{order['credits']} credits ({order['package_name']})",
-        }
-        answer = self._stripe("POST", "/v1/checkout/sessions", key=key, form=form, idempotency_key=f"checkout:{oid}")
-        if not answer.get("id") or not answer.get("url"):
-            raise ServiceUnavailable("The payment provider gave an unexpected answer. Please try again.")
-        return answer
-
-    def _stripe(self, method: str, path: str, *, key: str, form: dict[str, str], idempotency_key: str) -> dict[str, Any]:
-        try:
-            r = self.http.request(
-                method, self.config.stripe_api_base + path, data=form, auth=(key, ""), timeout=20,
-                headers={"Idempotency-Key": idempotency_key},
-            )
-        except requests.RequestException as exc:
-            log.warning("stripe unreachable: %s", type(exc).__name__, extra={"path": path})
-            raise ServiceUnavailable("The payment provider is unreachable. Please try again.") from None
-        if r.status_code >= 400:
-            message = ""
-            try:
-                message = str(r.json().get("error", {}).get("message", ""))[:300]
-            except ValueError:
-                pass
-            log.warning("stripe refused %s: %s %s", path, r.status_code, message)
-            raise ServiceUnavailable("The payment provider refused the request. Please try again later.")
-        data: dict[str, Any] = r.json()
-        return data
+        session_id, url = self.stripe.create_checkout_session(key=key, order=order, email=str(user.get("email", "")),
+                                                              base_url=base)
+        return {"id": session_id, "url": url}
 
     # ---- the local sandbox -------------------------------------------------------------
 
@@ -231,7 +185,7 @@ class BillingService:
         (idempotent per order key), so a 409 never leaves a paid order uncredited.
         """
         order = self.sandbox_order(order_id, sig)
-        paid = self._mark_paid(order["_id"], from_statuses=[OrderStatus.PENDING.value], extra={})
+        paid = self._mark_paid(order["_id"], move="pay", extra={})
         if paid is not None:
             return self._fulfil(paid)
         current = self._db.orders.find_one({"_id": order["_id"]}) or order
@@ -249,11 +203,11 @@ class BillingService:
 
     # ---- fulfilment -------------------------------------------------------------------
 
-    def _mark_paid(self, order_id: str, *, from_statuses: list[str], extra: dict[str, Any]) -> dict[str, Any] | None:
+    def _mark_paid(self, order_id: str, *, move: str, extra: dict[str, Any]) -> dict[str, Any] | None:
         now = self._clock.now()
         return self._db.orders.find_one_and_update(
-            {"_id": order_id, "status": {"$in": from_statuses}},
-            {"$set": {"status": OrderStatus.PAID.value, "fulfilled": False, "paid_at": now, "updated_at": now, **extra}},
+            orders.cas_filter(order_id, move),
+            {"$set": {"status": orders.target(move), "fulfilled": False, "paid_at": now, "updated_at": now, **extra}},
             return_document=ReturnDocument.AFTER,
         )
 
@@ -282,44 +236,22 @@ class BillingService:
     def _cancel(self, order_id: str, *, reason: str) -> dict[str, Any] | None:
         now = self._clock.now()
         return self._db.orders.find_one_and_update(
-            {"_id": order_id, "status": OrderStatus.PENDING.value},
-            {"$set": {"status": OrderStatus.CANCELED.value, "canceled_at": now, "updated_at": now, "cancel_reason": reason}},
+            orders.cas_filter(order_id, "cancel"),
+            {"$set": {"status": orders.target("cancel"), "canceled_at": now, "updated_at": now, "cancel_reason": reason}},
             return_document=ReturnDocument.AFTER,
         )
 
     # ---- the Stripe webhook -------------------------------------------------------------
 
     def verify_webhook(self, *, payload: bytes, signature_header: str) -> dict[str, Any]:
-        """Stripe's scheme: `t=<ts>,v1=<hex HMAC-SHA256("<t>.<body>")>`, within 5 minutes of the service's clock."""
-        secret = self._secrets.get(STRIPE_WEBHOOK_SECRET)
+        """The verified event (Stripe's SDK checks the signature; the service's clock the 5-minute window).
+        Raises BadSignature (400) when no webhook secret is set or the signature fails."""
+        secret = self._webhook_secret()
         if not secret:
             log.warning("webhook received but no stripe-webhook-secret is set")
             raise BadSignature("Webhooks are not configured on this server.", details={"field": "Stripe-Signature"})
-        timestamp: int | None = None
-        candidates: list[str] = []
-        for item in (signature_header or "").split(","):
-            name, _, value = item.strip().partition("=")
-            if name == "t":
-                try:
-                    timestamp = int(value)
-                except ValueError:
-                    timestamp = None
-            elif name == "v1":
-                candidates.append(value)
-        if timestamp is None or not candidates:
-            raise BadSignature("The Stripe-Signature header is missing or malformed.", details={"field": "Stripe-Signature"})
-        if abs(self._clock.now().timestamp() - timestamp) > WEBHOOK_TOLERANCE_S:
-            raise BadSignature("The webhook signature is too old.", details={"field": "Stripe-Signature"})
-        expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
-        if not any(hmac.compare_digest(expected, c) for c in candidates):
-            raise BadSignature("The webhook signature does not match.", details={"field": "Stripe-Signature"})
-        try:
-            event = json.loads(payload)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidRequest("The webhook body is not JSON.") from None
-        if not isinstance(event, dict):
-            raise InvalidRequest("The webhook body is not an event.")
-        return event
+        return self.stripe.verify_event(payload=payload, signature_header=signature_header or "", secret=secret,
+                                        now=self._clock.now())
 
     def handle_webhook(self, *, payload: bytes, signature_header: str) -> str:
         """Verify, then act on the event. Returns what happened (for the 200 answer and the log)."""
@@ -361,7 +293,7 @@ class BillingService:
             return "amount_mismatch"
         # Money Stripe confirms wins over our own cancel (e.g. a checkout we gave up on but the user completed).
         extra = {"stripe_payment_intent": session.get("payment_intent"), "stripe_event_id": event_id}
-        paid = self._mark_paid(order["_id"], from_statuses=[OrderStatus.PENDING.value, OrderStatus.CANCELED.value], extra=extra)
+        paid = self._mark_paid(order["_id"], move="stripe_paid", extra=extra)
         if paid is not None:
             self._fulfil(paid)
             return "fulfilled"
@@ -394,8 +326,8 @@ class BillingService:
             self._refund_at_stripe(order)
         now = self._clock.now()
         refunded = self._db.orders.find_one_and_update(
-            {"_id": order_id, "status": OrderStatus.PAID.value},
-            {"$set": {"status": OrderStatus.REFUNDED.value, "refunded_at": now, "updated_at": now,
+            orders.cas_filter(order_id, "refund"),
+            {"$set": {"status": orders.target("refund"), "refunded_at": now, "updated_at": now,
                       "refund": {"state": "pending", "actor_id": actor_id}}},
             return_document=ReturnDocument.AFTER,
         )
@@ -405,12 +337,11 @@ class BillingService:
 
     def _refund_at_stripe(self, order: dict[str, Any]) -> None:
         intent = order.get("stripe_payment_intent")
-        key = self._secrets.get(STRIPE_SECRET_KEY)
+        key = self._stripe_key()
         if not intent or not key:
             raise ServiceUnavailable("This Stripe order cannot be refunded from here (no payment or no Stripe key); "
                                      "refund it in the Stripe dashboard.")
-        self._stripe("POST", "/v1/refunds", key=key, form={"payment_intent": str(intent), "metadata[order_id]": order["_id"]},
-                     idempotency_key=f"order-refund:{order['_id']}")
+        self.stripe.refund(key=key, payment_intent=str(intent), order_id=order["_id"])
 
     def _take_back(self, order: dict[str, Any]) -> dict[str, Any]:
         key = f"order-refund:{order['_id']}"
