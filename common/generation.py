@@ -18,7 +18,8 @@ from typing import Any
 
 from common import clock
 from common.accounting import Accounting, Charge
-from common.errors import AppError, InvalidRequest, NotFound, ServiceUnavailable
+from common.errors import AppError, Conflict, InvalidRequest, NotFound, ServiceUnavailable
+from common.ids import delivery_name, plausible_id
 from common.media import MediaSigner, media_object_name
 from common.models import (
     MAX_SEED,
@@ -223,7 +224,7 @@ class Generation:
                                         created_at=clock.now())
             raise
         try:
-            self.queue.enqueue({"task_id": task_id, "step": 0}, name=f"{task_id}-0", group=user_id)
+            self.queue.enqueue({"task_id": task_id, "step": 0}, name=delivery_name(task_id, 0), group=user_id)
         except Exception as exc:
             log.exception("enqueue failed", extra={"task_id": task_id})
             self._fail(task_id, code="provider_unavailable", message="The generation queue is unavailable. You were not charged.")
@@ -232,6 +233,21 @@ class Generation:
         return doc
 
     # ---- views ----------------------------------------------------------------------
+
+    def retry_failed(self, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The task-retry operation: a FAILED task back to PENDING at a fresh step, free (one atomic update,
+        TaskRepository.reset_for_retry), then its step enqueued. Returns (before, after).
+        Raises NotFound (no such task) or Conflict (not FAILED)."""
+        current = self.tasks.get(task_id) if plausible_id(task_id) else None
+        if current is None:
+            raise NotFound("Task not found.")
+        doc = self.tasks.reset_for_retry(task_id)
+        if doc is None:
+            raise Conflict(f"Only failed tasks can be retried; this one is {current['status'].lower()}.",
+                           details={"status": current["status"]})
+        step = int(doc["step"])
+        self.queue.enqueue({"task_id": task_id, "step": step}, name=delivery_name(task_id, step))
+        return current, doc
 
     def to_api(self, doc: dict[str, Any]) -> Task:
         """The API shape. Media URLs are signed now, so a rotated key re-signs every link."""
@@ -378,7 +394,7 @@ class Generation:
     def _next(self, doc: dict[str, Any], *, step: int, delay_s: float, transient: bool = False) -> StepOutcome:
         if self.tasks.finish_step(doc, next_step=step + 1, transient_failure=transient) is None:
             return StepOutcome.NOTHING_TO_DO
-        self.queue.enqueue({"task_id": doc["_id"], "step": step + 1}, name=f"{doc['_id']}-{step + 1}", delay_s=delay_s,
+        self.queue.enqueue({"task_id": doc["_id"], "step": step + 1}, name=delivery_name(doc["_id"], step + 1), delay_s=delay_s,
                            group=doc["user_id"])
         return StepOutcome.RETRYING if transient else StepOutcome.WAITING
 

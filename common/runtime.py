@@ -357,7 +357,12 @@ class Services:
     def admin(self) -> AdminService:
         from common.admin import AdminService
 
-        return AdminService.from_services(self)
+        return AdminService(
+            db=self.db, accounting=self.accounting, accounts=lambda: self.accounts, tasks=self.tasks,
+            generation=lambda: self.generation, billing=lambda: self.billing, secrets=self.secrets,
+            provider_options=self.provider_options, provider_defaults=self.provider_defaults,
+            vertex_options=self.vertex_options, production=self.settings.ENV == "production",
+        )
 
     def cors_origins(self) -> list[str]:
         """CORS_ORIGINS plus the origins the admin panel added (settings document `cors`)."""

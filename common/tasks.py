@@ -22,6 +22,7 @@ from pymongo import ReturnDocument
 from common import clock
 from common.db import Database, newest_first
 from common.errors import NotFound
+from common.ids import plausible_id
 from common.models import TaskStatus, TaskType
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class TaskRepository:
         return self._db.tasks.find_one({"_id": task_id})
 
     def get_owned(self, task_id: str, user_id: str) -> dict[str, Any]:
-        doc = self._db.tasks.find_one({"_id": task_id, "user_id": user_id}) if len(task_id) <= 64 else None
+        doc = self._db.tasks.find_one({"_id": task_id, "user_id": user_id}) if plausible_id(task_id) else None
         if doc is None:
             raise NotFound("Task not found.")
         return doc
@@ -171,12 +172,15 @@ class TaskRepository:
         self._db.tasks.update_one({"_id": task_id, "refund": "pending"}, {"$set": {"refund": "done"}})
 
     def reset_for_retry(self, task_id: str) -> dict[str, Any] | None:
-        """Admin retry of a FAILED task: back to PENDING at a fresh step (charge is re-taken by the caller)."""
+        """Admin retry of a FAILED task, in one atomic update: back to PENDING at a fresh step, free for the
+        user (`cost` zero, so a second failure refunds nothing). None when the task is not FAILED (or its
+        refund is still running)."""
         now = clock.now()
         return self._db.tasks.find_one_and_update(
             {"_id": task_id, "status": TaskStatus.FAILED.value, "refund": {"$in": ["done", None]}},
             {"$set": {"status": TaskStatus.PENDING.value, "error": None, "progress": 0, "job": None,
-                      "completed_at": None, "updated_at": now, "attempts": 0, "refund": None},
+                      "completed_at": None, "updated_at": now, "attempts": 0, "refund": None,
+                      "cost": {"credits": 0, "from_quota": False}},
              "$inc": {"step": 1}},
             return_document=ReturnDocument.AFTER,
         )

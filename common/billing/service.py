@@ -33,6 +33,7 @@ from common.billing.stripe_gateway import STRIPE_API_BASE, BadSignature, StripeG
 from common.clock import SYSTEM_CLOCK, Clock
 from common.db import Database, newest_first
 from common.errors import AppError, Conflict, Forbidden, InvalidRequest, NotFound, PaymentRequired, ServiceUnavailable
+from common.ids import plausible_id
 from common.models.billing import CheckoutResponse, Order, OrderStatus, Package
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ class BillingService:
         """The sandbox order behind a signed link. Unknown, unsigned or someone else's: 403."""
         if self.config.production:
             raise NotFound("The sandbox checkout is not available on this server.", code="not_enabled")
-        order = self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
         if order is None or order.get("provider") != "sandbox" or not hmac.compare_digest(
             self._sandbox_sig(order["_id"], order["user_id"]), sig or ""
         ):
@@ -273,7 +274,7 @@ class BillingService:
 
     def _order_for_session(self, session: dict[str, Any]) -> dict[str, Any] | None:
         order_id = str((session.get("metadata") or {}).get("order_id") or session.get("client_reference_id") or "")
-        order = self._db.orders.find_one({"_id": order_id}) if 0 < len(order_id) <= 64 else None
+        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
         if order is None or order.get("provider") != "stripe":
             log.warning("webhook for an unknown order", extra={"order_id": order_id[:64], "session_id": str(session.get("id"))[:100]})
             return None
@@ -312,7 +313,7 @@ class BillingService:
         A Stripe order is refunded at Stripe first (idempotency key per order), so the money
         goes back before our books say so; a crash after that is finished by the next call.
         """
-        order = self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
         if order is None:
             raise NotFound("Order not found.")
         if order["status"] == OrderStatus.REFUNDED.value and order.get("refund", {}).get("state") == "pending":
@@ -378,7 +379,7 @@ class BillingService:
         return self.page(filters={"user_id": user_id}, limit=limit, cursor=cursor)
 
     def get(self, order_id: str) -> dict[str, Any] | None:
-        return self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+        return self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
 
     @staticmethod
     def to_api(doc: dict[str, Any]) -> Order:
