@@ -146,6 +146,7 @@ def run() -> list[Round]:
             settings = Settings(  # type: ignore[call-arg]
                 ENV="test", PORT=port, DATA_DIR=Path(tmp), DB_SNAPSHOT=False, STORAGE_EMULATOR_HOST=emulator.url,
                 SIM_DURATION_S=0.0, POLL_INTERVAL_S=0.05, WORKER_SECRET="bench-worker-secret-0123456789",
+                RATE_LIMITS_ENABLED=False,  # 22 sign-ups and 600 tasks from one address: the limiter would refuse them
             )
             svc = Services(settings)
             use(svc)

@@ -8,6 +8,7 @@ import { useSmoothProgress } from '../../hooks/useSmoothProgress';
 import { isActive } from '../../hooks/useTasks';
 import { useI18n, type MessageKey } from '../../i18n';
 import { aspectStyle, MediaImage } from '../media/MediaImage';
+import { TaskActions, VariationChip } from '../creative/TaskActions';
 
 interface Props {
   task: Task;
@@ -126,7 +127,10 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
         <p className="line-clamp-2 text-sm text-slate-200" title={task.prompt}>
           {task.prompt}
         </p>
-        <p className="mt-auto text-[11px] text-slate-500">{formatDate(task.created_at)}</p>
+        <p className="mt-auto flex items-center gap-2 text-[11px] text-slate-500">
+          {formatDate(task.created_at)}
+          <VariationChip task={task} />
+        </p>
         <div className="flex flex-wrap items-center gap-1">
           {done && (
             <a
@@ -150,6 +154,7 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
               {t('task.useAsStart')}
             </button>
           )}
+          <TaskActions task={task} />
           {onDelete && !active && (
             <button
               type="button"
