@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from common.chat import ChatService
     from common.db import Database
     from common.generation import Generation
+    from common.idempotency import Idempotency
     from common.mailer import Mailer
     from common.media import MediaSigner
     from common.providers.registry import ProviderRegistry
@@ -185,6 +186,12 @@ class Services:
         )
 
     @_lazy
+    def idempotency(self) -> Idempotency:
+        from common.idempotency import Idempotency
+
+        return Idempotency(self.db)
+
+    @_lazy
     def rate_limits(self) -> RateLimits:
         from common.ratelimit import DatabaseStorage, RateLimits
 
@@ -300,7 +307,9 @@ class Services:
     def uploads(self) -> Uploads:
         from common.uploads import Uploads
 
-        return Uploads(storage=self.storage, signer=self.signer, max_bytes=self.settings.MAX_UPLOAD_BYTES)
+        s = self.settings
+        return Uploads(storage=self.storage, signer=self.signer, max_bytes=s.MAX_UPLOAD_BYTES, db=self.db,
+                       max_pixels=s.MAX_UPLOAD_PIXELS, budget_bytes=s.UPLOAD_BUDGET_BYTES, orphan_age_s=s.UPLOAD_ORPHAN_AGE_S)
 
     @_lazy
     def tasks(self) -> TaskRepository:
@@ -317,6 +326,7 @@ class Services:
             tasks=self.tasks, accounting=self.accounting, storage=self.storage, queue=self.queue,
             providers=self.providers, signer=self.signer,
             config=GenerationConfig(poll_interval_s=s.POLL_INTERVAL_S, lease_s=s.STEP_LEASE_S, deadline_s=s.TASK_DEADLINE_S),
+            uploads=self.uploads, max_input_pixels=s.MAX_UPLOAD_PIXELS,
         )
 
     @_lazy
@@ -326,6 +336,7 @@ class Services:
         return ChatService(
             store=ConversationStore(self.db), accounting=self.accounting, storage=self.storage, signer=self.signer,
             provider=self.providers.chat, config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
+            touch_uploads=self.uploads.touch,
         )
 
     @_lazy

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError
 from pymongo import ReturnDocument
 
 from common import clock
@@ -258,9 +259,12 @@ class BillingService:
         """Verify, then act on the event. Returns what happened (for the 200 answer and the log)."""
         event = self.verify_webhook(payload=payload, signature_header=signature_header)
         kind = str(event.get("type", ""))
-        session = (event.get("data") or {}).get("object") or {}
+        data = event.get("data") or {}
+        session = data.get("object") if isinstance(data, dict) else None
         if not isinstance(session, dict):
             return "ignored"
+        if kind.startswith("checkout.session."):
+            session = _checked_session(session)
         if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
             if session.get("payment_status") not in (None, "paid", "no_payment_required"):
                 return "awaiting_payment"  # async methods: `async_payment_succeeded` follows
@@ -388,3 +392,29 @@ class BillingService:
             price_cents=int(doc["price_cents"]), currency=doc["currency"], status=doc["status"], provider=doc["provider"],
             created_at=clock.as_utc(doc["created_at"]), paid_at=clock.as_utc(doc["paid_at"]) if doc.get("paid_at") else None,
         )
+
+
+class _CheckoutSession(BaseModel):
+    """The fields of a Stripe Checkout Session this service reads, with their documented types
+    (https://docs.stripe.com/api/checkout/sessions/object). A signed event whose fields have other
+    types is refused (400), never half-processed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    amount_total: StrictInt | None = None
+    currency: str | None = None
+    payment_status: str | None = None
+    payment_intent: str | None = None
+    client_reference_id: str | None = None
+    metadata: dict[str, str | None] | None = None
+
+
+def _checked_session(session: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return _CheckoutSession.model_validate(session).model_dump()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InvalidRequest(f"The webhook event's field '{field}' has the wrong type.",
+                             details={"field": f"data.object.{field}"}) from None

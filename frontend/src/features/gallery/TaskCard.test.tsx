@@ -28,6 +28,14 @@ function makeTask(over: Partial<Task>): Task {
 }
 
 describe('TaskCard', () => {
+  it('offers Cancel on a running task and says whether the charge comes back', () => {
+    const { unmount } = renderWithProviders(<TaskCard task={makeTask({ status: 'GENERATING', refund_on_cancel: true })} />);
+    expect(screen.getByTestId('task-cancel').textContent).toBe('Cancel (refunded)');
+    unmount();
+    renderWithProviders(<TaskCard task={makeTask({ status: 'GENERATING', refund_on_cancel: false })} />);
+    expect(screen.getByTestId('task-cancel').textContent).toContain('the charge is kept');
+  });
+
   it('shows live progress for a generating task', () => {
     renderWithProviders(<TaskCard task={makeTask({ status: 'GENERATING', progress: 42 })} />);
     const card = screen.getByTestId('task-card');
