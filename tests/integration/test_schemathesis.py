@@ -41,16 +41,18 @@ def test_the_api_holds_its_openapi_document(stack: Stack) -> None:
     assert len(operations) > 30, "the document lists the routes"
     for operation in operations:
         token = admin if operation.path.startswith("/api/admin/") else user
-        headers = {"Authorization": f"Bearer {token}"}
-
-        @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy())
-        def run(case: Any) -> None:
-            case.call_and_validate(base_url=stack.url, headers=headers, checks=CHECKS, timeout=30)
-
         try:
-            run()
+            _fuzz(operation, base_url=stack.url, headers={"Authorization": f"Bearer {token}"})
         except Exception as exc:
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
     assert not failures, "\n\n".join(failures)
+
+
+def _fuzz(operation: Any, *, base_url: str, headers: dict[str, str]) -> None:
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy())
+    def run(case: Any) -> None:
+        case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+
+    run()
