@@ -105,7 +105,7 @@ export function AppShell() {
             </NavLink>
           ))}
         </nav>
-        <p className="px-2 text-[11px] leading-snug text-slate-600">{t('app.tagline')}</p>
+        <p className="px-2 text-[11px] leading-snug text-slate-400">{t('app.tagline')}</p>
       </aside>
 
       <TaskWatcher />

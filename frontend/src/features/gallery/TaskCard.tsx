@@ -85,7 +85,7 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
             )}
           </button>
         ) : (
-          <div aria-hidden="true" className="absolute inset-0 grid place-items-center text-slate-500">
+          <div aria-hidden="true" className="absolute inset-0 grid place-items-center text-slate-400">
             {/* Only the light sweeps; the icon stays put. */}
             {active && (
               <span className="absolute inset-0 overflow-hidden">
@@ -126,7 +126,7 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
         <p className="line-clamp-2 text-sm text-slate-200" title={task.prompt}>
           {task.prompt}
         </p>
-        <p className="mt-auto text-[11px] text-slate-500">{formatDate(task.created_at)}</p>
+        <p className="mt-auto text-[11px] text-slate-400">{formatDate(task.created_at)}</p>
         <div className="flex flex-wrap items-center gap-1">
           {done && (
             <a
