@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/apiService';
 import type { AdminSettings, AdminSettingsUpdate, AdminStats, AdminUserPatch, PackageInput, ProvidersUpdate } from '../../api/generated';
 import type { TaskStatus, User } from '../../api/types';
@@ -17,6 +17,9 @@ import { formatPrice } from '../billing/money';
 import { adminApi } from './adminApi';
 import { useAdminText, type AdminTextKey } from './text';
 import { GrantDialog } from './users/GrantDialog';
+
+// Chart.js is loaded only when the dashboard is opened.
+const StatsCharts = lazy(() => import('./stats/StatsCharts'));
 
 type Tab = 'stats' | 'users' | 'tasks' | 'orders' | 'settings' | 'audit';
 const TABS: Tab[] = ['stats', 'users', 'tasks', 'orders', 'settings', 'audit'];
@@ -85,6 +88,11 @@ function Stats() {
       <Group label={a('tasksByStatus')} values={s.tasks_by_status} />
       <Group label={a('tasksByType')} values={s.tasks_by_type} />
       <Group label={a('ordersByStatus')} values={s.orders_by_status} />
+      <div className="sm:col-span-2 lg:col-span-3">
+        <Suspense fallback={<LoadingState />}>
+          <StatsCharts stats={s} />
+        </Suspense>
+      </div>
     </div>
   );
 }
