@@ -145,12 +145,12 @@ def _account_url(ctx: Ctx, order_id: str) -> str:
 
 
 _STYLE = """
-body{margin:0;min-height:100vh;display:grid;place-items:center;background:radial-gradient(circle at 20% 10%,#1e1b4b,#020617 60%);
+*{box-sizing:border-box}body{margin:0;padding:16px;min-height:100vh;display:grid;place-items:center;background:radial-gradient(circle at 20% 10%,#1e1b4b,#020617 60%);
 color:#e2e8f0;font:15px/1.5 system-ui,-apple-system,Segoe UI,sans-serif}
-main{width:min(420px,92vw);padding:28px;border-radius:20px;background:rgba(15,23,42,.72);border:1px solid rgba(148,163,184,.18);
+main{width:min(420px,100%);padding:clamp(18px,6vw,28px);border-radius:20px;background:rgba(15,23,42,.72);border:1px solid rgba(148,163,184,.18);
 box-shadow:0 0 40px rgba(34,211,238,.12);backdrop-filter:blur(12px)}
 h1{margin:0 0 8px;font-size:20px;background:linear-gradient(90deg,#22d3ee,#e879f9);-webkit-background-clip:text;color:transparent}
-.muted{color:#94a3b8;font-size:13px}.line{display:flex;justify-content:space-between;padding:10px 0;border-top:1px solid rgba(148,163,184,.12)}
+.muted{color:#94a3b8;font-size:13px}.line{display:flex;justify-content:space-between;gap:12px;padding:10px 0;border-top:1px solid rgba(148,163,184,.12)}
 strong{color:#22d3ee;font-family:ui-monospace,monospace}.actions{display:flex;gap:10px;margin-top:18px;flex-wrap:wrap}
 .btn{display:inline-block;padding:10px 18px;border-radius:12px;border:1px solid rgba(148,163,184,.3);background:rgba(255,255,255,.04);
 color:#e2e8f0;font:inherit;cursor:pointer;text-decoration:none}.btn:hover{background:rgba(255,255,255,.1)}
