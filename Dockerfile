@@ -32,6 +32,8 @@ COPY functions/ ./functions/
 # The index deploy step: `python -m scripts.ensure_indexes` (docs/deploy.md).
 COPY scripts/__init__.py scripts/ensure_indexes.py ./scripts/
 COPY --from=frontend /src/frontend/dist/ ./frontend/dist/
+# Byte-compile the app at build time: a cold start reads .pyc instead of compiling (root FS is read-only).
+RUN python -m compileall -q main.py common functions scripts
 
 RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sora
 USER 10001:10001

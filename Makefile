@@ -87,11 +87,8 @@ DB_TIER := tests/integration/test_billing.py tests/integration/test_admin.py tes
 test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) that the tests start
 	TEST_MONGODB=secantusdb $(BIN)/python -m pytest -q -n 2 --dist loadfile $(DB_TIER)
 
-bench: venv ## performance numbers (printed, never asserted)
-	$(BIN)/python -m bench.pipeline
-	$(BIN)/python -m bench.proxy
-	$(BIN)/python -m bench.edge_cache
-	$(BIN)/python -m bench.store
+bench: venv frontend-build ## performance numbers, then issue 14's table (printed, never asserted; BENCH_ONLY=proxy,pipeline,...)
+	$(BIN)/python -m bench
 
 clean: ## remove local data and build outputs (keeps .venv)
 	rm -rf .data frontend/dist artifacts

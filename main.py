@@ -68,7 +68,7 @@ def _json_framework_errors(app: flask.Flask) -> None:
 
 
 # What every target's requests use (common/http.py: rate limits on each request).
-COMMON_PRELOAD = ("common.ratelimit",)
+COMMON_PRELOAD = ("common.ratelimit", "common.accounts")
 COMMON_WARM = ("rate_limits",)
 
 
@@ -94,6 +94,7 @@ def _warm(name: str, module: Any) -> None:
             svc = services()
             svc.warm(*(c for c in COMMON_WARM if hasattr(type(svc), c)))
             svc.db.ping()  # a real MongoDB: the connection pool's first connection, before the first request
+            svc.db.users.find_one({"_id": "warm-up"})  # the query path's first use (the embedded store's too)
             if warm is not None:
                 warm(svc)
         except Exception:

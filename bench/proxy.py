@@ -3,9 +3,9 @@
     .venv/bin/python -m bench.proxy            # 500 MB object (BENCH_PROXY_MB to change)
 
 One storage emulator (on-disk data dir in a temp folder) serves both paths.
-The proxy is the real local app (localstack.app.create_app) on werkzeug's
-threaded server in a child process, so its memory is measured alone
-(/proc/<pid>/status VmRSS sampled every 10 ms, and VmHWM). Numbers are
+The proxy is the functions-framework `proxy` target (gunicorn, THREADS as
+Terraform sets it) in a child process, as Cloud Run runs it, so its memory is
+measured alone (VmRSS of its process tree sampled every 10 ms). Numbers are
 printed, never asserted.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -23,31 +22,15 @@ from pathlib import Path
 
 import requests
 
-from localstack.emulator import StorageEmulator, free_port
+from bench.servers import Child, function_target, terraform_concurrency
+from bench.table import row
+from localstack.emulator import StorageEmulator
 
 MB = 1024 * 1024
 KEY = "bench-media-signing-key-0123456789abcdef"
 OBJECT = "media/bench/big.bin"
 READ = 1 * MB  # client read size
-
-
-def serve(port: int) -> None:
-    """Child process: the local app on 127.0.0.1:<port>, configured from the environment."""
-    from werkzeug.serving import make_server
-
-    from common.config import Settings
-    from common.runtime import Services, use
-    from localstack.app import create_app
-
-    use(Services(Settings()))
-    make_server("127.0.0.1", port, create_app(), threaded=True).serve_forever()
-
-
-def status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
+RESULT: dict[str, float] = {}  # filled by main(): what `python -m bench` tabulates
 
 
 def drain(url: str, headers: dict[str, str] | None = None) -> tuple[int, float]:
@@ -81,7 +64,7 @@ def main() -> int:
     size = size_mb * MB
     with tempfile.TemporaryDirectory(prefix="bench-proxy-") as tmp:
         emulator = StorageEmulator(data_dir=Path(tmp) / "storage", bucket="bench").start()
-        child: subprocess.Popen[bytes] | None = None
+        child: Child | None = None
         try:
             from common.media import MediaSigner
             from common.storage import StorageService
@@ -96,20 +79,12 @@ def main() -> int:
                 storage.upload_stream(OBJECT, f, content_type="application/octet-stream", size=size)
             print(f"uploaded {size_mb} MB in {time.perf_counter() - t0:.1f} s")
 
-            port = free_port()
-            env = {**os.environ, "ENV": "development", "STORAGE_EMULATOR_HOST": emulator.url, "GCS_BUCKET": "bench",
+            env = {"ENV": "development", "STORAGE_EMULATOR_HOST": emulator.url, "GCS_BUCKET": "bench",
                    "MEDIA_SIGNING_KEY": KEY, "DATA_DIR": str(Path(tmp) / "data"), "DB_SNAPSHOT": "false",
-                   "CORS_ORIGINS": ""}
-            child = subprocess.Popen([sys.executable, "-c", f"from bench.proxy import serve; serve({port})"], env=env,
-                                     stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent)
-            base = f"http://127.0.0.1:{port}"
-            url = base + MediaSigner(bucket="bench", keys=lambda: [KEY]).url_for(OBJECT)
-            for _ in range(100):
-                try:
-                    if requests.get(url, headers={"Range": "bytes=0-0"}, timeout=2).status_code == 206:
-                        break
-                except requests.RequestException:
-                    time.sleep(0.1)
+                   "CORS_ORIGINS": "", "LOG_LEVEL": "WARNING"}
+            child = function_target("proxy", env, threads=terraform_concurrency("proxy"))
+            url = child.url + MediaSigner(bucket="bench", keys=lambda: [KEY]).url_for(OBJECT)
+            child.wait_port()
 
             # (1) throughput: straight from storage with the same client code, then through the proxy.
             def direct() -> tuple[int, float]:
@@ -121,15 +96,16 @@ def main() -> int:
             drain(url, {"Range": "bytes=0-1048575"})  # warm the proxy: imports, clients, first allocations
 
             # (2) RSS of the proxy process, sampled while (1) streams the object through it three times.
-            rss_before = status_kb(child.pid, "VmRSS")
-            hwm_before = status_kb(child.pid, "VmHWM")
+            assert child is not None
+            server = child
+            rss_before = server.rss_mb()
             peak = rss_before
             stop = threading.Event()
 
             def sample() -> None:
                 nonlocal peak
                 while not stop.is_set():
-                    peak = max(peak, status_kb(child.pid, "VmRSS"))
+                    peak = max(peak, server.rss_mb())
                     time.sleep(0.01)
 
             sampler = threading.Thread(target=sample, daemon=True)
@@ -142,7 +118,6 @@ def main() -> int:
             sampler.join()
             d_bytes, d_s = direct_runs[0][0], statistics.median(r[1] for r in direct_runs)
             p_bytes, p_s = proxy_runs[0][0], statistics.median(r[1] for r in proxy_runs)
-            hwm_after = status_kb(child.pid, "VmHWM")
             assert p_bytes == d_bytes == size, (p_bytes, d_bytes, size)
 
             # (3) time to first byte, first vs last megabyte.
@@ -152,31 +127,33 @@ def main() -> int:
             direct_last = median_of(5, lambda: _direct_ttfb(storage, size - MB, size - 1))
         finally:
             if child is not None:
-                child.terminate()
-                child.wait(timeout=10)
+                child.stop()
             emulator.stop()
 
     d_mbs, p_mbs = size / MB / d_s, size / MB / p_s
-    growth_mb = (peak - rss_before) / 1024
-    hwm_growth_mb = (hwm_after - hwm_before) / 1024
+    growth_mb = peak - rss_before
     rows = [
         ("object", f"{size_mb} MB", ""),
         ("direct storage read (StorageService.open_range), median of 3", f"{d_mbs:8.1f} MB/s", f"{d_s:.2f} s"),
         ("through the proxy (full GET, requests client), median of 3", f"{p_mbs:8.1f} MB/s", f"{p_s:.2f} s"),
         ("proxy / direct throughput", f"{p_mbs / d_mbs:8.0%}", "target >= 80%"),
-        ("proxy RSS before -> peak (sampled)", f"{rss_before / 1024:.1f} -> {peak / 1024:.1f} MB",
+        ("proxy RSS before -> peak (sampled)", f"{rss_before:.1f} -> {peak:.1f} MB",
          f"growth {growth_mb:.1f} MB (target <= 32 MB)"),
-        ("proxy VmHWM growth", f"{hwm_growth_mb:8.1f} MB", ""),
         ("TTFB first 1 MB via proxy (median of 5)", f"{first * 1000:8.1f} ms", ""),
         ("TTFB last 1 MB via proxy (median of 5)", f"{last * 1000:8.1f} ms", ""),
         ("TTFB last / first", f"{last / first:8.2f}", "target <= 1.5"),
         ("TTFB first / last 1 MB direct from storage", f"{direct_first * 1000:.1f} / {direct_last * 1000:.1f} ms",
-         "the emulator loads the whole object per request"),
+         "the emulator reads only the range (localstack/storage_server.py)"),
     ]
     width = max(len(r[0]) for r in rows)
-    print()
+    print("\nMedia proxy, full reads (functions-framework `proxy` target)")
     for name, value, note in rows:
-        print(f"{name:<{width}}  {value:>26}  {note}")
+        print(f"  {name:<{width}}  {value:>26}  {note}")
+    RESULT.update({"direct_mbs": d_mbs, "proxy_mbs": p_mbs, "size_mb": size_mb})
+    row(f"proxy, full {size_mb} MB read (ff `proxy` target)", f"{p_mbs:.0f} MB/s", f"direct storage read {d_mbs:.0f} MB/s",
+        f"{p_mbs / d_mbs:.2f} (goal >= 0.8)")
+    row("proxy, TTFB last / first 1 MB", f"{last * 1000:.0f} / {first * 1000:.0f} ms", f"direct {direct_last * 1000:.0f} /"
+        f" {direct_first * 1000:.0f} ms", f"{last / first:.2f}")
     return 0
 
 

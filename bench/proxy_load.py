@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.servers import Child, function_target, local_stack, nginx_static, terraform_concurrency
+from bench.table import row
 from localstack.emulator import StorageEmulator
 
 MB = 1024 * 1024
@@ -161,6 +162,14 @@ def report(result: dict[str, Load]) -> None:
         print(f"  {name:<28} {x.rps:7.0f} {x.p50_ms:8.1f} {x.p99_ms:8.1f} {x.cpu_ms:11.2f} {x.emulator_cpu_ms:13.2f}"
               f" {x.errors:7.0f} {x.rps / base.rps:14.2f}x")
     print("  goal: the functions-framework proxy >= 0.5x nginx req/s with p99 <= 100 ms")
+    nginx = f"Nginx static {base.rps:.0f} req/s, p99 {base.p99_ms:.0f} ms, {base.cpu_ms:.2f} ms CPU/req"
+    for name, x in result.items():
+        if name == "nginx static":
+            continue
+        where = "local stack" if name == "local stack" else f"ff `proxy` target, {name.removeprefix('ff proxy ')}"
+        row(f"proxy, {players_} players x {ranges} random 1 MB ranges ({where})",
+            f"{x.rps:.0f} req/s, p99 {x.p99_ms:.0f} ms, {x.cpu_ms:.2f} ms CPU/req (+{x.emulator_cpu_ms:.2f} emulator)",
+            nginx, f"{x.rps / base.rps:.2f}")
 
 
 def main() -> int:

@@ -109,8 +109,8 @@ def local_stack(env: dict[str, str]) -> Child:
     return Child([sys.executable, "-m", "localstack"], port=port, env={**env, "PORT": str(port)})
 
 
-def nginx_static(root: Path, work: Path) -> Child:
-    """The system nginx serving `root` (sendfile, keep-alive), configured in `work`."""
+def nginx_static(root: Path, work: Path, *, gzip: bool = False) -> Child:
+    """The system nginx serving `root` (sendfile, keep-alive; `gzip` on the fly like the VPS), configured in `work`."""
     exe = shutil.which("nginx") or "/usr/sbin/nginx"
     port = free_port()
     work.mkdir(parents=True, exist_ok=True)
@@ -126,6 +126,8 @@ http {{
   sendfile on;
   tcp_nopush on;
   keepalive_requests 100000;
+  include /etc/nginx/mime.types;
+  {"gzip on; gzip_comp_level 6; gzip_types text/css application/javascript text/javascript image/svg+xml application/json;" if gzip else ""}
   client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; fastcgi_temp_path {work}/fastcgi;
   uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
   server {{ listen 127.0.0.1:{port}; root {root}; }}

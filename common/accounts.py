@@ -29,6 +29,7 @@ from pymongo import ReturnDocument
 from common import clock
 from common.db import Database, decode_cursor, encode_cursor
 from common.errors import Conflict, InvalidRequest, NotFound, Unauthorized
+from common.ids import plausible_id
 from common.mailer import Mail, Mailer
 from common.models import ApiTokenCreated, ApiTokenInfo, UsageEntry
 
@@ -141,7 +142,7 @@ class AccountService:
 
     def revoke_api_token(self, *, user_id: str, token_id: str) -> None:
         done = self._db.api_tokens.update_one({"_id": token_id, "user_id": user_id, "revoked_at": None},
-                                              {"$set": {"revoked_at": clock.now()}}) if len(token_id) <= 64 else None
+                                              {"$set": {"revoked_at": clock.now()}}) if plausible_id(token_id) else None
         if done is None or done.matched_count != 1:
             raise NotFound("Token not found.")
 

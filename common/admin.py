@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bson import ObjectId
@@ -23,6 +24,7 @@ from common import clock
 from common.accounting import DEFAULT_COSTS, DEFAULT_QUOTAS
 from common.db import newest_first
 from common.errors import Conflict, InvalidRequest, NotFound, PaymentRequired
+from common.ids import plausible_id
 from common.models import TaskStatus
 from common.models.admin import (
     AdminOrder,
@@ -42,6 +44,15 @@ from common.models.admin import (
 from common.models.billing import OrderStatus
 from common.providers.catalogue import PROVIDER_OPTIONS
 from common.secrets import GEMINI_API_KEY, OPENAI_API_KEY, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
+
+if TYPE_CHECKING:
+    from common.accounting import Accounting
+    from common.accounts import AccountService
+    from common.billing import BillingService
+    from common.db import Database
+    from common.generation import Generation
+    from common.secrets import CachedSecrets
+    from common.tasks import TaskRepository
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +84,43 @@ def _field_error(field: str, message: str) -> InvalidRequest:
 
 
 class AdminService:
-    def __init__(self, *, svc: Any) -> None:
-        self._svc = svc
-        self._db = svc.db
-        self._production = svc.settings.ENV == "production"
+    """The admin panel's operations: users, tasks, orders, run-time settings, API keys, the audit log."""
 
-    @classmethod
-    def from_services(cls, svc: Any) -> AdminService:
-        return cls(svc=svc)
+    def __init__(
+        self,
+        *,
+        db: Database,
+        accounting: Accounting,
+        accounts: Callable[[], AccountService],
+        tasks: TaskRepository,
+        generation: Callable[[], Generation],
+        billing: Callable[[], BillingService],
+        secrets: CachedSecrets,
+        provider_options: Callable[[], dict[str, Any]],
+        provider_defaults: Callable[[], dict[str, Any]],
+        vertex_options: Callable[[], dict[str, Any] | None],
+        production: bool,
+    ) -> None:
+        """Each dependency by keyword; `accounts`, `generation` and `billing` are built on first use (callables)."""
+        self._db = db
+        self._accounting = accounting
+        self._accounts = accounts
+        self._tasks = tasks
+        self._generation_of = generation
+        self._billing_of = billing
+        self._secrets = secrets
+        self._provider_options = provider_options
+        self._provider_defaults = provider_defaults
+        self._vertex_options = vertex_options
+        self._production = production
+
+    @property
+    def _generation(self) -> Generation:
+        return self._generation_of()
+
+    @property
+    def _billing(self) -> BillingService:
+        return self._billing_of()
 
     # ---- provider models and key checks ---------------------------------------------------
 
@@ -118,11 +158,10 @@ class AdminService:
 
     def _provider_access(self, vendor: str) -> tuple[str, str | None, dict[str, Any] | None]:
         """(saved key, base URL, Vertex AI options or None) for `vendor`, as the providers would use them."""
-        options = self._svc.provider_options()
-        key = self._svc.secrets.get(API_KEYS[f"{vendor}_api_key"]) or ""
+        options = self._provider_options()
+        key = self._secrets.get(API_KEYS[f"{vendor}_api_key"]) or ""
         base_url = str(options.get(f"{vendor}_base_url") or "") or None
-        vertex_of = getattr(self._svc, "vertex_options", None)
-        vertex = vertex_of() if vendor == "gemini" and callable(vertex_of) else None
+        vertex = self._vertex_options() if vendor == "gemini" else None
         return key, base_url, vertex
 
     # ---- audit ------------------------------------------------------------------------
@@ -204,7 +243,7 @@ class AdminService:
                     idempotency_key: str | None = None) -> dict[str, Any]:
         if patch.role is None and patch.disabled is None and not patch.credits_delta:
             raise InvalidRequest("Nothing to change: send role, disabled or credits_delta.", details={"field": "body"})
-        target = self._db.users.find_one({"_id": user_id}) if len(user_id) <= 64 else None
+        target = self._db.users.find_one({"_id": user_id}) if plausible_id(user_id) else None
         if target is None:
             raise NotFound("User not found.")
         is_self = str(actor["_id"]) == target["_id"]
@@ -228,7 +267,7 @@ class AdminService:
                 update["$inc"] = {"token_version": 1}
             self._db.users.update_one({"_id": user_id}, update)
             if changes.get("disabled") and not before["disabled"]:
-                self._svc.accounts.revoke_all_api_tokens(user_id)
+                self._accounts().revoke_all_api_tokens(user_id)
         updated = self._db.users.find_one({"_id": user_id}) or target
         after = {"role": updated["role"], "disabled": bool(updated.get("disabled")), "credits": int(updated.get("credits", 0))}
         changed = [k for k in before if before[k] != after[k]]  # the audit shows what changed, not the whole record
@@ -247,7 +286,7 @@ class AdminService:
         suffix = idempotency_key[:100] if idempotency_key else uuid.uuid4().hex
         key = f"admin:{actor['_id']}:{target['_id']}:{suffix}"
         try:
-            self._svc.accounting.apply_credits(
+            self._accounting.apply_credits(
                 user_id=target["_id"], delta=delta, key=key, reason=f"admin adjustment: {note}" if note else "admin adjustment",
                 meta={"admin_id": str(actor["_id"]), "note": note or ""},
             )
@@ -263,48 +302,37 @@ class AdminService:
     # ---- tasks ------------------------------------------------------------------------
 
     def tasks(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminTask], str | None]:
-        docs, next_cursor = self._svc.tasks.page(filters=filters, limit=limit, cursor=cursor)
+        docs, next_cursor = self._tasks.page(filters=filters, limit=limit, cursor=cursor)
         return self._admin_tasks(docs), next_cursor
 
     def _admin_tasks(self, docs: list[dict[str, Any]]) -> list[AdminTask]:
         emails = self.emails({d["user_id"] for d in docs})
-        gen = self._svc.generation
+        gen = self._generation
         return [AdminTask(**gen.to_api(d).model_dump(), user_id=d["user_id"], email=emails.get(d["user_id"])) for d in docs]
 
     def retry_task(self, *, actor: dict[str, Any], task_id: str) -> AdminTask:
-        """FAILED → PENDING at a fresh step, free for the user, and enqueued."""
-        tasks = self._svc.tasks
-        current = tasks.get(task_id) if len(task_id) <= 64 else None
-        if current is None:
-            raise NotFound("Task not found.")
-        doc = tasks.reset_for_retry(task_id)
-        if doc is None:
-            raise Conflict(f"Only failed tasks can be retried; this one is {current['status'].lower()}.",
-                           details={"status": current["status"]})
-        free = {"credits": 0, "from_quota": False}  # nothing to refund if it fails again
-        self._db.tasks.update_one({"_id": task_id, "step": doc["step"]}, {"$set": {"cost": free}})
-        doc["cost"] = free
-        step = int(doc["step"])
-        self._svc.generation.queue.enqueue({"task_id": task_id, "step": step}, name=f"{task_id}-{step}")
+        """FAILED → PENDING at a fresh step, free for the user, and enqueued (Generation.retry_failed); audited.
+        Raises NotFound or Conflict (not FAILED)."""
+        current, doc = self._generation.retry_failed(task_id)
         self.audit(actor=actor, action="task.retry", target_type="task", target_id=task_id,
                    before={"status": current["status"], "error": current.get("error"), "cost": current.get("cost")},
-                   after={"status": doc["status"], "step": step, "cost": free})
+                   after={"status": doc["status"], "step": int(doc["step"]), "cost": doc["cost"]})
         return self._admin_tasks([doc])[0]
 
     # ---- orders -----------------------------------------------------------------------
 
     def orders(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminOrder], str | None]:
-        docs, next_cursor = self._svc.billing.page(filters=filters, limit=limit, cursor=cursor)
+        docs, next_cursor = self._billing.page(filters=filters, limit=limit, cursor=cursor)
         return self._admin_orders(docs), next_cursor
 
     def _admin_orders(self, docs: list[dict[str, Any]]) -> list[AdminOrder]:
         emails = self.emails({d["user_id"] for d in docs})
-        billing = self._svc.billing
+        billing = self._billing
         return [AdminOrder(**billing.to_api(d).model_dump(), email=emails.get(d["user_id"])) for d in docs]
 
     def refund_order(self, *, actor: dict[str, Any], order_id: str) -> AdminOrder:
-        before = self._svc.billing.get(order_id)
-        doc = self._svc.billing.refund_order(order_id=order_id, actor_id=str(actor["_id"]))
+        before = self._billing.get(order_id)
+        doc = self._billing.refund_order(order_id=order_id, actor_id=str(actor["_id"]))
         self.audit(actor=actor, action="order.refund", target_type="order", target_id=order_id,
                    before={"status": (before or {}).get("status")},
                    after={"status": doc["status"], "credits": doc["credits"], "price_cents": doc["price_cents"],
@@ -314,15 +342,14 @@ class AdminService:
     # ---- settings ---------------------------------------------------------------------
 
     def settings(self) -> AdminSettings:
-        svc = self._svc
         pricing = self._doc("pricing")
         providers = self._doc("providers")
-        env_providers = svc.provider_defaults()
+        env_providers = self._provider_defaults()
         return AdminSettings.model_validate({
             "pricing": {"quotas": {**DEFAULT_QUOTAS, **(pricing.get("quotas") or {})},
                         "costs": {**DEFAULT_COSTS, **(pricing.get("costs") or {})},
                         "quota_timezone": str(pricing.get("quota_timezone") or "UTC")},
-            "packages": [p.model_dump() for p in svc.billing.packages()],
+            "packages": [p.model_dump() for p in self._billing.packages()],
             "providers": {k: str(providers.get(k) or env_providers.get(k) or "") for k in PROVIDER_FIELDS},
             "cors_origins": list(self._doc("cors").get("origins") or []),
             "api_keys": self._key_states(),
@@ -342,7 +369,7 @@ class AdminService:
                                          updated_at=clock.as_utc(updated) if isinstance(updated, datetime) else None)
                 continue
             try:  # set outside the panel (Terraform, gcloud): describe it if this identity may read it
-                described = self._svc.secrets.describe(secret)
+                described = self._secrets.describe(secret)
             except Exception:  # noqa: BLE001 - no access to the value in production is expected
                 described = {"set": False, "last4": None}
             out[field] = ApiKeyState(set=bool(described["set"]), last4=described.get("last4"), updated_at=None)
@@ -378,7 +405,7 @@ class AdminService:
                 value = value.strip()
                 if not value:
                     continue  # '' = leave unchanged
-                self._svc.secrets.put(API_KEYS[field], value)
+                self._secrets.put(API_KEYS[field], value)
                 meta = {"set": True, "last4": value[-4:] if len(value) >= 8 else None, "updated_at": now,
                         "updated_by": str(actor["_id"])}
                 self._db.settings.update_one({"_id": "api_keys_meta"}, {"$set": {field: meta}}, upsert=True)

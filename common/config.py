@@ -32,13 +32,13 @@ class Settings(BaseSettings):
     PORT: int = 8080
     PUBLIC_BASE_URL: str = Field("", description="Origin users reach, for absolute links (e.g. checkout pages).")
 
-    # Database: MongoDB in production; embedded mongomock (snapshot under DATA_DIR) without a URI.
+    # Database: MongoDB in production; without a URI the local stack runs EMBEDDED_DB (docs/architecture.md).
     MONGODB_URI: str = ""
     MONGODB_DB: str = "sora"
     DATA_DIR: Path = Field(ROOT / ".data", description=(
         "Everything the process writes besides TMPDIR (embedded DB snapshot, sim renders). "
         "Production default: $TMPDIR/sora-data, so the image runs with a read-only root filesystem."))
-    EMBEDDED_DB: Literal["secantusdb", "mongomock"] = Field("mongomock", description=(
+    EMBEDDED_DB: Literal["secantusdb", "mongomock"] = Field("secantusdb", description=(
         "The local stack's database when MONGODB_URI is empty: `secantusdb` (a MongoDB wire server on "
         "WiredTiger, started as a child process with its data under DATA_DIR/mongo) or `mongomock` "
         "(in-process, snapshotted to DATA_DIR/db.json). See docs/architecture.md."))
@@ -123,13 +123,17 @@ class Settings(BaseSettings):
     IMAGE_MODEL: str = DEFAULT_IMAGE_MODEL
     VEO_MODEL: str = DEFAULT_VEO_MODEL
     SORA_MODEL: str = DEFAULT_SORA_MODEL
+    GEMINI_MODE: Literal["api_key", "vertex"] = "api_key"  # vertex: Vertex AI with Application Default Credentials
+    VERTEX_PROJECT: str = ""  # Vertex AI project; empty: GCP_PROJECT
+    VERTEX_LOCATION: str = "us-central1"  # Vertex AI region (Veo and Gemini image models are served there)
     GEMINI_BASE_URL: str = ""  # empty: Google's endpoint; tests point at a fake
     OPENAI_BASE_URL: str = ""  # an OpenAI-style /v1/videos gateway
     POLL_INTERVAL_S: float = 2.0
     TASK_DEADLINE_S: int = 1800  # a task not finished by then is failed and refunded
     STEP_LEASE_S: int = 300  # a worker step longer than this is presumed dead
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
-    MAX_UPLOAD_PIXELS: int = 40_000_000  # width * height, checked from the header before decoding
+    MAX_UPLOAD_PIXELS: int = 7680 * 4320  # width * height (8K UHD), checked from the header before decoding
+    UPLOAD_ORPHAN_AGE_S: int = 24 * 3600  # an upload no task or chat message uses is deleted after this
     UPLOAD_BUDGET_BYTES: int = 200 * 1024 * 1024  # stored uploads per user
 
     # Local stack

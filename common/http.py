@@ -29,8 +29,10 @@ M = TypeVar("M", bound=BaseModel)
 AuthLevel = Literal["public", "user", "admin"]
 MAX_JSON_BYTES = 1024 * 1024
 
-EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Retry-After, Content-Disposition"
-ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature"
+EXPOSED_HEADERS = ("Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Retry-After, Content-Disposition, "
+                   "Idempotent-Replayed")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature, Idempotency-Key"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class RouteSpec:
     summary: str = ""
     internal: bool = False
     rate: str | None = None
+    idempotent: bool = False  # an Idempotency-Key header makes replays return the first answer (common/idempotency.py)
 
 
 @dataclass
@@ -140,6 +143,7 @@ class Api:
         produces: tuple[str, ...] = (),
         summary: str | None = None,
         internal: bool = False,
+        idempotent: bool = False,
     ) -> Callable[[View], View]:
         """Register a view for `path` (werkzeug rule syntax, e.g. `/api/ai/tasks/<task_id>`) and record its
         contract (see RouteSpec). `rate` names a rate-limit policy (or UNLIMITED). `summary` defaults to the first line of the view's docstring."""
@@ -152,6 +156,7 @@ class Api:
                 function=self.name, path=path, methods=tuple(m.upper() for m in methods), auth=auth, view=view,
                 body=body, query=query, response=response, status=status, upload=upload, produces=produces,
                 summary=summary if summary is not None else (doc[0] if doc else ""), internal=internal, rate=rate,
+                idempotent=idempotent,
             )
             return view
 
@@ -174,7 +179,7 @@ class Api:
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
             spec = self._views[str(endpoint)]
-            view, level, rate = spec.view, spec.auth, spec.rate
+            view, level, rate, idempotent = spec.view, spec.auth, spec.rate, spec.idempotent
             if rate == UNLIMITED:  # health checks answer even when the database does not
                 rate = None
             elif self._ip_policy:
@@ -186,7 +191,13 @@ class Api:
                     raise Forbidden("This page is for administrators.")
             if rate:
                 svc.rate_limits.hit(rate, f"user:{ctx.user_id}" if ctx.user is not None else ctx.client_ip)
-            response = to_response(view(ctx))
+            key = request.headers.get(IDEMPOTENCY_HEADER) if idempotent else None
+            if key is not None:
+                scope = f"{ctx.user_id if ctx.user is not None else ctx.client_ip}:{request.method}:{request.path}"
+                response = svc.idempotency.run(scope=scope, key=key, body=request.get_data(cache=True),
+                                               call=lambda: to_response(view(ctx)))
+            else:
+                response = to_response(view(ctx))
         except AppError as exc:
             response = _error_response(exc)
         except HTTPException as exc:

@@ -7,6 +7,8 @@ tests build their own `Services(settings)` and install it with `use()`.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from common.chat import ChatService
     from common.db import Database
     from common.generation import Generation
+    from common.idempotency import Idempotency
     from common.mailer import Mailer
     from common.media import MediaSigner
     from common.providers.registry import ProviderRegistry
@@ -183,6 +186,12 @@ class Services:
         )
 
     @_lazy
+    def idempotency(self) -> Idempotency:
+        from common.idempotency import Idempotency
+
+        return Idempotency(self.db)
+
+    @_lazy
     def rate_limits(self) -> RateLimits:
         from common.ratelimit import DatabaseStorage, RateLimits
 
@@ -242,6 +251,7 @@ class Services:
         return ProviderRegistry(
             api_key=lambda vendor: self.secrets.get(API_KEY_SECRETS[vendor]), sim_duration_s=s.SIM_DURATION_S,
             work_dir=s.DATA_DIR / "sim-jobs", options=self.provider_options, sim_chat_delay_s=chat_delay,
+            vertex_credentials=lambda: self.vertex_credentials,
         )
 
     def provider_options(self) -> dict[str, Any]:
@@ -258,7 +268,21 @@ class Services:
             "image_provider": s.IMAGE_PROVIDER, "video_provider": s.VIDEO_PROVIDER, "chat_provider": s.CHAT_PROVIDER,
             "image_model": s.IMAGE_MODEL, "veo_model": s.VEO_MODEL, "sora_model": s.SORA_MODEL,
             "chat_model": s.CHAT_MODEL, "gemini_base_url": s.GEMINI_BASE_URL, "openai_base_url": s.OPENAI_BASE_URL,
+            "gemini_mode": s.GEMINI_MODE, "vertex_project": s.VERTEX_PROJECT or s.GCP_PROJECT,
+            "vertex_location": s.VERTEX_LOCATION,
         }
+
+    # Vertex AI credentials: None lets google-genai use Application Default Credentials (the
+    # service account on Cloud Run); tests put a google.auth Credentials object here.
+    vertex_credentials: Any = None
+
+    def vertex_options(self) -> dict[str, Any] | None:
+        """`{project, location, credentials}` when Gemini/Veo run in Vertex AI mode, else None."""
+        o = self.provider_options()
+        if o.get("gemini_mode") != "vertex":
+            return None
+        return {"project": str(o.get("vertex_project") or self.settings.GCP_PROJECT),
+                "location": str(o.get("vertex_location") or "us-central1"), "credentials": self.vertex_credentials}
 
     def runtime_overrides(self, doc_id: str, *, allowed: set[str]) -> dict[str, Any]:
         """Fields of the `settings` document `doc_id` (what the admin panel writes), cached for SECRETS_TTL_S."""
@@ -283,7 +307,9 @@ class Services:
     def uploads(self) -> Uploads:
         from common.uploads import Uploads
 
-        return Uploads(storage=self.storage, signer=self.signer, max_bytes=self.settings.MAX_UPLOAD_BYTES)
+        s = self.settings
+        return Uploads(storage=self.storage, signer=self.signer, max_bytes=s.MAX_UPLOAD_BYTES, db=self.db,
+                       max_pixels=s.MAX_UPLOAD_PIXELS, budget_bytes=s.UPLOAD_BUDGET_BYTES, orphan_age_s=s.UPLOAD_ORPHAN_AGE_S)
 
     @_lazy
     def tasks(self) -> TaskRepository:
@@ -300,6 +326,7 @@ class Services:
             tasks=self.tasks, accounting=self.accounting, storage=self.storage, queue=self.queue,
             providers=self.providers, signer=self.signer,
             config=GenerationConfig(poll_interval_s=s.POLL_INTERVAL_S, lease_s=s.STEP_LEASE_S, deadline_s=s.TASK_DEADLINE_S),
+            uploads=self.uploads, max_input_pixels=s.MAX_UPLOAD_PIXELS,
         )
 
     @_lazy
@@ -309,19 +336,44 @@ class Services:
         return ChatService(
             store=ConversationStore(self.db), accounting=self.accounting, storage=self.storage, signer=self.signer,
             provider=self.providers.chat, config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
+            touch_uploads=self.uploads.touch,
         )
 
     @_lazy
     def billing(self) -> BillingService:
-        from common.billing import BillingService
+        from common.billing import STRIPE_API_BASE, BillingConfig, BillingService
+        from common.secrets import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
 
-        return BillingService.from_services(self)
+        s = self.settings
+
+        def packages() -> list[dict[str, Any]] | None:
+            items = self.runtime_overrides("packages", allowed={"items"}).get("items")
+            return list(items) if isinstance(items, list) else None
+
+        def sandbox_key() -> str:
+            # Derived, so the sandbox needs no secret of its own and never reuses the JWT key as is.
+            return hmac.new(self.jwt_key().encode(), b"sora-sandbox-checkout-v1", hashlib.sha256).hexdigest()
+
+        return BillingService(
+            db=self.db, accounting=self.accounting, stripe_key=lambda: self.secrets.get(STRIPE_SECRET_KEY),
+            webhook_secret=lambda: self.secrets.get(STRIPE_WEBHOOK_SECRET), packages=packages,
+            sandbox_key=sandbox_key, clock=self.clock,
+            config=BillingConfig(
+                production=s.ENV == "production", public_base_url=s.PUBLIC_BASE_URL.rstrip("/"),
+                stripe_api_base=(s.STRIPE_API_BASE or STRIPE_API_BASE).rstrip("/"),
+            ),
+        )
 
     @_lazy
     def admin(self) -> AdminService:
         from common.admin import AdminService
 
-        return AdminService.from_services(self)
+        return AdminService(
+            db=self.db, accounting=self.accounting, accounts=lambda: self.accounts, tasks=self.tasks,
+            generation=lambda: self.generation, billing=lambda: self.billing, secrets=self.secrets,
+            provider_options=self.provider_options, provider_defaults=self.provider_defaults,
+            vertex_options=self.vertex_options, production=self.settings.ENV == "production",
+        )
 
     def cors_origins(self) -> list[str]:
         """CORS_ORIGINS plus the origins the admin panel added (settings document `cors`)."""

@@ -22,6 +22,7 @@ from pymongo import ReturnDocument
 from common import clock
 from common.db import Database, newest_first
 from common.errors import NotFound
+from common.ids import plausible_id
 from common.models import TaskStatus, TaskType
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class TaskRepository:
         return self._db.tasks.find_one({"_id": task_id})
 
     def get_owned(self, task_id: str, user_id: str) -> dict[str, Any]:
-        doc = self._db.tasks.find_one({"_id": task_id, "user_id": user_id}) if len(task_id) <= 64 else None
+        doc = self._db.tasks.find_one({"_id": task_id, "user_id": user_id}) if plausible_id(task_id) else None
         if doc is None:
             raise NotFound("Task not found.")
         return doc
@@ -167,16 +168,41 @@ class TaskRepository:
             return_document=ReturnDocument.AFTER,
         )
 
+    def cancel(self, doc: dict[str, Any], *, refund: bool, message: str, only_if_unsubmitted: bool = False) -> dict[str, Any] | None:
+        """Move an active task to FAILED with code `canceled`; `refund` marks the refund pending (else "kept").
+
+        `only_if_unsubmitted`: only while no job exists and no worker holds the lease (nothing reached
+        a provider). None when the task moved on meanwhile (the caller re-reads and decides again).
+        """
+        now = clock.now()
+        query: dict[str, Any] = {"_id": doc["_id"], "status": {"$in": ACTIVE}}
+        if only_if_unsubmitted:
+            query.update({"job": None, "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]})
+        elif doc.get("job") is None:
+            query["job"] = None
+        else:
+            query["job.id"] = doc["job"].get("id")
+        return self._db.tasks.find_one_and_update(
+            query,
+            {"$set": {"status": TaskStatus.FAILED.value, "error": {"code": "canceled", "message": message},
+                      "completed_at": now, "updated_at": now, "lease_id": None, "lease_until": None,
+                      "refund": "pending" if refund else "kept"}},
+            return_document=ReturnDocument.AFTER,
+        )
+
     def mark_refunded(self, task_id: str) -> None:
         self._db.tasks.update_one({"_id": task_id, "refund": "pending"}, {"$set": {"refund": "done"}})
 
     def reset_for_retry(self, task_id: str) -> dict[str, Any] | None:
-        """Admin retry of a FAILED task: back to PENDING at a fresh step (charge is re-taken by the caller)."""
+        """Admin retry of a FAILED task, in one atomic update: back to PENDING at a fresh step, free for the
+        user (`cost` zero, so a second failure refunds nothing). None when the task is not FAILED (or its
+        refund is still running)."""
         now = clock.now()
         return self._db.tasks.find_one_and_update(
-            {"_id": task_id, "status": TaskStatus.FAILED.value, "refund": {"$in": ["done", None]}},
+            {"_id": task_id, "status": TaskStatus.FAILED.value, "refund": {"$in": ["done", "kept", None]}},
             {"$set": {"status": TaskStatus.PENDING.value, "error": None, "progress": 0, "job": None,
-                      "completed_at": None, "updated_at": now, "attempts": 0, "refund": None},
+                      "completed_at": None, "updated_at": now, "attempts": 0, "refund": None,
+                      "cost": {"credits": 0, "from_quota": False}},
              "$inc": {"step": 1}},
             return_document=ReturnDocument.AFTER,
         )

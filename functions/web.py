@@ -87,6 +87,7 @@ def shared_page(ctx: Ctx) -> flask.Response:
     html = html.replace("</head>", og_tags(share, page_url=base + ctx.request.path, base=base) + "</head>", 1)
     response = flask.Response(html, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-cache"
+    response.headers["Content-Security-Policy"] = spa_csp()
     if share is None:
         response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -138,8 +139,100 @@ def _patch_id_point_lookup() -> None:
     storage.Storage._try_index_id_keys = _try_index_id_keys
 
 
+def _patch_newest_first_walk() -> None:
+    """Serve `find({f: v, ...}).sort({_id: -1}).limit(n)` by walking an `{f: 1, _id: -1}` index, stopping at n.
+
+    SecantusDB 0.7.0b3 answers such a query by decoding every document with
+    `f == v` and sorting them in Python, so a user's task list took time linear
+    in their history (measured 1.06 s at 5,000 tasks). MongoDB walks the
+    index in order and stops at the limit; this does the same: the index's
+    entries for `f == v` come in `_id`-descending order (entry keys only, no
+    documents), and documents are fetched and checked with the server's own
+    `matches()` one by one until `n` match. Any other query shape (hint,
+    collation, skip, projection, another sort, an `_id: {$in: ...}` poll) takes
+    the server's own path. `tests/integration/test_db_server.py` compares both
+    paths on the same data.
+    """
+    import bson
+    from secantus import storage
+    from secantus.query import matches
+    from secantus.sortkey import COMPOUND_SEP, encode_value_directed
+
+    original = storage.Storage.find_matching
+
+    def newest_first_index(self: Any, db: str, coll: str, filter: dict[str, Any]) -> tuple[str, str] | None:
+        for name, key_spec, sparse, _unique in self._all_indexes(db, coll):
+            spec = dict(key_spec)
+            if sparse or len(spec) != 2 or list(spec.values()) != [1, -1] or list(spec)[1] != "_id":
+                continue
+            field = next(iter(spec))
+            value = filter.get(field)
+            if field in filter and not isinstance(value, (dict, list)) and value is not None \
+                    and not self.index_is_multikey(db, coll, name):
+                return name, field
+        return None
+
+    def walk_prefix(self: Any, db: str, coll: str, name: str, kb: bytes) -> Iterator[int]:
+        """RecordIds of index `name`'s entries starting with `kb`, in index order, lazily
+        (`Storage._scan_index_for_id_keys(prefix=True)`, which collects them all first)."""
+        c = self._cursor(storage._IDX_ENTRIES_TABLE)
+        esc_kb = storage._escape_kb(kb)
+        c.set_key(db, coll, name, esc_kb)
+        rc = c.search_near()
+        if rc == storage.wt.WT_NOTFOUND or (rc < 0 and c.next() != 0):
+            return
+        while True:
+            k = c.get_key()
+            if (k[0], k[1], k[2]) != (db, coll, name):
+                return
+            row_esc, row_id = storage._unpack_entry(bytes(k[3]))
+            if not row_esc.startswith(esc_kb):
+                return
+            if row_id is not None:
+                yield row_id
+            if c.next() != 0:
+                return
+
+    def find_matching(self: Any, db: str, coll: str, filter: dict[str, Any] | None = None, **kw: Any) -> Any:
+        limit = kw.get("limit") or 0
+        sort = kw.get("sort")
+        simple = (filter and 0 < limit <= 1000 and sort is not None and dict(sort) == {"_id": -1}
+                  and not kw.get("skip") and kw.get("projection") is None and kw.get("hint") is None
+                  and kw.get("collation") is None
+                  and kw.get("min_bound") is None and kw.get("max_bound") is None
+                  and not any(k.startswith("$") for k in filter)
+                  and not (isinstance(filter.get("_id"), dict) and "$in" in filter["_id"]))
+        if not simple or self._is_oplog_rs(db, coll) or self._is_timeseries(db, coll):
+            return original(self, db, coll, filter, **kw)
+        assert filter is not None
+        picked = newest_first_index(self, db, coll, filter)
+        if picked is None:
+            return original(self, db, coll, filter, **kw)
+        name, field = picked
+        self._refresh_read_snapshot()
+        with self._lock:
+            recordids = walk_prefix(self, db, coll, name, encode_value_directed(filter[field], 1) + COMPOUND_SEP)
+            docs_cursor = self._cursor_optional(storage._doc_table_for(db, coll))
+            out: list[dict[str, Any]] = []
+            if docs_cursor is not None:
+                for recordid in recordids:
+                    docs_cursor.reset()
+                    docs_cursor.set_key(db, coll, recordid)
+                    if docs_cursor.search() != 0:
+                        continue
+                    doc = bson.decode(storage._unframe_doc_value(bytes(docs_cursor.get_value()))[1])
+                    if matches(doc, filter, vars=kw.get("let")):
+                        out.append(doc)
+                        if len(out) == limit:
+                            break
+        return out
+
+    storage.Storage.find_matching = find_matching
+
+
 def main() -> None:
     _patch_id_point_lookup()
+    _patch_newest_first_walk()
     from secantus.cli import main as secantus_main
 
     secantus_main()

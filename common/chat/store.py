@@ -11,6 +11,7 @@ from bson import ObjectId
 from common import clock
 from common.db import Database
 from common.errors import InvalidRequest, NotFound
+from common.ids import plausible_id
 
 
 def new_id() -> str:
@@ -51,7 +52,7 @@ class ConversationStore:
         """The conversation if `user_id` owns it. Raises NotFound otherwise (someone else's looks missing)."""
         doc = (
             self._db.conversations.find_one({"_id": conversation_id, "user_id": user_id})
-            if len(conversation_id) <= 64 else None
+            if plausible_id(conversation_id) else None
         )
         if doc is None:
             raise NotFound("Conversation not found.")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from common.models.billing import PACKAGE_ID_PATTERN, Order
 from common.models.core import Out, Role, Strict, Task, User
-from common.providers.catalogue import ChatProviderName, ImageProviderName, VideoProviderName
+from common.providers.catalogue import ChatProviderName, GeminiMode, ImageProviderName, VideoProviderName
 
 # Strict ints: "5", 5.0 and true are refused rather than coerced into an amount.
 SmallCount = Annotated[int, Field(strict=True, ge=0, le=10_000)]
@@ -118,6 +118,9 @@ class ProviderSettings(Out):
     chat_model: str
     gemini_base_url: str
     openai_base_url: str
+    gemini_mode: str = Field("api_key", description="api_key: the Gemini API with a key; vertex: Vertex AI with the service account")
+    vertex_project: str = ""
+    vertex_location: str = ""
 
 
 class ApiKeyState(Out):
@@ -181,6 +184,9 @@ class ProvidersUpdate(Strict):
     chat_model: str | None = Field(None, pattern=MODEL_NAME_PATTERN)
     gemini_base_url: str | None = Field(None, max_length=300, description="'' = the provider's official endpoint")
     openai_base_url: str | None = Field(None, max_length=300, description="'' = the provider's official endpoint")
+    gemini_mode: GeminiMode | None = None
+    vertex_project: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    vertex_location: str | None = Field(None, pattern=r"^(global|[a-z]+-[a-z]+[0-9]+)$")
 
 
 class ApiKeysUpdate(Strict):

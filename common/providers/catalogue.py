@@ -12,6 +12,8 @@ from typing import Literal, get_args
 ImageProviderName = Literal["sim", "gemini"]
 VideoProviderName = Literal["sim", "veo", "sora"]
 ChatProviderName = Literal["sim", "gemini"]
+# How Gemini and Veo are reached: the Gemini API with an API key, or Vertex AI with the service account (ADC).
+GeminiMode = Literal["api_key", "vertex"]
 
 IMAGE_PROVIDERS: tuple[str, ...] = get_args(ImageProviderName)
 VIDEO_PROVIDERS: tuple[str, ...] = get_args(VideoProviderName)
@@ -29,7 +31,7 @@ DEFAULT_CHAT_MODEL = "gemini-3.1-pro-preview"  # the current Gemini Pro chat mod
 # Option names of the `providers` settings document (admin panel) and of the environment defaults.
 PROVIDER_OPTIONS: tuple[str, ...] = (
     "image_provider", "video_provider", "chat_provider", "image_model", "veo_model", "sora_model", "chat_model",
-    "gemini_base_url", "openai_base_url",
+    "gemini_base_url", "openai_base_url", "gemini_mode", "vertex_project", "vertex_location",
 )
 
 

@@ -53,9 +53,16 @@ class GenaiClients:
 
     The key is read from `api_key` on every call: an admin may rotate it in
     Secret Manager at any time, and the next call must use the new one.
+
+    `vertex` (`{project, location, credentials}`) selects Vertex AI mode
+    instead: `genai.Client(vertexai=True, project=, location=)`, authenticated
+    by `credentials` or, when None, Application Default Credentials (the
+    service account on Cloud Run); no API key is read.
     """
 
-    def __init__(self, *, api_key: ApiKeySource, base_url: str | None, timeout_s: float, provider: str) -> None:
+    def __init__(self, *, api_key: ApiKeySource, base_url: str | None, timeout_s: float, provider: str,
+                 vertex: dict[str, Any] | None = None) -> None:
+        self.vertex = vertex
         self._api_key = api_key
         self._base_url = base_url
         self._timeout_ms = max(1, round(timeout_s * 1000))
@@ -65,6 +72,11 @@ class GenaiClients:
 
     def get(self) -> Any:
         """The client for the current key; `ProviderNotConfigured` when there is none."""
+        if self.vertex is not None:
+            with self._lock:
+                if self._cached is None:
+                    self._cached = ("vertex", self._build_vertex(self.vertex))
+                return self._cached[1]
         key = self._api_key()
         if not key:
             raise ProviderNotConfigured(detail=f"{self._provider}: no API key")
@@ -89,6 +101,17 @@ class GenaiClients:
             retry_options=types.HttpRetryOptions(attempts=1),
         )
         return genai.Client(vertexai=False, api_key=key, http_options=http_options)
+
+    def _build_vertex(self, vertex: dict[str, Any]) -> Any:
+        from google import genai
+        from google.genai import types
+
+        if not vertex.get("project"):
+            raise ProviderNotConfigured(detail=f"{self._provider}: Vertex AI mode without a project")
+        http_options = types.HttpOptions(base_url=self._base_url, timeout=self._timeout_ms,
+                                         retry_options=types.HttpRetryOptions(attempts=1))
+        return genai.Client(vertexai=True, project=vertex["project"], location=vertex.get("location") or "us-central1",
+                            credentials=vertex.get("credentials"), http_options=http_options)
 
 
 class ResultCache:
@@ -185,8 +208,10 @@ class GeminiImageProvider:
         model: str = DEFAULT_IMAGE_MODEL,
         timeout_s: float = 60.0,
         cache_entries: int = 16,
+        vertex: dict[str, Any] | None = None,
     ) -> None:
-        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name)
+        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name,
+                                     vertex=vertex)
         self._model = model
         self._results = ResultCache(max_entries=cache_entries)
 
@@ -250,8 +275,10 @@ class GeminiChat:
         base_url: str | None = None,
         model: str = DEFAULT_CHAT_MODEL,
         timeout_s: float = 60.0,
+        vertex: dict[str, Any] | None = None,
     ) -> None:
-        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name)
+        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name,
+                                     vertex=vertex)
         self._model = model
 
     def stream_text(

@@ -136,6 +136,16 @@ class OpenAIVideoProvider:
         video = self._sdk_call(lambda: client.videos.retrieve(job_id))
         return self._status(video, dict(state))
 
+    def cancel(self, job_id: str, *, state: dict[str, object]) -> bool:
+        """Stop the job: `DELETE /v1/videos/{id}` (the SDK's `videos.delete`). True when the gateway
+        confirms (`deleted: true`); a job it no longer knows is stopped too."""
+        client = self._client()
+        try:
+            answer = self._sdk_call(lambda: client.videos.delete(job_id), not_found=ResultExpired)
+        except ResultExpired:
+            return True
+        return bool(getattr(answer, "deleted", False))
+
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
         expires_at = state.get("expires_at")
         if isinstance(expires_at, (int, float)) and self._clock() >= expires_at:

@@ -41,6 +41,7 @@ class ProviderRegistry:
         work_dir: Path,
         options: Callable[[], dict[str, Any]],
         sim_chat_delay_s: float = 0.0,
+        vertex_credentials: Callable[[], Any] = lambda: None,
     ) -> None:
         """`api_key(vendor)` returns the current key of "gemini"/"openai" (None when unset);
         `options()` the provider options (catalogue.PROVIDER_OPTIONS); `sim_chat_delay_s` seconds per sim chat word."""
@@ -49,6 +50,7 @@ class ProviderRegistry:
         self._work_dir = work_dir
         self._options = options
         self._sim_chat_delay_s = sim_chat_delay_s
+        self._vertex_credentials = vertex_credentials
         self._built: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -79,6 +81,13 @@ class ProviderRegistry:
                 self._built[full] = build(opts)
             return self._built[full]
 
+    def _vertex(self, opts: dict[str, Any]) -> dict[str, Any] | None:
+        """Vertex AI options for the Gemini/Veo clients when `gemini_mode` is "vertex" (no API key then)."""
+        if opts.get("gemini_mode") != "vertex":
+            return None
+        return {"project": str(opts.get("vertex_project") or ""), "location": str(opts.get("vertex_location") or "us-central1"),
+                "credentials": self._vertex_credentials()}
+
     def _key_for(self, provider: str) -> Callable[[], str | None]:
         vendor = API_KEY_VENDOR[provider]
         return lambda: self._api_key(vendor)
@@ -89,7 +98,7 @@ class ProviderRegistry:
 
             return GeminiChat(  # type: ignore[no-any-return]
                 api_key=self._key_for("gemini"), base_url=opts.get("gemini_base_url") or None,
-                model=str(opts.get("chat_model") or DEFAULT_CHAT_MODEL),
+                model=str(opts.get("chat_model") or DEFAULT_CHAT_MODEL), vertex=self._vertex(opts),
             )
         from common.providers.sim_chat import SimChat
 
@@ -107,6 +116,7 @@ class ProviderRegistry:
                 api_key=self._key_for("gemini"),
                 base_url=opts.get("gemini_base_url") or None,
                 model=str(opts.get("image_model") or DEFAULT_IMAGE_MODEL),
+                vertex=self._vertex(opts),
             )
         if name == "veo":
             from common.providers.veo import VeoVideoProvider
@@ -115,6 +125,7 @@ class ProviderRegistry:
                 api_key=self._key_for("veo"),
                 base_url=opts.get("gemini_base_url") or None,
                 model=str(opts.get("veo_model") or DEFAULT_VEO_MODEL),
+                vertex=self._vertex(opts),
             )
         if name == "sora":
             from common.providers.openai_video import OpenAIVideoProvider

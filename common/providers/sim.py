@@ -222,6 +222,11 @@ class SimProvider:
             return JobStatus(job_id, done=True, progress=100, state=state)
         return JobStatus(job_id, done=False, progress=min(99, int(100 * elapsed / duration)), state=state)
 
+    def cancel(self, job_id: str, *, state: dict[str, object]) -> bool:
+        """Stop a simulated job (its render is dropped). Always succeeds, like a provider with a cancel API."""
+        self._path(job_id, state).unlink(missing_ok=True)
+        return True
+
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
         path = self._path(job_id, state)
         if not path.exists():  # work dir lost (fresh machine): render again without the start frame

@@ -72,13 +72,17 @@ class VeoVideoProvider:
         timeout_s: float = 60.0,
         typical_runtime_s: float = 90.0,
         clock: Callable[[], float] = time.time,
+        vertex: dict[str, Any] | None = None,
     ) -> None:
-        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name)
+        self._clients = GenaiClients(api_key=api_key, base_url=base_url, timeout_s=timeout_s, provider=self.name,
+                                     vertex=vertex)
         self._model = model
         self._typical_runtime_s = typical_runtime_s
         self._clock = clock
 
     def submit(self, request: GenerationRequest) -> JobStatus:
+        if self._clients.vertex is not None:
+            return self._submit_vertex(request)
         from google.genai import _transformers
 
         duration = veo_duration(request.duration_s)
@@ -120,6 +124,27 @@ class VeoVideoProvider:
         log.info("veo job submitted", extra={"task_id": request.task_id, "job_id": job_id})
         state: dict[str, object] = {"submitted_at": self._clock(), "duration_s": duration}
         return JobStatus(job_id=job_id, done=False, progress=0, state=state)
+
+    def _submit_vertex(self, request: GenerationRequest) -> JobStatus:
+        """Vertex AI mode: the SDK's public `models.generate_videos` (PROVIDERS.md: supported there)."""
+        from google.genai import types
+
+        duration = veo_duration(request.duration_s)
+        image = (types.Image(image_bytes=request.start_image.data, mime_type=request.start_image.mime_type)
+                 if request.start_image is not None else None)
+        model = request.model or self._model
+        try:
+            operation = self._clients.get().models.generate_videos(
+                model=model, source=types.GenerateVideosSource(prompt=request.prompt, image=image),
+                config=types.GenerateVideosConfig(duration_seconds=duration,
+                                                  aspect_ratio=veo_aspect_ratio(request.aspect_ratio)))
+        except Exception as exc:
+            raise map_google_error(exc, model=model, setting="veo_model") from exc
+        if not operation.name:
+            raise ProviderError(detail="generate_videos answered without an operation name")
+        log.info("veo job submitted (vertex)", extra={"task_id": request.task_id, "job_id": operation.name})
+        return JobStatus(job_id=str(operation.name), done=False, progress=0,
+                         state={"submitted_at": self._clock(), "duration_s": duration})
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
         operation = self._operation(job_id)

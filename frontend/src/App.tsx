@@ -19,6 +19,7 @@ const ChatPage = lazy(() => import('./features/chat/ChatPage'));
 const PricingPage = lazy(() => import('./features/billing/PricingPage'));
 const AccountPage = lazy(() => import('./features/account/AccountPage'));
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
+const SharedPage = lazy(() => import('./features/creative/SharedPage'));
 const ForgotPasswordPage = lazy(() => import('./features/auth/PasswordResetPages').then((m) => ({ default: m.ForgotPasswordPage })));
 const ResetPasswordPage = lazy(() => import('./features/auth/PasswordResetPages').then((m) => ({ default: m.ResetPasswordPage })));
 
@@ -69,6 +70,7 @@ export function AppRoutes() {
       <Route path="/login" element={<GuestOnly><LoginPage /></GuestOnly>} />
       <Route path="/register" element={<GuestOnly><RegisterPage /></GuestOnly>} />
       <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/s/:token" element={<SharedPage />} />
       <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route element={<RequireAuth><AppShell /></RequireAuth>}>
         <Route index element={<Navigate to="/video" replace />} />

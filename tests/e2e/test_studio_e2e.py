@@ -69,6 +69,11 @@ def test_admin_panel_stats_users_settings_audit(run_spec: SpecRunner) -> None:
     _run_with_screens(run_spec, "admin_panel.spec.mjs", ADMIN_PANEL_SCREENS)
 
 
+def test_variations_remix_extend_enhance_share_api_token_and_password_change(run_spec: SpecRunner) -> None:
+    """Issue 12: each capability through the UI, the public page logged out, and an API token over HTTP."""
+    run_spec("features.spec.mjs")
+
+
 UX_PAGES = ["login", "register", "video", "image", "chat", "gallery", "pricing", "account", "admin"]
 UX_SCREENS = [f"ux-{p}-{size}-{lang}" for p in UX_PAGES for size in ("desktop", "phone") for lang in ("en", "zh")]
 

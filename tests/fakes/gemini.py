@@ -25,7 +25,15 @@ _ROUTES = (
     ("GET", re.compile(r"^/v1\w*/files/[a-z0-9]+:download$"), "download"),
     ("GET", re.compile(r"^/media/[a-z0-9]+\.mp4$"), "media"),
     ("GET", re.compile(r"^/v1\w*/models$"), "models"),
+    # Vertex AI (google-genai with vertexai=True): the same models under a project and location.
+    ("POST", re.compile(r"^/v1\w*/projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+:generateContent$"),
+     "vertex_generate"),
+    ("POST", re.compile(r"^/v1\w*/projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+:predictLongRunning$"),
+     "vertex_predict"),
+    ("POST", re.compile(r"^/v1\w*/projects/[^/]+/locations/[^/]+/publishers/google/models/[^/:]+:fetchPredictOperation$"),
+     "vertex_operation"),
 )
+VERTEX_TOKEN = "vertex-adc-token"  # what tests' fake Application Default Credentials present
 
 # What `GET /v1beta/models` lists (name, displayName, supportedGenerationMethods), two per page.
 MODELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -170,6 +178,10 @@ class FakeGemini(FakeServer):
     def authorize(self, request: RecordedRequest) -> Reply | None:
         if request.endpoint == "media":  # a signed storage link: no key
             return None
+        if request.endpoint.startswith("vertex_"):  # OAuth bearer from the service account, never an API key
+            if request.headers.get("authorization") != f"Bearer {VERTEX_TOKEN}" or "x-goog-api-key" in request.headers:
+                return google_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+            return None
         if request.headers.get("x-goog-api-key") not in self.accepted_keys:
             return api_key_invalid()
         return None
@@ -191,6 +203,16 @@ class FakeGemini(FakeServer):
             )
         if request.endpoint == "media":
             return Reply(body=mp4_bytes(), content_type="video/mp4")
+        if request.endpoint == "vertex_generate":
+            return self.resolve(image_answer(), request)
+        if request.endpoint == "vertex_predict":
+            model_path = request.path.split("/", 2)[2].rsplit(":", 1)[0]
+            return Reply.json({"name": f"{model_path}/operations/{uuid.uuid4().hex[:12]}"})
+        if request.endpoint == "vertex_operation":
+            return Reply.json({"name": request.json()["operationName"], "done": True, "response": {
+                "@type": "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse",
+                "raiMediaFilteredCount": 0,
+                "videos": [{"bytesBase64Encoded": base64.b64encode(mp4_bytes()).decode(), "mimeType": "video/mp4"}]}})
         if request.endpoint == "models":
             start = int((request.query.get("pageToken") or ["0"])[0])
             page = [{"name": f"models/{m}", "displayName": d, "supportedGenerationMethods": list(g)}

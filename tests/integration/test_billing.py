@@ -6,7 +6,6 @@ Money must arrive exactly once: replays, concurrent duplicates and a crash betwe
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -44,8 +43,7 @@ class FakeStripe(FakeServer):
         return {("POST", "/v1/checkout/sessions"): "session", ("POST", "/v1/refunds"): "refund"}.get((method, path))
 
     def authorize(self, request: RecordedRequest) -> Reply | None:
-        expected = "Basic " + base64.b64encode(f"{self.key}:".encode()).decode()
-        if request.headers.get("authorization") != expected:
+        if request.headers.get("authorization") != f"Bearer {self.key}":  # how the stripe SDK sends the key
             return Reply.json({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}, status=401)
         return None
 

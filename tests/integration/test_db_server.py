@@ -6,6 +6,7 @@ The explain() tests need a real server's planner: they run in the database tier
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -115,6 +116,27 @@ def test_list_page_is_newest_first_on_the_server(db: Database) -> None:
     rest, _ = newest_first(db.tasks, {"user_id": "u3"}, limit=20, cursor=cursor)
     ids = [d["_id"] for d in docs + rest]
     assert ids == sorted(ids, reverse=True) and len(ids) == 10
+
+
+def test_newest_first_pages_match_a_reference_on_random_data(db: Database) -> None:
+    """The server's answer for the list shapes (our index walk on SecantusDB) equals a plain Python evaluation."""
+    rng = random.Random(7)
+    docs = [{"_id": str(ObjectId()), "user_id": f"u{rng.randrange(3)}", "status": rng.choice(["PENDING", "COMPLETED", "FAILED"]),
+             "type": rng.choice(["image", "video"])} for _ in range(300)]
+    rng.shuffle(docs)
+    db.tasks.insert_many(docs)
+    ids = sorted(d["_id"] for d in docs)
+    queries: list[dict[str, Any]] = [{"user_id": "u1"}, {"user_id": "u2", "status": "FAILED"},
+                                     {"user_id": "u0", "type": "video", "status": "COMPLETED"},
+                                     {"user_id": "u1", "_id": {"$lt": ids[150]}}, {"user_id": "nobody"},
+                                     {"user_id": "u0", "_id": {"$in": ids[::7]}}]
+    for query in queries:
+        for limit in (1, 5, 25, 1000):
+            got = [d["_id"] for d in db.tasks.find(query, sort=[("_id", -1)], limit=limit)]
+            want = sorted((d["_id"] for d in docs if all(
+                d[k] == v if not isinstance(v, dict) else (d[k] < v["$lt"] if "$lt" in v else d[k] in v["$in"])
+                for k, v in query.items())), reverse=True)[:limit]
+            assert got == want, (query, limit)
 
 
 def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:

@@ -49,7 +49,8 @@ def _wait_snapshot(path: Path, task_id: str, timeout_s: float = 30) -> None:
 
 
 def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: Path, stacks: list[StackProcess]) -> None:
-    env = {"SIM_DURATION_S": "5", "POLL_INTERVAL_S": "0.3", "ADMIN_EMAIL": "admin@example.com"}
+    # The mongomock store, whose snapshot is what survives (the secantusdb default: the test below).
+    env = {"SIM_DURATION_S": "5", "POLL_INTERVAL_S": "0.3", "ADMIN_EMAIL": "admin@example.com", "EMBEDDED_DB": "mongomock"}
     first = StackProcess(tmp_path / "data", **env)
     stacks.append(first.start())
     r = requests.post(f"{first.url}/api/auth/register", json={"email": "kill@example.com", "password": "password-123"}, timeout=10)
@@ -74,7 +75,8 @@ def test_killed_mid_generation_the_video_job_completes_after_restart(tmp_path: P
 
 def test_secantusdb_embedded_store_loses_no_acknowledged_write_to_kill_9(tmp_path: Path, stacks: list[StackProcess]) -> None:
     """EMBEDDED_DB=secantusdb: the stack's own wire server (journal synced per commit) dies with it and recovers."""
-    env = {"SIM_DURATION_S": "0", "EMBEDDED_DB": "secantusdb", "MONGODB_PORT": str(free_port())}
+    # STEP_LEASE_S=1: a step the kill interrupted has a dead lease by the restart, so the start-up sweep resumes it.
+    env = {"SIM_DURATION_S": "0", "EMBEDDED_DB": "secantusdb", "MONGODB_PORT": str(free_port()), "STEP_LEASE_S": "1"}
     first = StackProcess(tmp_path / "data", **env)
     stacks.append(first.start(timeout_s=120))
     token = requests.post(f"{first.url}/api/auth/register", json={"email": "wt@example.com", "password": "password-123"},

@@ -96,7 +96,7 @@ def test_request_sends_key_header_prompt_reference_images_and_image_config(
     provider.submit(image_request(aspect_ratio="3:4", reference_images=(ReferenceImage(reference, "image/png"),)))
 
     [sent] = fake.requests_to("generate")
-    assert sent.path == "/v1beta/models/gemini-2.5-flash-image:generateContent"
+    assert sent.path == "/v1beta/models/gemini-3-pro-image:generateContent"  # the default model
     assert sent.headers["x-goog-api-key"] == "test-key"
     body = sent.json()
     [content] = body["contents"]

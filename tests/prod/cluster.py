@@ -147,18 +147,26 @@ class Cluster:
         self._stops.append(self.mongo.stop)
 
     def _read_only_app(self) -> Path:
-        """The deployable files (what the Dockerfile copies), in a directory the functions cannot write."""
+        """The deployable files, copied as the Dockerfile's COPY lines copy them (so a file the image
+        lacks is missing here too), into a directory the functions cannot write."""
         base = Path(tempfile.mkdtemp(prefix="sora-prod-app-"))
         self._stops.append(lambda: _remove_read_only(base))
         app = base / "app"
         app.mkdir()
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copy2(ROOT / "main.py", app / "main.py")
-        for package in ("common", "functions"):
-            shutil.copytree(ROOT / package, app / package, ignore=ignore)
+        for sources, dest in dockerfile_copies():
+            target = app / dest
+            for source in sources:
+                src = ROOT / source.rstrip("/")
+                if src.is_dir():
+                    shutil.copytree(src, target if dest.endswith("/") and len(sources) == 1 else target / src.name,
+                                    ignore=ignore, dirs_exist_ok=True)
+                else:
+                    (target if dest.endswith("/") else target.parent).mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(src, target / src.name if dest.endswith("/") else target)
         dist = ROOT / "frontend" / "dist"
-        if dist.is_dir():
-            shutil.copytree(dist, app / "frontend" / "dist")
+        if dist.is_dir():  # the image builds it in its own stage (COPY --from=frontend)
+            shutil.copytree(dist, app / "frontend" / "dist", dirs_exist_ok=True)
         for path in [*app.rglob("*"), app, base]:
             path.chmod(0o555 if path.is_dir() else 0o444)
         self._app_snapshot = _snapshot(app)
@@ -232,6 +240,25 @@ class Cluster:
         conf = nginx.render_config(prefix, values)
         proc = nginx.start_nginx(prefix, conf, self.nginx_port)
         self._stops.append(lambda: nginx.stop_nginx(proc))
+
+
+def dockerfile_copies() -> list[tuple[list[str], str]]:
+    """(sources, destination relative to /app) of every build-context COPY into the Python stages of the
+    Dockerfile; requirements files (installed, not shipped) and other stages' outputs are left out."""
+    copies: list[tuple[list[str], str]] = []
+    python_stage = False
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == "FROM":
+            python_stage = "node" not in words[1]
+        elif words[0] == "COPY" and python_stage and not any(w.startswith("--from") for w in words):
+            *sources, dest = [w for w in words[1:] if not w.startswith("--")]
+            sources = [src for src in sources if not src.startswith("requirements")]
+            if sources:
+                copies.append((sources, dest.removeprefix("/app/").removeprefix("./") or "./"))
+    return copies
 
 
 def _remove_read_only(root: Path) -> None:

@@ -6,7 +6,7 @@ of HCL's expression language terraform/ uses for its grants: literals and
 templates, tuples and objects, `local.*`, `each.*`, for-expressions (tuple and
 object, with `if`), `? :`, comparison and logic, and the functions toset,
 concat, flatten, contains, setunion, keys, values, merge, length, tolist,
-jsonencode. Anything else that names a resource, a variable or data (`var.x`,
+jsonencode, jsondecode, file (with `path.module`), distinct, try. Anything else that names a resource, a variable or data (`var.x`,
 `google_x.y[k].attr`) becomes a `Ref` whose text is its path with keys
 resolved, e.g. `google_service_account.fn[auth].member`.
 """
@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -109,13 +110,18 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "merge": lambda *ms: {k: v for m in ms for k, v in m.items()},
     "length": len,
     "jsonencode": lambda v: json.dumps(v, default=str),
+    "jsondecode": json.loads,
+    "file": lambda path: Path(path).read_text(encoding="utf-8"),
+    "distinct": lambda xs: list(dict.fromkeys(xs)),
+    "try": lambda *xs: next((x for x in xs if not isinstance(x, Ref)), xs[-1] if xs else None),
 }
 
 
 class Evaluator:
     """`evaluate(text, scope)`: scope maps root names (`local`, `each`, loop variables) to values."""
 
-    def __init__(self, locals_: dict[str, str]) -> None:
+    def __init__(self, locals_: dict[str, str], *, module_dir: str = ".") -> None:
+        self._base = {"path": {"module": module_dir}}
         self._local_text = locals_
         self._locals: dict[str, Any] = {}
 
@@ -137,7 +143,7 @@ class Evaluator:
         text = value
         if text.startswith("${") and text.endswith("}") and _balanced(text[2:-1]):
             text = text[2:-1]
-        parser = _Parser(_tokens(text), self, scope)
+        parser = _Parser(_tokens(text), self, {**self._base, **scope})
         result = parser.expression()
         parser.expect("end")
         return result

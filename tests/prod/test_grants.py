@@ -113,7 +113,7 @@ def _target(rtype: str, body: dict[str, Any]) -> str:
 def terraform_grants() -> dict[str, set[tuple[str, str]]]:
     """principal (function name, `tasks_invoker`, `allUsers`) → {(target, permission)} from terraform/*.tf."""
     locals_, resources = _blocks()
-    ev = Evaluator(locals_)
+    ev = Evaluator(locals_, module_dir=str(TF))
     grants: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for rtype, _name, body in resources:
         if not rtype.endswith("_iam_member"):

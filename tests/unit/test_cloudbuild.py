@@ -92,3 +92,12 @@ def test_step_scripts_are_shellcheck_clean(step_id: str) -> None:
     result = subprocess.run(["shellcheck", "-s", "bash", "-e", "SC2154", "-"], input=source,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_indexes_are_created_once_per_release_before_any_service_gets_the_image() -> None:
+    body = script(STEPS["ensure-indexes"])
+    assert 'gcloud run jobs update "$$PREFIX-ensure-indexes"' in body
+    assert "--image=\"$$IMAGE_REPO:$BUILD_ID\"" in body
+    assert re.search(r"gcloud run jobs execute \"\$\$PREFIX-ensure-indexes\" [^\n]*--wait", body)
+    assert "ensure-indexes" in waits_for("deploy-worker")
+    assert "push" in waits_for("ensure-indexes")

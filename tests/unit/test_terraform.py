@@ -323,3 +323,21 @@ def test_every_reference_names_something_declared() -> None:
     assert sorted(set(re.findall(r"\bvar\.([a-z0-9_]+)", atlas)) - atlas_vars) == []
     (call,) = [b["atlas"] for b in module()["module"] if "atlas" in b]
     assert sorted(set(call) - {"source", "count"} - atlas_vars) == []
+
+
+def test_the_index_deploy_step_is_a_job_with_the_database_uri_only() -> None:
+    job = resource("google_cloud_run_v2_job", "ensure_indexes")
+    assert job["name"] == "${var.name_prefix}-ensure-indexes"
+    inner = job["template"][0]["template"][0]
+    (container,) = inner["containers"]
+    assert container["command"] == ["python", "-m", "scripts.ensure_indexes"]
+    (env,) = container["env"]
+    assert env["name"] == "MONGODB_URI"
+    assert env["value_source"][0]["secret_key_ref"][0]["secret"] == '${google_secret_manager_secret.s["mongodb-uri"].secret_id}'
+    assert inner["service_account"] == "${google_service_account.migrate.email}"
+    # Same egress as the services: an Atlas allow-list of the NAT IP admits it.
+    (vpc,) = [d["vpc_access"] for d in inner.get("dynamic", []) if "vpc_access" in d]
+    assert vpc["for_each"] == "${var.egress_static_ip_enabled ? [1] : []}"
+    grants = [body for (rtype, _), body in resources().items() if body.get("member") == "${google_service_account.migrate.member}"]
+    assert [g["role"] for g in grants] == ["roles/secretmanager.secretAccessor"]
+    assert (ROOT / "scripts" / "ensure_indexes.py").exists()

@@ -338,8 +338,25 @@ export interface paths {
         get: operations["generate_get_task"];
         put?: never;
         post?: never;
-        /** Delete a task and its media */
+        /** Delete a task and its media (a running one is canceled first) */
         delete: operations["generate_delete_task"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/tasks/{task_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a running task; refunds what never reached a provider (or what the provider stopped) */
+        post: operations["generate_cancel_task"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -895,6 +912,12 @@ export interface components {
             prompt: string;
             /** Provider */
             provider: string;
+            /**
+             * Refund On Cancel
+             * @description While the task runs: whether canceling it now refunds its charge (true until the job reaches a provider, or when the provider's API can stop it); null once it has finished.
+             * @default null
+             */
+            refund_on_cancel: boolean | null;
             /** @default null */
             result: components["schemas"]["TaskResult"] | null;
             /**
@@ -1635,6 +1658,12 @@ export interface components {
             chat_provider: string;
             /** Gemini Base Url */
             gemini_base_url: string;
+            /**
+             * Gemini Mode
+             * @description api_key: the Gemini API with a key; vertex: Vertex AI with the service account
+             * @default api_key
+             */
+            gemini_mode: string;
             /** Image Model */
             image_model: string;
             /** Image Provider */
@@ -1645,6 +1674,16 @@ export interface components {
             sora_model: string;
             /** Veo Model */
             veo_model: string;
+            /**
+             * Vertex Location
+             * @default
+             */
+            vertex_location: string;
+            /**
+             * Vertex Project
+             * @default
+             */
+            vertex_project: string;
             /** Video Provider */
             video_provider: string;
         };
@@ -1681,6 +1720,11 @@ export interface components {
              */
             gemini_base_url?: string | null;
             /**
+             * Gemini Mode
+             * @default null
+             */
+            gemini_mode?: ("api_key" | "vertex") | null;
+            /**
              * Image Model
              * @default null
              */
@@ -1706,6 +1750,16 @@ export interface components {
              * @default null
              */
             veo_model?: string | null;
+            /**
+             * Vertex Location
+             * @default null
+             */
+            vertex_location?: string | null;
+            /**
+             * Vertex Project
+             * @default null
+             */
+            vertex_project?: string | null;
             /**
              * Video Provider
              * @default null
@@ -1810,6 +1864,12 @@ export interface components {
             prompt: string;
             /** Provider */
             provider: string;
+            /**
+             * Refund On Cancel
+             * @description While the task runs: whether canceling it now refunds its charge (true until the job reaches a provider, or when the provider's API can stop it); null once it has finished.
+             * @default null
+             */
+            refund_on_cancel: boolean | null;
             /** @default null */
             result: components["schemas"]["TaskResult"] | null;
             /**
@@ -2852,6 +2912,37 @@ export interface operations {
             };
         };
     };
+    generate_cancel_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Error (API.md) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     generate_share_task: {
         parameters: {
             query?: never;
@@ -3645,6 +3736,7 @@ export const orderProviderValues: ReadonlyArray<FlattenedDeepRequired<components
 export const orderStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["OrderStatus"]> = ["PENDING", "PAID", "CANCELED", "REFUNDED"];
 export const providerModelKindsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProviderModel"]["kinds"]> = ["image", "video", "chat"];
 export const providersUpdateChat_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["chat_provider"]> = ["sim", "gemini"];
+export const providersUpdateGemini_modeAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["gemini_mode"]> = ["api_key", "vertex"];
 export const providersUpdateImage_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["image_provider"]> = ["sim", "gemini"];
 export const providersUpdateVideo_providerAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProvidersUpdate"]["video_provider"]> = ["sim", "veo", "sora"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["user", "admin"];
@@ -3652,3 +3744,43 @@ export const taskStageAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<componen
 export const taskStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskStatus"]> = ["PENDING", "GENERATING", "COMPLETED", "FAILED"];
 export const taskTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskType"]> = ["image", "video"];
 export const usageEntryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UsageEntry"]["kind"]> = ["charge", "refund", "purchase", "adjustment", "other"];
+
+/** Text limits of request fields (`Model.field`), in Unicode code points, as the API counts them. */
+export const FIELD_LIMITS = {
+  "AdminUserPatch.note": {"maxLength":500},
+  "ApiKeysUpdate.gemini_api_key": {"maxLength":4096},
+  "ApiKeysUpdate.openai_api_key": {"maxLength":4096},
+  "ApiKeysUpdate.stripe_secret_key": {"maxLength":4096},
+  "ApiKeysUpdate.stripe_webhook_secret": {"maxLength":4096},
+  "ChangePasswordRequest.current_password": {"maxLength":256,"minLength":1},
+  "ChangePasswordRequest.new_password": {"maxLength":256,"minLength":8},
+  "ChatRegenerateRequest.conversation_id": {"maxLength":200,"minLength":1},
+  "ChatRequest.conversation_id": {"maxLength":200},
+  "ChatRequest.message": {"maxLength":8000,"minLength":1},
+  "CheckoutRequest.package_id": {"maxLength":40,"minLength":1},
+  "CreateApiTokenRequest.name": {"maxLength":60,"minLength":1},
+  "CreateImageRequest.negative_prompt": {"maxLength":1000},
+  "CreateImageRequest.prompt": {"maxLength":2000,"minLength":1},
+  "CreateVideoRequest.extend_of": {"maxLength":64,"minLength":1},
+  "CreateVideoRequest.image_url": {"maxLength":2048},
+  "CreateVideoRequest.last_frame_url": {"maxLength":2048},
+  "CreateVideoRequest.negative_prompt": {"maxLength":1000},
+  "CreateVideoRequest.prompt": {"maxLength":2000,"minLength":1},
+  "CreateVideoRequest.remix_of": {"maxLength":64,"minLength":1},
+  "EnhancePromptRequest.prompt": {"maxLength":2000,"minLength":1},
+  "GoogleLoginRequest.id_token": {"maxLength":8192,"minLength":10},
+  "KeyTestRequest.key": {"maxLength":4096},
+  "LoginRequest.password": {"maxLength":256,"minLength":1},
+  "PasswordResetConfirm.new_password": {"maxLength":256,"minLength":8},
+  "PasswordResetConfirm.token": {"maxLength":200,"minLength":16},
+  "PricingUpdate.quota_timezone": {"maxLength":64},
+  "ProvidersUpdate.gemini_base_url": {"maxLength":300},
+  "ProvidersUpdate.openai_base_url": {"maxLength":300},
+  "RegisterRequest.name": {"maxLength":80},
+  "RegisterRequest.password": {"maxLength":256,"minLength":8},
+} as const;
+
+/** The length of `text` as the API counts it: Unicode code points (an emoji is 1, not 2). */
+export function textLength(text: string): number {
+  return Array.from(text).length;
+}

@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, isProxyUrl } from '../../api/apiService';
+import { isProxyUrl } from '../../api/apiService';
 import { IMAGE_ASPECT_RATIOS, type ImageAspectRatio, type Task, type UploadResult } from '../../api/types';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { Segmented } from '../../components/ui/Select';
@@ -9,9 +9,12 @@ import { useToast } from '../../components/ui/Toast';
 import { useDraft } from '../../hooks/useDraft';
 import { useTaskCreated } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { GenerateButton, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../media/MediaImage';
+import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
+import { createdTasks, creativeApi } from '../creative/creativeApi';
+import { useReuse } from '../creative/useSource';
 
 export const MAX_REFERENCES = 3;
 
@@ -26,27 +29,40 @@ export default function ImagePage() {
   const [refs, setRefs] = useDraft<UploadResult[]>('image.refs', [], (v): v is UploadResult[] =>
     Array.isArray(v) && v.every((r) => r && typeof r === 'object' && isProxyUrl(String((r as UploadResult).url))),
   );
+  const [creative, setCreative] = useState<CreativeValues>(NO_CREATIVE);
   const [promptError, setPromptError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
 
   const create = useMutation({
-    mutationFn: api.createImage,
-    onSuccess: (task) => {
-      setSubmitted(task);
-      taskCreated(task);
+    mutationFn: creativeApi.createImage,
+    onSuccess: (created) => {
+      const tasks = createdTasks(created);
+      setSubmitted(tasks[0]);
+      tasks.forEach(taskCreated);
       toast.show(t('gen.queued'), 'success');
     },
   });
 
+  // "Reuse settings" on a card: its prompt and settings back into this form.
+  useReuse((task) => {
+    setPrompt(task.prompt);
+    const a = String(task.params?.aspect_ratio ?? '');
+    if (IMAGE_ASPECT_RATIOS.includes(a as ImageAspectRatio)) setAspect(a as ImageAspectRatio);
+    const urls = Array.isArray(task.params?.reference_urls) ? (task.params.reference_urls as string[]) : [];
+    setRefs(urls.filter(isProxyUrl).map((url) => ({ url, mime_type: 'image/png', bytes: 0, width: 0, height: 0 })));
+    setCreative({ count: 1, seed: task.params?.seed != null ? String(task.params.seed) : '', negative: String(task.params?.negative_prompt ?? '') });
+  });
+
   const submit = () => {
     const problem = validatePrompt(prompt);
-    setPromptError(problem ? t(problem, { max: 2000 }) : null);
+    setPromptError(problem ? t(problem, { max: MAX_PROMPT }) : null);
     if (problem) return;
     create.mutate({
       prompt: prompt.trim(),
       aspect_ratio: aspect,
       ...(refs.length ? { reference_urls: refs.map((r) => r.url) } : {}),
+      ...creativeFields(creative),
     });
   };
 
@@ -67,6 +83,7 @@ export default function ImagePage() {
             placeholder={t('gen.promptPlaceholderImage')}
             onSubmitShortcut={submit}
           />
+          <EnhanceButton prompt={prompt} kind="image" onChange={setPrompt} />
           <Segmented<ImageAspectRatio>
             label={t('gen.aspect')}
             value={aspect}
@@ -111,6 +128,7 @@ export default function ImagePage() {
               </div>
             )}
           </fieldset>
+          <CreativeControls value={creative} onChange={setCreative} />
           {create.isError && (
             <div data-testid="form-error">
               <ErrorState error={create.error} compact />

@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { api, isProxyUrl } from '../../api/apiService';
+import { isProxyUrl } from '../../api/apiService';
 import { VIDEO_ASPECT_RATIOS, VIDEO_DURATIONS, type Task, type VideoAspectRatio, type VideoDuration } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
@@ -12,9 +12,13 @@ import { cx } from '../../components/ui/cx';
 import { useDraft } from '../../hooks/useDraft';
 import { useTaskCreated, useTaskFeed } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { GenerateButton, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../media/MediaImage';
+import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
+import { createdTasks, creativeApi } from '../creative/creativeApi';
+import { useReuse, useVideoSource } from '../creative/useSource';
+import { useFeatureText } from '../featureText';
 
 type Mode = 'text' | 'image';
 
@@ -35,17 +39,42 @@ export default function VideoPage() {
     VIDEO_ASPECT_RATIOS.includes(v as VideoAspectRatio),
   );
   const [errors, setErrors] = useState<{ prompt?: string; frame?: string }>({});
+  const f = useFeatureText();
+  const [creative, setCreative] = useState<CreativeValues>(NO_CREATIVE);
+  const [lastFrame, setLastFrame] = useState<string | null>(null);
+  const source = useVideoSource();
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
 
   const create = useMutation({
-    mutationFn: api.createVideo,
-    onSuccess: (task) => {
-      setSubmitted(task);
-      taskCreated(task);
+    mutationFn: creativeApi.createVideo,
+    onSuccess: (created) => {
+      const tasks = createdTasks(created);
+      setSubmitted(tasks[0]);
+      tasks.forEach(taskCreated);
       toast.show(t('gen.queued'), 'success');
+      if (source.mode) source.clear();
     },
   });
+
+  // "Reuse settings" on a card: its prompt and settings (and start frame) back into this form.
+  useReuse((task) => {
+    setPrompt(task.prompt);
+    const d = Number(task.params?.duration_s);
+    if (VIDEO_DURATIONS.includes(d as VideoDuration)) setDuration(d as VideoDuration);
+    const a = String(task.params?.aspect_ratio ?? '');
+    if (VIDEO_ASPECT_RATIOS.includes(a as VideoAspectRatio)) setAspect(a as VideoAspectRatio);
+    const frame = typeof task.params?.image_url === 'string' && isProxyUrl(task.params.image_url) ? task.params.image_url : null;
+    setImageUrl(frame);
+    setMode(frame ? 'image' : 'text');
+    setCreative({ count: 1, seed: task.params?.seed != null ? String(task.params.seed) : '', negative: String(task.params?.negative_prompt ?? '') });
+  });
+
+  // A remix starts from the source's prompt (to change); an extension from an empty one (what happens next).
+  const sourceId = source.task?.id;
+  useEffect(() => {
+    if (source.mode === 'remix' && source.task) setPrompt(source.task.prompt);
+  }, [source.mode, sourceId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // A start frame handed over in the URL (Gallery → "use as start frame") becomes the draft's.
   useEffect(() => {
@@ -68,8 +97,8 @@ export default function VideoPage() {
   const submit = () => {
     const promptError = validatePrompt(prompt);
     const found = {
-      prompt: promptError ? t(promptError, { max: 2000 }) : undefined,
-      frame: mode === 'image' && !imageUrl ? t('video.err.startFrame') : undefined,
+      prompt: promptError ? t(promptError, { max: MAX_PROMPT }) : undefined,
+      frame: !source.mode && mode === 'image' && !imageUrl ? t('video.err.startFrame') : undefined,
     };
     setErrors(found);
     if (found.prompt || found.frame) return;
@@ -77,7 +106,11 @@ export default function VideoPage() {
       prompt: prompt.trim(),
       duration_s: duration,
       aspect_ratio: aspect,
-      ...(mode === 'image' && imageUrl ? { image_url: imageUrl } : {}),
+      ...(!source.mode && mode === 'image' && imageUrl ? { image_url: imageUrl } : {}),
+      ...(!source.mode && mode === 'image' && imageUrl && lastFrame ? { last_frame_url: lastFrame } : {}),
+      ...(source.mode === 'remix' && source.task ? { remix_of: source.task.id } : {}),
+      ...(source.mode === 'extend' && source.task ? { extend_of: source.task.id } : {}),
+      ...creativeFields(creative),
     });
   };
 
@@ -91,7 +124,16 @@ export default function VideoPage() {
       <PageHeader title={t('video.title')} subtitle={t('video.subtitle')} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
         <GlassPanel as="form" noValidate onSubmit={onSubmit} data-testid="video-form" className="flex flex-col gap-5 self-start">
-          <Segmented<Mode>
+          {source.mode && (
+            <div className="flex items-center gap-3 rounded-xl border border-neon-magenta/40 bg-neon-magenta/10 p-3 text-sm" data-testid="video-source" data-mode={source.mode}>
+              {source.task?.result?.thumbnail_url && (
+                <MediaImage src={source.task.result.thumbnail_url} alt="" className="h-12 w-20 rounded-lg object-cover" />
+              )}
+              <span className="flex-1">{source.mode === 'remix' ? f('remixOf') : f('extendOf')}</span>
+              <Button size="sm" variant="subtle" onClick={source.clear}>{f('cancelSource')}</Button>
+            </div>
+          )}
+          {!source.mode && <Segmented<Mode>
             label={t('video.mode')}
             value={mode}
             onChange={setMode}
@@ -100,7 +142,7 @@ export default function VideoPage() {
               { value: 'text', label: t('video.modeText') },
               { value: 'image', label: t('video.modeImage') },
             ]}
-          />
+          />}
           <PromptField
             value={prompt}
             onChange={setPrompt}
@@ -108,7 +150,23 @@ export default function VideoPage() {
             placeholder={t('gen.promptPlaceholderVideo')}
             onSubmitShortcut={submit}
           />
-          {mode === 'image' && <StartFramePicker value={imageUrl} onChange={chooseFrame} error={errors.frame} />}
+          <EnhanceButton prompt={prompt} kind="video" onChange={setPrompt} />
+          {!source.mode && mode === 'image' && <StartFramePicker value={imageUrl} onChange={chooseFrame} error={errors.frame} />}
+          {!source.mode && mode === 'image' && imageUrl && (
+            <fieldset className="flex flex-col gap-2" data-testid="last-frame">
+              <legend className="label">{f('lastFrame')}</legend>
+              <ImageUpload variant="zone" onUploaded={(r) => setLastFrame(r.url)}>
+                {lastFrame && (
+                  <div className="relative h-20 w-20 overflow-hidden rounded-xl border border-neon-magenta/50">
+                    <MediaImage src={lastFrame} alt={f('lastFrame')} className="h-full w-full object-cover" />
+                  </div>
+                )}
+                {lastFrame && (
+                  <Button size="sm" variant="subtle" onClick={() => setLastFrame(null)}>{t('video.clearFrame')}</Button>
+                )}
+              </ImageUpload>
+            </fieldset>
+          )}
           <div className="flex flex-wrap gap-6">
             <Segmented<VideoDuration>
               label={t('gen.duration')}
@@ -125,6 +183,7 @@ export default function VideoPage() {
               options={VIDEO_ASPECT_RATIOS.map((a) => ({ value: a, label: a }))}
             />
           </div>
+          <CreativeControls value={creative} onChange={setCreative} />
           {create.isError && (
             <div data-testid="form-error">
               <ErrorState error={create.error} compact />

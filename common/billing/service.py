@@ -18,23 +18,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError
 from pymongo import ReturnDocument
 
 from common import clock
 from common.accounting import Accounting
+from common.billing import orders
+from common.billing.stripe_gateway import STRIPE_API_BASE, BadSignature, StripeGateway
 from common.clock import SYSTEM_CLOCK, Clock
 from common.db import Database, newest_first
 from common.errors import AppError, Conflict, Forbidden, InvalidRequest, NotFound, PaymentRequired, ServiceUnavailable
+from common.ids import plausible_id
 from common.models.billing import CheckoutResponse, Order, OrderStatus, Package
-from common.secrets import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, CachedSecrets
 
 log = logging.getLogger(__name__)
 
@@ -43,63 +44,54 @@ DEFAULT_PACKAGES: tuple[dict[str, Any], ...] = (
     {"id": "creator", "name": "Creator", "credits": 500, "price_cents": 1999, "currency": "usd"},
     {"id": "studio", "name": "Studio", "credits": 2000, "price_cents": 5999, "currency": "usd"},
 )
-STRIPE_API_BASE = "https://api.stripe.com"
-WEBHOOK_TOLERANCE_S = 300
 REFUND_ATTEMPTS = 20
-
-
-class BadSignature(InvalidRequest):
-    """A webhook whose Stripe-Signature does not verify: 400, nothing changes."""
 
 
 @dataclass(frozen=True)
 class BillingConfig:
+    """`production` refuses the sandbox; `public_base_url` prefixes links back to the app; `stripe_api_base`
+    is Stripe's API origin (a fake's in tests)."""
+
     production: bool
     public_base_url: str
     stripe_api_base: str = STRIPE_API_BASE
 
 
 class BillingService:
+    """Packages, checkout, the sandbox, the Stripe webhook, refunds; see the module docstring for the money rules."""
+
     def __init__(
         self,
         *,
         db: Database,
         accounting: Accounting,
-        secrets: CachedSecrets,
+        stripe_key: Callable[[], str | None],
+        webhook_secret: Callable[[], str | None],
         packages: Callable[[], list[dict[str, Any]] | None],
         sandbox_key: Callable[[], str],
         config: BillingConfig,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """Secrets are read through the callables on every use, so a key the admin rotates applies at once;
+        `packages()` is the admin's package list (None: the defaults)."""
         self._db = db
         self._accounting = accounting
-        self._secrets = secrets
+        self._stripe_key = stripe_key
+        self._webhook_secret = webhook_secret
         self._packages = packages
         self._sandbox_key = sandbox_key
         self.config = config
         self._clock = clock
-        self.http = requests.Session()
+        self._gateways: dict[str, StripeGateway] = {}
 
-    @classmethod
-    def from_services(cls, svc: Any) -> BillingService:
-        s = svc.settings
-
-        def packages() -> list[dict[str, Any]] | None:
-            items = svc.runtime_overrides("packages", allowed={"items"}).get("items")
-            return list(items) if isinstance(items, list) else None
-
-        def sandbox_key() -> str:
-            # Derived, so the sandbox needs no secret of its own and never reuses the JWT key as is.
-            return hmac.new(svc.jwt_key().encode(), b"sora-sandbox-checkout-v1", hashlib.sha256).hexdigest()
-
-        return cls(
-            db=svc.db, accounting=svc.accounting, secrets=svc.secrets, packages=packages, sandbox_key=sandbox_key,
-            clock=svc.clock,
-            config=BillingConfig(
-                production=s.ENV == "production", public_base_url=s.PUBLIC_BASE_URL.rstrip("/"),
-                stripe_api_base=(s.STRIPE_API_BASE or STRIPE_API_BASE).rstrip("/"),
-            ),
-        )
+    @property
+    def stripe(self) -> StripeGateway:
+        """The Stripe gateway for the configured API base."""
+        base = self.config.stripe_api_base
+        gateway = self._gateways.get(base)
+        if gateway is None:
+            gateway = self._gateways[base] = StripeGateway(api_base=base)
+        return gateway
 
     # ---- packages -------------------------------------------------------------------
 
@@ -127,7 +119,7 @@ class BillingService:
     def checkout(self, *, user: dict[str, Any], package_id: str, origin: str | None) -> CheckoutResponse:
         """Store the order PENDING first, then open a checkout for it. Amounts come from the server only."""
         package = self._package(package_id)
-        stripe_key = self._secrets.get(STRIPE_SECRET_KEY)
+        stripe_key = self._stripe_key()
         if not stripe_key and self.config.production:
             raise ServiceUnavailable("Payments are not configured on this server yet.", code="provider_unavailable")
         now = self._clock.now()
@@ -160,45 +152,9 @@ class BillingService:
 
     def _create_stripe_session(self, *, order: dict[str, Any], user: dict[str, Any], key: str, origin: str | None) -> dict[str, Any]:
         base = self._base_url(origin) or "http://127.0.0.1"
-        oid = order["_id"]
-        form = {
-            "mode": "payment",
-            "client_reference_id": oid,
-            "customer_email": str(user.get("email", "")),
-            "success_url": f"{base}/account?order={oid}",
-            "cancel_url": f"{base}/account?order={oid}&canceled=1",
-            "metadata[order_id]": oid,
-            "metadata[user_id]": order["user_id"],
-            "payment_intent_data[metadata][order_id]": oid,
-            "line_items[0][quantity]": "1",
-            "line_items[0][price_data][currency]": order["currency"],
-            "line_items[0][price_data][unit_amount]": str(order["price_cents"]),
-            "line_items[0][price_data][product_data][name]": f"{order['credits']} credits ({order['package_name']})",
-        }
-        answer = self._stripe("POST", "/v1/checkout/sessions", key=key, form=form, idempotency_key=f"checkout:{oid}")
-        if not answer.get("id") or not answer.get("url"):
-            raise ServiceUnavailable("The payment provider gave an unexpected answer. Please try again.")
-        return answer
-
-    def _stripe(self, method: str, path: str, *, key: str, form: dict[str, str], idempotency_key: str) -> dict[str, Any]:
-        try:
-            r = self.http.request(
-                method, self.config.stripe_api_base + path, data=form, auth=(key, ""), timeout=20,
-                headers={"Idempotency-Key": idempotency_key},
-            )
-        except requests.RequestException as exc:
-            log.warning("stripe unreachable: %s", type(exc).__name__, extra={"path": path})
-            raise ServiceUnavailable("The payment provider is unreachable. Please try again.") from None
-        if r.status_code >= 400:
-            message = ""
-            try:
-                message = str(r.json().get("error", {}).get("message", ""))[:300]
-            except ValueError:
-                pass
-            log.warning("stripe refused %s: %s %s", path, r.status_code, message)
-            raise ServiceUnavailable("The payment provider refused the request. Please try again later.")
-        data: dict[str, Any] = r.json()
-        return data
+        session_id, url = self.stripe.create_checkout_session(key=key, order=order, email=str(user.get("email", "")),
+                                                              base_url=base)
+        return {"id": session_id, "url": url}
 
     # ---- the local sandbox -------------------------------------------------------------
 
@@ -212,7 +168,7 @@ class BillingService:
         """The sandbox order behind a signed link. Unknown, unsigned or someone else's: 403."""
         if self.config.production:
             raise NotFound("The sandbox checkout is not available on this server.", code="not_enabled")
-        order = self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
         if order is None or order.get("provider") != "sandbox" or not hmac.compare_digest(
             self._sandbox_sig(order["_id"], order["user_id"]), sig or ""
         ):
@@ -231,7 +187,7 @@ class BillingService:
         (idempotent per order key), so a 409 never leaves a paid order uncredited.
         """
         order = self.sandbox_order(order_id, sig)
-        paid = self._mark_paid(order["_id"], from_statuses=[OrderStatus.PENDING.value], extra={})
+        paid = self._mark_paid(order["_id"], move="pay", extra={})
         if paid is not None:
             return self._fulfil(paid)
         current = self._db.orders.find_one({"_id": order["_id"]}) or order
@@ -249,11 +205,11 @@ class BillingService:
 
     # ---- fulfilment -------------------------------------------------------------------
 
-    def _mark_paid(self, order_id: str, *, from_statuses: list[str], extra: dict[str, Any]) -> dict[str, Any] | None:
+    def _mark_paid(self, order_id: str, *, move: str, extra: dict[str, Any]) -> dict[str, Any] | None:
         now = self._clock.now()
         return self._db.orders.find_one_and_update(
-            {"_id": order_id, "status": {"$in": from_statuses}},
-            {"$set": {"status": OrderStatus.PAID.value, "fulfilled": False, "paid_at": now, "updated_at": now, **extra}},
+            orders.cas_filter(order_id, move),
+            {"$set": {"status": orders.target(move), "fulfilled": False, "paid_at": now, "updated_at": now, **extra}},
             return_document=ReturnDocument.AFTER,
         )
 
@@ -282,52 +238,33 @@ class BillingService:
     def _cancel(self, order_id: str, *, reason: str) -> dict[str, Any] | None:
         now = self._clock.now()
         return self._db.orders.find_one_and_update(
-            {"_id": order_id, "status": OrderStatus.PENDING.value},
-            {"$set": {"status": OrderStatus.CANCELED.value, "canceled_at": now, "updated_at": now, "cancel_reason": reason}},
+            orders.cas_filter(order_id, "cancel"),
+            {"$set": {"status": orders.target("cancel"), "canceled_at": now, "updated_at": now, "cancel_reason": reason}},
             return_document=ReturnDocument.AFTER,
         )
 
     # ---- the Stripe webhook -------------------------------------------------------------
 
     def verify_webhook(self, *, payload: bytes, signature_header: str) -> dict[str, Any]:
-        """Stripe's scheme: `t=<ts>,v1=<hex HMAC-SHA256("<t>.<body>")>`, within 5 minutes of the service's clock."""
-        secret = self._secrets.get(STRIPE_WEBHOOK_SECRET)
+        """The verified event (Stripe's SDK checks the signature; the service's clock the 5-minute window).
+        Raises BadSignature (400) when no webhook secret is set or the signature fails."""
+        secret = self._webhook_secret()
         if not secret:
             log.warning("webhook received but no stripe-webhook-secret is set")
             raise BadSignature("Webhooks are not configured on this server.", details={"field": "Stripe-Signature"})
-        timestamp: int | None = None
-        candidates: list[str] = []
-        for item in (signature_header or "").split(","):
-            name, _, value = item.strip().partition("=")
-            if name == "t":
-                try:
-                    timestamp = int(value)
-                except ValueError:
-                    timestamp = None
-            elif name == "v1":
-                candidates.append(value)
-        if timestamp is None or not candidates:
-            raise BadSignature("The Stripe-Signature header is missing or malformed.", details={"field": "Stripe-Signature"})
-        if abs(self._clock.now().timestamp() - timestamp) > WEBHOOK_TOLERANCE_S:
-            raise BadSignature("The webhook signature is too old.", details={"field": "Stripe-Signature"})
-        expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
-        if not any(hmac.compare_digest(expected, c) for c in candidates):
-            raise BadSignature("The webhook signature does not match.", details={"field": "Stripe-Signature"})
-        try:
-            event = json.loads(payload)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidRequest("The webhook body is not JSON.") from None
-        if not isinstance(event, dict):
-            raise InvalidRequest("The webhook body is not an event.")
-        return event
+        return self.stripe.verify_event(payload=payload, signature_header=signature_header or "", secret=secret,
+                                        now=self._clock.now())
 
     def handle_webhook(self, *, payload: bytes, signature_header: str) -> str:
         """Verify, then act on the event. Returns what happened (for the 200 answer and the log)."""
         event = self.verify_webhook(payload=payload, signature_header=signature_header)
         kind = str(event.get("type", ""))
-        session = (event.get("data") or {}).get("object") or {}
+        data = event.get("data") or {}
+        session = data.get("object") if isinstance(data, dict) else None
         if not isinstance(session, dict):
             return "ignored"
+        if kind.startswith("checkout.session."):
+            session = _checked_session(session)
         if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
             if session.get("payment_status") not in (None, "paid", "no_payment_required"):
                 return "awaiting_payment"  # async methods: `async_payment_succeeded` follows
@@ -341,7 +278,7 @@ class BillingService:
 
     def _order_for_session(self, session: dict[str, Any]) -> dict[str, Any] | None:
         order_id = str((session.get("metadata") or {}).get("order_id") or session.get("client_reference_id") or "")
-        order = self._db.orders.find_one({"_id": order_id}) if 0 < len(order_id) <= 64 else None
+        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
         if order is None or order.get("provider") != "stripe":
             log.warning("webhook for an unknown order", extra={"order_id": order_id[:64], "session_id": str(session.get("id"))[:100]})
             return None
@@ -361,7 +298,7 @@ class BillingService:
             return "amount_mismatch"
         # Money Stripe confirms wins over our own cancel (e.g. a checkout we gave up on but the user completed).
         extra = {"stripe_payment_intent": session.get("payment_intent"), "stripe_event_id": event_id}
-        paid = self._mark_paid(order["_id"], from_statuses=[OrderStatus.PENDING.value, OrderStatus.CANCELED.value], extra=extra)
+        paid = self._mark_paid(order["_id"], move="stripe_paid", extra=extra)
         if paid is not None:
             self._fulfil(paid)
             return "fulfilled"
@@ -380,7 +317,7 @@ class BillingService:
         A Stripe order is refunded at Stripe first (idempotency key per order), so the money
         goes back before our books say so; a crash after that is finished by the next call.
         """
-        order = self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
         if order is None:
             raise NotFound("Order not found.")
         if order["status"] == OrderStatus.REFUNDED.value and order.get("refund", {}).get("state") == "pending":
@@ -394,8 +331,8 @@ class BillingService:
             self._refund_at_stripe(order)
         now = self._clock.now()
         refunded = self._db.orders.find_one_and_update(
-            {"_id": order_id, "status": OrderStatus.PAID.value},
-            {"$set": {"status": OrderStatus.REFUNDED.value, "refunded_at": now, "updated_at": now,
+            orders.cas_filter(order_id, "refund"),
+            {"$set": {"status": orders.target("refund"), "refunded_at": now, "updated_at": now,
                       "refund": {"state": "pending", "actor_id": actor_id}}},
             return_document=ReturnDocument.AFTER,
         )
@@ -405,12 +342,11 @@ class BillingService:
 
     def _refund_at_stripe(self, order: dict[str, Any]) -> None:
         intent = order.get("stripe_payment_intent")
-        key = self._secrets.get(STRIPE_SECRET_KEY)
+        key = self._stripe_key()
         if not intent or not key:
             raise ServiceUnavailable("This Stripe order cannot be refunded from here (no payment or no Stripe key); "
                                      "refund it in the Stripe dashboard.")
-        self._stripe("POST", "/v1/refunds", key=key, form={"payment_intent": str(intent), "metadata[order_id]": order["_id"]},
-                     idempotency_key=f"order-refund:{order['_id']}")
+        self.stripe.refund(key=key, payment_intent=str(intent), order_id=order["_id"])
 
     def _take_back(self, order: dict[str, Any]) -> dict[str, Any]:
         key = f"order-refund:{order['_id']}"
@@ -447,7 +383,7 @@ class BillingService:
         return self.page(filters={"user_id": user_id}, limit=limit, cursor=cursor)
 
     def get(self, order_id: str) -> dict[str, Any] | None:
-        return self._db.orders.find_one({"_id": order_id}) if len(order_id) <= 64 else None
+        return self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
 
     @staticmethod
     def to_api(doc: dict[str, Any]) -> Order:
@@ -456,3 +392,29 @@ class BillingService:
             price_cents=int(doc["price_cents"]), currency=doc["currency"], status=doc["status"], provider=doc["provider"],
             created_at=clock.as_utc(doc["created_at"]), paid_at=clock.as_utc(doc["paid_at"]) if doc.get("paid_at") else None,
         )
+
+
+class _CheckoutSession(BaseModel):
+    """The fields of a Stripe Checkout Session this service reads, with their documented types
+    (https://docs.stripe.com/api/checkout/sessions/object). A signed event whose fields have other
+    types is refused (400), never half-processed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    amount_total: StrictInt | None = None
+    currency: str | None = None
+    payment_status: str | None = None
+    payment_intent: str | None = None
+    client_reference_id: str | None = None
+    metadata: dict[str, str | None] | None = None
+
+
+def _checked_session(session: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return _CheckoutSession.model_validate(session).model_dump()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InvalidRequest(f"The webhook event's field '{field}' has the wrong type.",
+                             details={"field": f"data.object.{field}"}) from None

@@ -1,0 +1,45 @@
+// "Reuse settings", "remix" and "extend" arrive as URL parameters (?reuse=, ?remix_of=, ?extend_of=) from a card.
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import type { Task } from '../../api/types';
+import { creativeApi } from './creativeApi';
+
+/** Calls `apply(task)` once for `?reuse=<id>` (the task's prompt and settings go back into the form), then drops the parameter. */
+export function useReuse(apply: (task: Task) => void): void {
+  const [params, setParams] = useSearchParams();
+  const id = params.get('reuse');
+  const applied = useRef<string | null>(null);
+  const task = useQuery({ queryKey: ['tasks', 'one', id], queryFn: () => creativeApi.task(id as string), enabled: Boolean(id) });
+  const applyRef = useRef(apply);
+  applyRef.current = apply;
+  useEffect(() => {
+    if (!id || !task.data || applied.current === id) return;
+    applied.current = id;
+    applyRef.current(task.data);
+    const next = new URLSearchParams(params);
+    next.delete('reuse');
+    setParams(next, { replace: true });
+  }, [id, task.data, params, setParams]);
+}
+
+export type SourceMode = 'remix' | 'extend';
+
+/** The video a remix/extend starts from (`?remix_of=` / `?extend_of=`), with a way to drop it. */
+export function useVideoSource(): { mode: SourceMode | null; task: Task | undefined; clear: () => void } {
+  const [params, setParams] = useSearchParams();
+  const remix = params.get('remix_of');
+  const extend = params.get('extend_of');
+  const id = remix ?? extend;
+  const task = useQuery({ queryKey: ['tasks', 'one', id], queryFn: () => creativeApi.task(id as string), enabled: Boolean(id) });
+  return {
+    mode: remix ? 'remix' : extend ? 'extend' : null,
+    task: task.data,
+    clear: () => {
+      const next = new URLSearchParams(params);
+      next.delete('remix_of');
+      next.delete('extend_of');
+      setParams(next, { replace: true });
+    },
+  };
+}
