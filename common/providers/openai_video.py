@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from PIL import Image as PILImage
 
+from common.media_probe import mp4_facts
 from common.providers._http_errors import map_failed_job, map_openai_error
 from common.providers.base import (
     GenerationRequest,
@@ -30,7 +31,6 @@ from common.providers.base import (
     ReferenceImage,
     ResultExpired,
 )
-from common.providers.veo import mp4_facts
 
 log = logging.getLogger(__name__)
 
