@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-worker.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q -r requirements-dev.txt
 	@touch $@
@@ -87,10 +87,16 @@ DB_TIER := tests/integration/test_billing.py tests/integration/test_admin.py tes
 test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) that the tests start
 	TEST_MONGODB=secantusdb $(BIN)/python -m pytest -q -n 2 --dist loadfile $(DB_TIER)
 
+lock: venv ## pin the full dependency set (hashes included) of the images: requirements*.txt -> *.lock
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --no-header --no-emit-index-url --no-emit-find-links \
+	  --output-file=requirements.lock requirements.txt
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --no-header --no-emit-index-url --no-emit-find-links \
+	  --output-file=requirements-worker.lock requirements-worker.txt
+
 bench: venv frontend-build ## performance numbers, then issue 14's table (printed, never asserted; BENCH_ONLY=proxy,pipeline,...)
 	$(BIN)/python -m bench
 
 clean: ## remove local data and build outputs (keeps .venv)
 	rm -rf .data frontend/dist artifacts
 
-.PHONY: help venv frontend-deps frontend-build system-deps dev openapi lint test test-db test-prod bench clean
+.PHONY: lock help venv frontend-deps frontend-build system-deps dev openapi lint test test-db test-prod bench clean

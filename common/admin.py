@@ -164,6 +164,7 @@ class AdminService:
 
     def audit(self, *, actor: dict[str, Any], action: str, target_type: str, target_id: str | None,
               before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Append one entry to the audit log: who did what to which target, with only the changed fields before/after."""
         self._db.audit.insert_one({
             "_id": str(ObjectId()), "actor_id": str(actor["_id"]), "actor_email": actor.get("email"), "action": action,
             "target_type": target_type, "target_id": target_id, "before": before, "after": after, "created_at": clock.now(),
@@ -171,6 +172,7 @@ class AdminService:
         log.info("admin change", extra={"actor_id": str(actor["_id"]), "action": action, "target_id": target_id})
 
     def audit_page(self, *, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
+        """Audit entries, newest first, and the next cursor."""
         docs, next_cursor = newest_first(self._db.audit, {}, limit=limit, cursor=cursor)
         return [AuditEntry(id=d["_id"], actor_id=d["actor_id"], actor_email=d.get("actor_email"), action=d["action"],
                            target_type=d["target_type"], target_id=d.get("target_id"), before=d.get("before") or {},
@@ -179,7 +181,9 @@ class AdminService:
     # ---- stats ------------------------------------------------------------------------
 
     def stats(self) -> AdminStats:
+        """The dashboard numbers: users, tasks by status and type, revenue, today's generations."""
         def grouped(coll: Any, field: str, match: dict[str, Any] | None = None, total: str | None = None) -> dict[str, int]:
+            """Counts of `collection` documents by `field`."""
             pipeline: list[dict[str, Any]] = [{"$match": match}] if match else []
             pipeline.append({"$group": {"_id": f"${field}", "n": {"$sum": f"${total}" if total else 1}}})
             return {str(row["_id"]): int(row["n"]) for row in coll.aggregate(pipeline) if row["_id"] is not None}
@@ -198,6 +202,7 @@ class AdminService:
     # ---- users ------------------------------------------------------------------------
 
     def users(self, *, q: str | None, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Users (q searches email and name), newest first, and the next cursor."""
         query: dict[str, Any] = {}
         if q:
             pattern = {"$regex": re.escape(q.strip()), "$options": "i"}
@@ -206,6 +211,7 @@ class AdminService:
 
     def update_user(self, *, actor: dict[str, Any], user_id: str, patch: AdminUserPatch,
                     idempotency_key: str | None = None) -> dict[str, Any]:
+        """Change role, disabled state or credits (audited). Raises NotFound, InvalidRequest (own admin role) or PaymentRequired."""
         if patch.role is None and patch.disabled is None and not patch.credits_delta:
             raise InvalidRequest("Nothing to change: send role, disabled or credits_delta.", details={"field": "body"})
         target = self._db.users.find_one({"_id": user_id}) if plausible_id(user_id) else None
@@ -260,6 +266,7 @@ class AdminService:
                            details={"field": "credits_delta", "credits": exc.details.get("credits", 0)}) from None
 
     def emails(self, user_ids: set[str]) -> dict[str, str]:
+        """The email of each user id (for the admin lists)."""
         if not user_ids:
             return {}
         return {d["_id"]: d["email"] for d in self._db.users.find({"_id": {"$in": sorted(user_ids)}}, {"email": 1})}
@@ -267,6 +274,7 @@ class AdminService:
     # ---- tasks ------------------------------------------------------------------------
 
     def tasks(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminTask], str | None]:
+        """Every user's tasks matching `filters`, newest first, with their owners' emails, and the next cursor."""
         docs, next_cursor = self._tasks.page(filters=filters, limit=limit, cursor=cursor)
         return self._admin_tasks(docs), next_cursor
 
@@ -287,6 +295,7 @@ class AdminService:
     # ---- orders -----------------------------------------------------------------------
 
     def orders(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminOrder], str | None]:
+        """Every order matching `filters`, newest first, with their owners' emails, and the next cursor."""
         docs, next_cursor = self._billing.page(filters=filters, limit=limit, cursor=cursor)
         return self._admin_orders(docs), next_cursor
 
@@ -296,6 +305,7 @@ class AdminService:
         return [AdminOrder(**billing.to_api(d).model_dump(), email=emails.get(d["user_id"])) for d in docs]
 
     def refund_order(self, *, actor: dict[str, Any], order_id: str) -> AdminOrder:
+        """Refund a PAID order (credits taken back, Stripe refunded), audited. Raises NotFound or Conflict."""
         before = self._billing.get(order_id)
         doc = self._billing.refund_order(order_id=order_id, actor_id=str(actor["_id"]))
         self.audit(actor=actor, action="order.refund", target_type="order", target_id=order_id,
@@ -307,6 +317,7 @@ class AdminService:
     # ---- settings ---------------------------------------------------------------------
 
     def settings(self) -> AdminSettings:
+        """The run-time settings as the panel shows them; API keys only as {set, last4, updated_at}."""
         pricing = self._doc("pricing")
         providers = self._doc("providers")
         env_providers = self._provider_defaults()

@@ -132,7 +132,8 @@ class Settings(BaseSettings):
     TASK_DEADLINE_S: int = 1800  # a task not finished by then is failed and refunded
     STEP_LEASE_S: int = 300  # a worker step longer than this is presumed dead
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
-    MAX_UPLOAD_PIXELS: int = 40_000_000  # width * height, checked from the header before decoding
+    MAX_UPLOAD_PIXELS: int = 7680 * 4320  # width * height (8K UHD), checked from the header before decoding
+    UPLOAD_ORPHAN_AGE_S: int = 24 * 3600  # an upload no task or chat message uses is deleted after this
     UPLOAD_BUDGET_BYTES: int = 200 * 1024 * 1024  # stored uploads per user
 
     # Local stack

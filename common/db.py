@@ -45,6 +45,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_newest"),  # admin list by status
         IndexModel([("created_at", DESCENDING)]),  # admin stats: generations today
         IndexModel([("share_token", ASCENDING)], sparse=True),  # public share pages
+        # Which tasks use an upload (orphan cleanup in common/uploads.py).
+        IndexModel([("params.start_object", ASCENDING)], sparse=True),
+        IndexModel([("params.reference_objects", ASCENDING)], sparse=True),
+        IndexModel([("params.end_object", ASCENDING)], sparse=True),
     ],
     "ledger": [IndexModel([("key", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)])],
     "orders": [
@@ -52,14 +56,15 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("_id", DESCENDING)], name="status_newest"),
     ],
     "conversations": [IndexModel([("user_id", ASCENDING), ("updated_at", DESCENDING), ("_id", DESCENDING)])],
-    "messages": [IndexModel([("conversation_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])],
+    "messages": [IndexModel([("conversation_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)]),
+                 IndexModel([("attachments", ASCENDING)], sparse=True)],
     "secrets": [IndexModel([("name", ASCENDING), ("version", DESCENDING)], unique=True)],
     "audit": [IndexModel([("created_at", DESCENDING)])],
     # MongoDB drops these once expire_at has passed (TTL indexes); the code never relies on it.
     "login_attempts": [IndexModel([("expire_at", ASCENDING)], expireAfterSeconds=0)],
     "rate_limits": [IndexModel([("expire_at", ASCENDING)], expireAfterSeconds=0)],
     "idempotency": [IndexModel([("expire_at", ASCENDING)], expireAfterSeconds=0)],
-    "uploads": [IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)])],
+    "uploads": [IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]), IndexModel([("last_used_at", ASCENDING)])],
     "api_tokens": [IndexModel([("hash", ASCENDING)], unique=True), IndexModel([("user_id", ASCENDING)])],
     "password_resets": [IndexModel([("user_id", ASCENDING)])],
     "quota_usage": [IndexModel([("user_id", ASCENDING), ("tasks", ASCENDING)])],

@@ -21,7 +21,7 @@ from common import clock
 from common.accounting import Accounting, Charge
 from common.errors import AppError, Conflict, InvalidRequest, NotFound, ServiceUnavailable
 from common.ids import delivery_name, plausible_id
-from common.media import MediaSigner, media_object_name
+from common.media import MAX_PIXELS, MediaSigner, decode_image, media_object_name
 from common.models import (
     MAX_SEED,
     CreateImageRequest,
@@ -49,6 +49,7 @@ from common.queue import Queue, RetryPolicy
 from common.storage import StorageService
 from common.tasks import TaskRepository, new_task_id
 from common.thumbnails import image_thumbnail, video_poster
+from common.uploads import Uploads
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,63 @@ def task_whereabouts(doc: dict[str, Any], *, now: datetime, median_s: float | No
     return {"stage": stage, "eta_s": None if eta is None else max(1, round(eta))}
 
 
+class InvalidInput(AppError):
+    """A task's input cannot be used (damaged or missing image): the task fails at once, refunded."""
+
+    status, code = 400, "invalid_input"
+
+
+def _reached_provider(doc: dict[str, Any]) -> bool:
+    """True once a job may exist at the provider: a stored job id, or a worker step holding the lease
+    (it may be submitting right now)."""
+    if doc.get("job") is not None:
+        return True
+    until = doc.get("lease_until")
+    return until is not None and clock.as_utc(until) > clock.now()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying: the network, storage or database failed, not the input.
+
+    Image decoding errors (Pillow raises OSError "image file is truncated"), a render that ffmpeg
+    refuses, and programming errors (ValueError, TypeError, KeyError) are permanent.
+    """
+    import subprocess
+
+    from PIL import UnidentifiedImageError
+    from pymongo.errors import PyMongoError
+
+    try:
+        import requests
+
+        network: tuple[type[BaseException], ...] = (requests.ConnectionError, requests.Timeout)
+    except ImportError:  # pragma: no cover
+        network = ()
+    if isinstance(exc, (UnidentifiedImageError, subprocess.CalledProcessError, ValueError, TypeError, KeyError,
+                        AttributeError, IndexError, SyntaxError, EOFError)):
+        return False
+    if isinstance(exc, OSError) and _raised_in(exc, ("PIL.", "imageio")):
+        return False
+    return isinstance(exc, (PyMongoError, ConnectionError, TimeoutError, OSError, *network)) or _is_google_transient(exc)
+
+
+def _raised_in(exc: BaseException, prefixes: tuple[str, ...]) -> bool:
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(prefixes):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _is_google_transient(exc: BaseException) -> bool:
+    try:
+        from google.api_core import exceptions as gexc
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, (gexc.ServerError, gexc.TooManyRequests, gexc.RetryError))
+
+
 class StepOutcome(str, enum.Enum):
     NOTHING_TO_DO = "nothing_to_do"  # finished, deleted, or a step that already ran
     BUSY = "busy"  # another delivery holds the lease: ask the queue to retry later
@@ -116,8 +174,12 @@ class Generation:
         signer: MediaSigner,
         config: GenerationConfig,
         watermark_text: Callable[[], str | None] = lambda: None,
+        uploads: Uploads | None = None,
+        max_input_pixels: int = MAX_PIXELS,
     ) -> None:
         self.watermark_text = watermark_text  # the admin's visible watermark, None when off
+        self.uploads = uploads  # marks the uploads a new task uses (orphan cleanup keeps them)
+        self.max_input_pixels = max_input_pixels
         self.tasks = tasks
         self.accounting = accounting
         self.storage = storage
@@ -134,6 +196,8 @@ class Generation:
         """One task per variation (`count`), each charged on its own; all or nothing."""
         provider = self.providers.name_for(MediaKind.IMAGE)
         refs = [self.signer.verify_url(u, owner=user_id).name for u in body.reference_urls]
+        if self.uploads is not None:
+            self.uploads.touch(refs, field="reference_urls")
         params: dict[str, Any] = {"aspect_ratio": body.aspect_ratio, "reference_objects": refs}
         if body.negative_prompt:
             params["negative_prompt"] = body.negative_prompt
@@ -166,6 +230,8 @@ class Generation:
             end = self.signer.verify_url(body.last_frame_url, owner=user_id).name if body.last_frame_url else None
             if end:
                 self._require(provider, "last_frame")
+            if self.uploads is not None:
+                self.uploads.touch([n for n in (start, end) if n], field="image_url")
             params = {"aspect_ratio": body.aspect_ratio, "duration_s": body.duration_s, "start_object": start,
                       "mode": "image-to-video" if start else "text-to-video"}
             if end:
@@ -279,6 +345,7 @@ class Generation:
             started_at=clock.as_utc(doc["started_at"]) if doc.get("started_at") else None,
             completed_at=clock.as_utc(doc["completed_at"]) if doc.get("completed_at") else None,
             shared=bool(doc.get("share_token")),
+            refund_on_cancel=self.refund_on_cancel(doc),
             **self._whereabouts(doc),
         )
 
@@ -302,11 +369,70 @@ class Generation:
     # ---- delete -------------------------------------------------------------------
 
     def delete(self, doc: dict[str, Any]) -> None:
-        """Delete a task and its media; a task still running is stopped and refunded first."""
+        """Delete a task and its media; a task still running is canceled first (same money rule as `cancel`)."""
         if doc["status"] in (TaskStatus.PENDING.value, TaskStatus.GENERATING.value):
-            self._fail(doc["_id"], code="canceled", message="Canceled by the user.")
+            try:
+                self.cancel(doc)
+            except Conflict:
+                pass  # it finished meanwhile: nothing left to stop
         self.tasks.delete(doc["_id"])
         self.storage.delete_prefix(f"media/{doc['user_id']}/{doc['_id']}.")
+
+    # ---- cancel -------------------------------------------------------------------
+
+    def refund_on_cancel(self, doc: dict[str, Any]) -> bool | None:
+        """Would canceling now refund the charge? None when the task is not running.
+
+        Yes while the job never reached a provider (no job, no submit in flight), or when the
+        provider's API can stop the job (OpenAI-style DELETE /v1/videos/{id}, the sim). Otherwise the
+        provider renders (and bills the operator) anyway, so the charge is kept.
+        """
+        if doc["status"] not in (TaskStatus.PENDING.value, TaskStatus.GENERATING.value):
+            return None
+        return not _reached_provider(doc) or self._can_cancel(doc["provider"])
+
+    def _can_cancel(self, provider_name: str) -> bool:
+        try:
+            return callable(getattr(self.providers.get(provider_name), "cancel", None))
+        except ProviderError:
+            return False
+
+    def cancel(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Stop a running task: FAILED with code `canceled`. Refunds only what never reached a provider,
+        or what the provider confirms it stopped. Conflict (409) when the task is not running."""
+        stopped = False
+        for _ in range(5):
+            if doc["status"] not in (TaskStatus.PENDING.value, TaskStatus.GENERATING.value):
+                raise Conflict("This task is not running any more.", details={"status": doc["status"]})
+            if not _reached_provider(doc):
+                failed = self.tasks.cancel(doc, refund=True, message="Canceled before it reached the AI provider. "
+                                           "Your quota or credits were refunded.", only_if_unsubmitted=True)
+            else:
+                stopped = stopped or self._cancel_at_provider(doc)
+                message = ("Canceled; the AI provider stopped the job. Your quota or credits were refunded." if stopped else
+                           "Canceled. The AI provider had already started this job, so the charge is kept.")
+                failed = self.tasks.cancel(doc, refund=stopped, message=message)
+            if failed is not None:
+                if failed.get("refund") == "pending":
+                    self._refund(failed)
+                log.info("task canceled", extra={"task_id": doc["_id"], "refund": failed.get("refund")})
+                return self.tasks.get(doc["_id"]) or failed
+            current = self.tasks.get(doc["_id"])
+            if current is None:
+                raise Conflict("This task is not running any more.")
+            doc = current  # it moved on (submitted, finished) meanwhile: decide again
+        raise Conflict("The task is changing right now. Please try again.")
+
+    def _cancel_at_provider(self, doc: dict[str, Any]) -> bool:
+        job = doc.get("job")
+        if not job:
+            return False
+        try:
+            cancel = getattr(self.providers.get(doc["provider"]), "cancel", None)
+            return bool(cancel(job["id"], state=job.get("state") or {})) if callable(cancel) else False
+        except ProviderError as exc:
+            log.warning("cancel at the provider failed: %s", exc.detail or exc.code, extra={"task_id": doc["_id"]})
+            return False
 
     # ---- worker step --------------------------------------------------------------
 
@@ -327,10 +453,21 @@ class Generation:
         except AppError as exc:
             log.warning("step failed permanently: %s", exc.code, extra=log_extra)
             return self._fail_owned(doc, code=exc.code, message=exc.message)
-        except Exception:
+        except Exception as exc:
+            if not is_transient(exc):
+                # Bad input (an image that does not decode, a render that cannot start): retrying cannot help.
+                log.warning("step failed permanently: %r", exc, extra=log_extra)
+                return self._fail_owned(doc, code="invalid_input", message=(
+                    "The generation could not use its input (an image may be damaged). "
+                    "Your quota or credits were refunded."))
+            attempts = int(doc.get("attempts", 0)) + 1
+            if attempts >= MAX_TRANSIENT_ATTEMPTS:
+                log.exception("step crashed %s times; failing the task", attempts, extra=log_extra)
+                return self._fail_owned(doc, code="internal", message=(
+                    f"The generation failed on our side {attempts} times. Your quota or credits were refunded."))
             # Storage or database trouble: give the lease back and let the queue retry this step.
             log.exception("step crashed; releasing lease for a retry", extra=log_extra)
-            self.tasks.finish_step(doc, next_step=step)
+            self.tasks.finish_step(doc, next_step=step, transient_failure=True)
             raise
 
     def _advance(self, doc: dict[str, Any], *, step: int) -> StepOutcome:
@@ -344,7 +481,8 @@ class Generation:
             raise status.error
         job = {"id": status.job_id, "state": status.state, "fetch_failures": (job or {}).get("fetch_failures", 0)}
         if not status.done:
-            self.tasks.save_job(doc, job=job, progress=status.progress)
+            if self.tasks.save_job(doc, job=job, progress=status.progress) is None and doc.get("job") is None:
+                self._stop_orphan(provider, doc, status.job_id, status.state)  # canceled while we submitted
             return self._next(doc, step=step, delay_s=self.config.poll_interval_s)
         # Done at the provider: remember the job first, so a crash while
         # fetching re-fetches instead of generating (and paying) again.
@@ -363,6 +501,15 @@ class Generation:
         if isinstance(status.state.get("video_uri"), str):
             ref["video_uri"] = str(status.state["video_uri"])
         return self._store_and_complete(doc, media, provider_ref=ref)
+
+    def _stop_orphan(self, provider: Any, doc: dict[str, Any], job_id: str, state: dict[str, object]) -> None:
+        """A job submitted for a task canceled meanwhile: stop it at the provider where its API can."""
+        cancel = getattr(provider, "cancel", None)
+        if callable(cancel):
+            try:
+                cancel(job_id, state=state)
+            except ProviderError:
+                log.warning("could not stop an orphaned provider job", extra={"task_id": doc["_id"], "job_id": job_id})
 
     def _store_and_complete(self, doc: dict[str, Any], media: MediaResult, *,
                             provider_ref: dict[str, str] | None = None) -> StepOutcome:
@@ -450,8 +597,17 @@ class Generation:
         params = doc["params"]
 
         def load(name: str) -> ReferenceImage:
-            info = self.storage.stat(name)
-            return ReferenceImage(data=self.storage.read_bytes(name, max_bytes=MAX_REFERENCE_BYTES), mime_type=info.content_type)
+            try:
+                info = self.storage.stat(name)
+                data = self.storage.read_bytes(name, max_bytes=MAX_REFERENCE_BYTES)
+            except NotFound:
+                raise InvalidInput("An input image of this task is no longer available. Upload it again.") from None
+            try:  # every pixel must decode before a provider (or the operator's money) is involved
+                decode_image(data, max_pixels=self.max_input_pixels).close()
+            except AppError:
+                raise InvalidInput("An input image of this task is damaged or incomplete, so it cannot be used. "
+                                   "Upload it again. Your quota or credits were refunded.") from None
+            return ReferenceImage(data=data, mime_type=info.content_type)
 
         return GenerationRequest(
             kind=MediaKind(doc["type"]),

@@ -29,8 +29,10 @@ M = TypeVar("M", bound=BaseModel)
 AuthLevel = Literal["public", "user", "admin"]
 MAX_JSON_BYTES = 1024 * 1024
 
-EXPOSED_HEADERS = "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Retry-After, Content-Disposition"
-ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature"
+EXPOSED_HEADERS = ("Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Retry-After, Content-Disposition, "
+                   "Idempotent-Replayed")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+ALLOWED_HEADERS = "Authorization, Content-Type, Range, If-Range, If-None-Match, If-Modified-Since, Accept, Stripe-Signature, Idempotency-Key"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class RouteSpec:
     summary: str = ""
     internal: bool = False
     rate: str | None = None
+    idempotent: bool = False  # an Idempotency-Key header makes replays return the first answer (common/idempotency.py)
 
 
 @dataclass
@@ -140,11 +143,13 @@ class Api:
         produces: tuple[str, ...] = (),
         summary: str | None = None,
         internal: bool = False,
+        idempotent: bool = False,
     ) -> Callable[[View], View]:
         """Register a view for `path` (werkzeug rule syntax, e.g. `/api/ai/tasks/<task_id>`) and record its
         contract (see RouteSpec). `rate` names a rate-limit policy (or UNLIMITED). `summary` defaults to the first line of the view's docstring."""
 
         def register(view: View) -> View:
+            """Record `view` under its endpoint name (the decorator `route` returns)."""
             endpoint = f"{self.name}.{view.__name__}"
             self._map.add(Rule(path, endpoint=endpoint, methods=methods))
             doc = (view.__doc__ or "").strip().splitlines()
@@ -152,6 +157,7 @@ class Api:
                 function=self.name, path=path, methods=tuple(m.upper() for m in methods), auth=auth, view=view,
                 body=body, query=query, response=response, status=status, upload=upload, produces=produces,
                 summary=summary if summary is not None else (doc[0] if doc else ""), internal=internal, rate=rate,
+                idempotent=idempotent,
             )
             return view
 
@@ -174,7 +180,7 @@ class Api:
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()
             spec = self._views[str(endpoint)]
-            view, level, rate = spec.view, spec.auth, spec.rate
+            view, level, rate, idempotent = spec.view, spec.auth, spec.rate, spec.idempotent
             if rate == UNLIMITED:  # health checks answer even when the database does not
                 rate = None
             elif self._ip_policy:
@@ -186,7 +192,13 @@ class Api:
                     raise Forbidden("This page is for administrators.")
             if rate:
                 svc.rate_limits.hit(rate, f"user:{ctx.user_id}" if ctx.user is not None else ctx.client_ip)
-            response = to_response(view(ctx))
+            key = request.headers.get(IDEMPOTENCY_HEADER) if idempotent else None
+            if key is not None:
+                scope = f"{ctx.user_id if ctx.user is not None else ctx.client_ip}:{request.method}:{request.path}"
+                response = svc.idempotency.run(scope=scope, key=key, body=request.get_data(cache=True),
+                                               call=lambda: to_response(view(ctx)))
+            else:
+                response = to_response(view(ctx))
         except AppError as exc:
             response = _error_response(exc)
         except HTTPException as exc:
@@ -200,6 +212,7 @@ class Api:
 
 
 def client_ip_of(request: flask.Request, svc: Services) -> str:
+    """The caller's address: X-Forwarded-For only through trusted proxies (common/ratelimit.py)."""
     from common.ratelimit import client_ip
 
     return client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), svc.trusted_proxies)
@@ -239,6 +252,7 @@ API_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsa
 
 
 def with_security_headers(response: flask.Response) -> flask.Response:
+    """`response` with the OWASP secure headers and the API's CSP (a view's own CSP is kept)."""
     for key, value in SECURITY_HEADERS.items():
         response.headers.setdefault(key, value)
     response.headers.setdefault("Content-Security-Policy", API_CSP)
@@ -290,6 +304,7 @@ def authenticate(request: flask.Request, svc: Services) -> dict[str, Any]:
 
 
 def parse_json(request: flask.Request, model: type[M]) -> M:
+    """The request body as `model`. Raises PayloadTooLarge (over 1 MiB) or InvalidRequest (not JSON, not an object, invalid field)."""
     if request.content_length and request.content_length > MAX_JSON_BYTES:
         raise PayloadTooLarge("The request body is too large.")
     raw = request.get_data(cache=True)
@@ -325,6 +340,7 @@ def _validation_error(exc: ValidationError) -> InvalidRequest:
 
 
 def to_response(value: Any) -> flask.Response:
+    """A view's return value as a response: a Response as is, a model or JSON value (optionally with a status), None as 204."""
     if isinstance(value, flask.Response):
         return value
     status = 200
@@ -340,6 +356,7 @@ def to_response(value: Any) -> flask.Response:
 
 
 def json_ready(value: Any) -> Any:
+    """`value` with models dumped and datetimes as ISO 8601, ready for json.dumps."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, dict):

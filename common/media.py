@@ -12,11 +12,12 @@ import hashlib
 import hmac
 import io
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from common.errors import Forbidden, InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 
@@ -26,7 +27,7 @@ _OBJECT_NAME = re.compile(r"^(media|uploads)/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_.-]{
 _HEX_SIG = re.compile(r"[0-9a-fA-F]{64}")  # also keeps non-ASCII out of hmac.compare_digest (it raises on those)
 ALLOWED_UPLOADS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "video/mp4": "mp4"}
-MAX_PIXELS = 8192 * 8192
+MAX_PIXELS = 7680 * 4320  # 8K UHD; the default of MAX_UPLOAD_PIXELS
 
 
 @dataclass(frozen=True)
@@ -118,21 +119,94 @@ class CheckedImage:
     sha256: str
 
 
-def check_image_upload(data: bytes, *, max_bytes: int) -> CheckedImage:
-    """Content-checked image: the bytes must decode as PNG/JPEG/WebP, whatever the filename says."""
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"Images can be at most {max_bytes // (1024 * 1024)} MB.", details={"max_bytes": max_bytes})
-    if not data:
-        raise InvalidRequest("The file is empty.", details={"field": "file"})
+# Decoding is the memory-heavy part (width * height * 4 bytes): a few at a time per process.
+_decode_slots = threading.BoundedSemaphore(2)
+TOO_MANY_PIXELS = "The image has too many pixels."
+
+
+def image_header(data: bytes, *, max_pixels: int) -> tuple[str, int, int]:
+    """(format, width, height) read from the header only; 413 over `max_pixels`, 415 if not PNG/JPEG/WebP.
+
+    The pixel limit is checked here, before any decoding, and also catches sizes past
+    Pillow's own decompression-bomb threshold (one 413 for every size over the limit).
+    """
     try:
         with Image.open(io.BytesIO(data)) as img:
             fmt = img.format or ""
             width, height = img.size
-            if fmt not in ALLOWED_UPLOADS:
-                raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.", details={"detected": fmt.lower() or None})
-            if width * height > MAX_PIXELS:
-                raise PayloadTooLarge("The image has too many pixels.", details={"max_pixels": MAX_PIXELS})
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise PayloadTooLarge(TOO_MANY_PIXELS, details={"max_pixels": max_pixels}) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.") from None
-    return CheckedImage(data, ALLOWED_UPLOADS[fmt], width, height, hashlib.sha256(data).hexdigest())
+    if fmt not in ALLOWED_UPLOADS:
+        raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.", details={"detected": fmt.lower() or None})
+    if width * height > max_pixels or width <= 0 or height <= 0:
+        raise PayloadTooLarge(TOO_MANY_PIXELS, details={"max_pixels": max_pixels, "width": width, "height": height})
+    return fmt, width, height
+
+
+def decode_image(data: bytes, *, max_pixels: int) -> Image.Image:
+    """Every pixel decoded (a truncated or corrupt file fails here, whatever its format), the EXIF
+    orientation applied and the colours converted to 8-bit sRGB (RGB, or RGBA with transparency).
+
+    Raises PayloadTooLarge (413) over `max_pixels` before decoding, UnsupportedMediaType (415) when
+    the bytes are not a whole PNG/JPEG/WebP image.
+    """
+    image_header(data, max_pixels=max_pixels)
+    with _decode_slots:
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                img.seek(0)  # animated WebP/PNG: the first frame is the still image
+                img.load()
+                upright = ImageOps.exif_transpose(img) or img
+                return _to_srgb(upright)
+        except Image.DecompressionBombError:
+            raise PayloadTooLarge(TOO_MANY_PIXELS, details={"max_pixels": max_pixels}) from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+            raise UnsupportedMediaType("The image could not be read: the file is damaged or incomplete.",
+                                       details={"field": "file"}) from None
+
+
+def _to_srgb(img: Image.Image) -> Image.Image:
+    icc = img.info.get("icc_profile")
+    alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    if img.mode == "CMYK" or img.mode not in ("RGB", "RGBA"):
+        img = img.convert("RGBA" if alpha else "RGB")
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            converted = ImageCms.profileToProfile(img, source, _SRGB, outputMode=img.mode)
+            if converted is not None:
+                img = converted
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # an unreadable profile: keep the pixels as they are
+    img.info.pop("icc_profile", None)
+    return img
+
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def check_image_upload(data: bytes, *, max_bytes: int, max_pixels: int = MAX_PIXELS) -> CheckedImage:
+    """The image as it will be stored: content-checked, fully decoded, upright, sRGB, re-encoded in
+    its own format without metadata (so the stored start frame is exactly what the user saw).
+
+    Raises PayloadTooLarge (413: bytes or pixels over the limit), InvalidRequest (400: empty),
+    UnsupportedMediaType (415: not a whole PNG/JPEG/WebP image).
+    """
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"Images can be at most {max_bytes // (1024 * 1024)} MB.", details={"max_bytes": max_bytes})
+    if not data:
+        raise InvalidRequest("The file is empty.", details={"field": "file"})
+    fmt = image_header(data, max_pixels=max_pixels)[0]
+    img = decode_image(data, max_pixels=max_pixels)
+    out = io.BytesIO()
+    if fmt == "JPEG" and img.mode == "RGB":
+        img.save(out, format="JPEG", quality=95, subsampling=0)
+    elif fmt == "WEBP":
+        img.save(out, format="WEBP", quality=95, method=4)
+    else:
+        fmt = "PNG"
+        img.save(out, format="PNG", optimize=False, compress_level=6)
+    encoded = out.getvalue()
+    return CheckedImage(encoded, ALLOWED_UPLOADS[fmt], img.width, img.height, hashlib.sha256(encoded).hexdigest())

@@ -168,6 +168,28 @@ class TaskRepository:
             return_document=ReturnDocument.AFTER,
         )
 
+    def cancel(self, doc: dict[str, Any], *, refund: bool, message: str, only_if_unsubmitted: bool = False) -> dict[str, Any] | None:
+        """Move an active task to FAILED with code `canceled`; `refund` marks the refund pending (else "kept").
+
+        `only_if_unsubmitted`: only while no job exists and no worker holds the lease (nothing reached
+        a provider). None when the task moved on meanwhile (the caller re-reads and decides again).
+        """
+        now = clock.now()
+        query: dict[str, Any] = {"_id": doc["_id"], "status": {"$in": ACTIVE}}
+        if only_if_unsubmitted:
+            query.update({"job": None, "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]})
+        elif doc.get("job") is None:
+            query["job"] = None
+        else:
+            query["job.id"] = doc["job"].get("id")
+        return self._db.tasks.find_one_and_update(
+            query,
+            {"$set": {"status": TaskStatus.FAILED.value, "error": {"code": "canceled", "message": message},
+                      "completed_at": now, "updated_at": now, "lease_id": None, "lease_until": None,
+                      "refund": "pending" if refund else "kept"}},
+            return_document=ReturnDocument.AFTER,
+        )
+
     def mark_refunded(self, task_id: str) -> None:
         self._db.tasks.update_one({"_id": task_id, "refund": "pending"}, {"$set": {"refund": "done"}})
 
@@ -177,7 +199,7 @@ class TaskRepository:
         refund is still running)."""
         now = clock.now()
         return self._db.tasks.find_one_and_update(
-            {"_id": task_id, "status": TaskStatus.FAILED.value, "refund": {"$in": ["done", None]}},
+            {"_id": task_id, "status": TaskStatus.FAILED.value, "refund": {"$in": ["done", "kept", None]}},
             {"$set": {"status": TaskStatus.PENDING.value, "error": None, "progress": 0, "job": None,
                       "completed_at": None, "updated_at": now, "attempts": 0, "refund": None,
                       "cost": {"credits": 0, "from_quota": False}},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from common.providers.sim import ffmpeg_exe
+from common.media_probe import ffmpeg_exe
 
 THUMB_MAX = 480
 

@@ -77,7 +77,7 @@ def users(ctx: Ctx) -> AdminUserPage:
 
 @api.route(
     "/api/admin/users/<user_id>", methods=["PATCH"], auth="admin", body=AdminUserPatch, response=User,
-    summary="Change role, disable, adjust credits",
+    summary="Change role, disable, adjust credits", idempotent=True,
 )
 def update_user(ctx: Ctx) -> User:
     assert ctx.user is not None
@@ -105,7 +105,7 @@ def tasks(ctx: Ctx) -> AdminTaskPage:
 
 @api.route(
     "/api/admin/tasks/<task_id>/retry", methods=["POST"], auth="admin", response=AdminTask,
-    summary="Retry a FAILED task for free",
+    summary="Retry a FAILED task for free", idempotent=True,
 )
 def retry_task(ctx: Ctx) -> AdminTask:
     assert ctx.user is not None
@@ -125,7 +125,7 @@ def orders(ctx: Ctx) -> AdminOrderPage:
 
 @api.route(
     "/api/admin/orders/<order_id>/refund", methods=["POST"], auth="admin", response=AdminOrder,
-    summary="Refund a PAID order (credits taken back)",
+    summary="Refund a PAID order (credits taken back)", idempotent=True,
 )
 def refund_order(ctx: Ctx) -> AdminOrder:
     assert ctx.user is not None

@@ -44,6 +44,7 @@ def packages(ctx: Ctx) -> PackageList:
 @api.route(
     "/api/billing/checkout", methods=["POST"], body=CheckoutRequest, response=CheckoutResponse, status=201,
     summary="Create a PENDING order and a checkout (Stripe Checkout, or the local sandbox without a Stripe key)",
+    idempotent=True,
 )
 def checkout(ctx: Ctx) -> tuple[CheckoutResponse, int]:
     body = ctx.body(CheckoutRequest)

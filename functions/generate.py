@@ -43,7 +43,7 @@ def _created(ctx: Ctx, docs: list[dict[str, object]], count: int) -> tuple[Task 
 
 @api.route(
     "/api/ai/image", methods=["POST"], rate="generate", body=CreateImageRequest, response=(Task, TaskGroup),
-    status=202, summary="Generate an image (asynchronous); `count` > 1 answers {items} of the variations",
+    status=202, summary="Generate an image (asynchronous); `count` > 1 answers {items} of the variations", idempotent=True,
 )
 def create_image(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
     body = ctx.body(CreateImageRequest)
@@ -52,7 +52,7 @@ def create_image(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
 
 @api.route(
     "/api/ai/video", methods=["POST"], rate="generate", body=CreateVideoRequest, response=(Task, TaskGroup),
-    status=202, summary="Generate a video (asynchronous); `count` > 1 answers {items} of the variations",
+    status=202, summary="Generate a video (asynchronous); `count` > 1 answers {items} of the variations", idempotent=True,
 )
 def create_video(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
     body = ctx.body(CreateVideoRequest)
@@ -136,7 +136,16 @@ def get_task(ctx: Ctx) -> Task:
     return ctx.svc.generation.to_api(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 
 
-@api.route("/api/ai/tasks/<task_id>", methods=["DELETE"], status=204, summary="Delete a task and its media")
+@api.route("/api/ai/tasks/<task_id>/cancel", methods=["POST"], response=Task,
+           summary="Cancel a running task; refunds what never reached a provider (or what the provider stopped)")
+def cancel_task(ctx: Ctx) -> Task:
+    """Stop a running task (409 once it finished); the answer's error message says what was refunded."""
+    doc = ctx.svc.generation.cancel(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
+    return ctx.svc.generation.to_api(doc)
+
+
+@api.route("/api/ai/tasks/<task_id>", methods=["DELETE"], status=204,
+           summary="Delete a task and its media (a running one is canceled first)")
 def delete_task(ctx: Ctx) -> None:
     ctx.svc.generation.delete(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import flask
 
 from common.delivery import media_response
-from common.errors import Forbidden
+from common.errors import Forbidden, NotFound
 from common.http import Api, Ctx
 from common.runtime import Services
 
@@ -41,7 +41,13 @@ def proxy(ctx: Ctx) -> flask.Response:
         ctx.svc.shares.check_media(share, ref.name)  # 404 once the share is revoked or the task deleted
     info = ctx.svc.storage.stat(ref.name)
     download = f"sora-{ref.name.rsplit('/', 1)[-1]}" if args.get("download") == "1" else None
-    response = media_response(ctx.request, info=info, storage=ctx.svc.storage, download_name=download)
+    try:
+        response = media_response(ctx.request, info=info, storage=ctx.svc.storage, download_name=download)
+    except NotFound:
+        # The cached stat named a generation that is gone (the object was rewritten or deleted):
+        # stat afresh (NotFound if it really is gone) and answer from the live version.
+        info = ctx.svc.storage.stat(ref.name, fresh=True)
+        response = media_response(ctx.request, info=info, storage=ctx.svc.storage, download_name=download)
     if share is not None:
         # Revocable: caches must ask again (a 304 while shared, a 404 after), never keep it for a year.
         response.headers["Cache-Control"] = "no-cache"

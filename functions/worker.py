@@ -64,4 +64,6 @@ def run(ctx: Ctx) -> dict[str, str]:
 def sweep(ctx: Ctx) -> dict[str, int]:
     """Cloud Scheduler calls this every minute (the reaper); the local stack runs it on a timer."""
     _verify_caller(ctx)
-    return ctx.svc.generation.sweep()
+    counts = ctx.svc.generation.sweep()
+    counts["uploads_deleted"] = ctx.svc.uploads.collect_orphans(is_referenced=ctx.svc.uploads.referenced)
+    return counts

@@ -57,6 +57,7 @@ def main() -> int:
         while not stop.wait(0.5 if first else settings.SWEEP_INTERVAL_S):
             try:
                 counts = svc.generation.sweep(idle_s=0 if first else 60)
+                counts["uploads_deleted"] = svc.uploads.collect_orphans(is_referenced=svc.uploads.referenced)
                 if first and counts["requeued"]:
                     log.info("resumed %s interrupted task(s)", counts["requeued"])
             except Exception:

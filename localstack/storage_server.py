@@ -12,7 +12,8 @@ a ranged media read loaded the whole object to send one slice (a player seeking
 in a 200 MB video made it read 200 MB per seek), and every response closed its
 connection (HTTP/1.0), so no client could keep a connection alive. A single
 `Range: bytes=a-b` read now reads only those bytes, and connections persist
-(HTTP/1.1; every emulator response carries Content-Length).
+(HTTP/1.1; every emulator response carries Content-Length). A read pinned to a
+generation that is no longer live is 404, as on GCS.
 """
 
 from __future__ import annotations
@@ -57,16 +58,21 @@ def _read_slice(storage: Any, bucket: str, name: str, start: int, stop: int) -> 
 
 
 def ranged_download(request: Any, response: Any, storage: Any, *args: Any, **kwargs: Any) -> Any:
-    """objects.download, but a satisfiable single range reads only its bytes (same headers as the emulator's)."""
-    match = _SINGLE_RANGE.fullmatch(request.get_header("range", "") or "")
-    if match is None:
-        return _download(request, response, storage, *args, **kwargs)
+    """objects.download, but a satisfiable single range reads only its bytes (same headers as the emulator's),
+    and a read pinned to a `generation` that is not the live one is 404, as on GCS (the emulator ignored it)."""
     bucket, name = request.params["bucket_name"], request.params["object_id"]
     try:
         obj = storage.get_file_obj(bucket, name)
     except NotFound:
         response.status = HTTPStatus.NOT_FOUND
         return None
+    wanted = (request.query.get("generation") or [None])[0]
+    if wanted is not None and str(wanted) != str(obj.get("generation")):
+        response.status = HTTPStatus.NOT_FOUND
+        return None
+    match = _SINGLE_RANGE.fullmatch(request.get_header("range", "") or "")
+    if match is None:
+        return _download(request, response, storage, *args, **kwargs)
     size, start = int(obj["size"]), int(match["start"])
     stop = min(size, int(match["end"]) + 1) if match["end"] else size
     if start >= stop:

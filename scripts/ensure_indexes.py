@@ -9,6 +9,7 @@ index over existing duplicates).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pymongo
@@ -27,12 +28,15 @@ def ensure_indexes(uri: str, name: str) -> dict[str, list[str]]:
 
 
 def main() -> int:
-    settings = Settings()
-    if not settings.MONGODB_URI:
+    # Only the two database variables: a deploy step need not carry a service's whole configuration
+    # (Settings() would refuse ENV=production without its secrets).
+    uri = os.environ.get("MONGODB_URI", "")
+    name = os.environ.get("MONGODB_DB") or Settings.model_fields["MONGODB_DB"].default
+    if not uri:
         print("MONGODB_URI is not set: the embedded store creates its indexes when it opens.")
         return 0
     try:
-        for coll, names in ensure_indexes(settings.MONGODB_URI, settings.MONGODB_DB).items():
+        for coll, names in ensure_indexes(uri, name).items():
             print(f"{coll}: {', '.join(names)}")
     except pymongo.errors.PyMongoError as exc:
         print(f"creating indexes failed: {exc}", file=sys.stderr)

@@ -21,16 +21,8 @@ resource "google_storage_bucket" "media" {
     max_age_seconds = 3600
   }
 
-  # User uploads are inputs to generations: kept long enough to retry.
-  lifecycle_rule {
-    condition {
-      age            = var.uploads_retention_days
-      matches_prefix = ["uploads/"]
-    }
-    action {
-      type = "Delete"
-    }
-  }
+  # No age-based delete on uploads/: tasks and chat messages keep using an upload for as long as
+  # they exist. The app deletes uploads that nothing references (common/uploads.py, in the sweep).
 
   # Scratch space of the worker (partial renders, thumbnails in progress).
   lifecycle_rule {

@@ -128,7 +128,7 @@ variable "media_bucket_name" {
 }
 
 variable "uploads_retention_days" {
-  description = "Days after which user uploads (uploads/ prefix, inputs to generations) are deleted."
+  description = "Unused: the app deletes uploads nothing references (common/uploads.py); an age rule deleted uploads that tasks still used. Kept so existing tfvars still apply."
   type        = number
   default     = 30
 

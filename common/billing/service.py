@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
+from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError
 from pymongo import ReturnDocument
 
 from common import clock
@@ -161,6 +162,7 @@ class BillingService:
         return hmac.new(self._sandbox_key().encode(), f"{order_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
     def sandbox_url(self, order_id: str, user_id: str) -> str:
+        """The signed link of a sandbox order's checkout page (relative to the billing function)."""
         return f"/api/billing/sandbox/{order_id}?sig={self._sandbox_sig(order_id, user_id)}"
 
     def sandbox_order(self, order_id: str, sig: str) -> dict[str, Any]:
@@ -195,6 +197,7 @@ class BillingService:
         raise Conflict(f"This order is {current['status'].lower()}; it cannot be paid.", details={"status": current["status"]})
 
     def sandbox_cancel(self, order_id: str, sig: str) -> dict[str, Any]:
+        """Cancel a PENDING sandbox order of a signed link. Raises Forbidden (bad link) or Conflict (not PENDING)."""
         order = self.sandbox_order(order_id, sig)
         canceled = self._cancel(order["_id"], reason="canceled in the sandbox")
         if canceled is None:
@@ -258,9 +261,12 @@ class BillingService:
         """Verify, then act on the event. Returns what happened (for the 200 answer and the log)."""
         event = self.verify_webhook(payload=payload, signature_header=signature_header)
         kind = str(event.get("type", ""))
-        session = (event.get("data") or {}).get("object") or {}
+        data = event.get("data") or {}
+        session = data.get("object") if isinstance(data, dict) else None
         if not isinstance(session, dict):
             return "ignored"
+        if kind.startswith("checkout.session."):
+            session = _checked_session(session)
         if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
             if session.get("payment_status") not in (None, "paid", "no_payment_required"):
                 return "awaiting_payment"  # async methods: `async_payment_succeeded` follows
@@ -372,19 +378,49 @@ class BillingService:
     # ---- reads ---------------------------------------------------------------------------
 
     def page(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Orders matching `filters`, newest first (`limit` per page) and the next cursor. Raises InvalidRequest for a bad cursor."""
         return newest_first(self._db.orders, filters, limit=limit, cursor=cursor)
 
     def own_orders(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """The user's orders, newest first; finishes any credit a crash interrupted first (idempotent)."""
         self.finish_unfulfilled(user_id=user_id, limit=10)
         return self.page(filters={"user_id": user_id}, limit=limit, cursor=cursor)
 
     def get(self, order_id: str) -> dict[str, Any] | None:
+        """The order document, or None (also for an implausible id)."""
         return self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
 
     @staticmethod
     def to_api(doc: dict[str, Any]) -> Order:
+        """The API shape of a stored order (API.md `Order`)."""
         return Order(
             id=doc["_id"], user_id=doc["user_id"], package_id=doc["package_id"], credits=int(doc["credits"]),
             price_cents=int(doc["price_cents"]), currency=doc["currency"], status=doc["status"], provider=doc["provider"],
             created_at=clock.as_utc(doc["created_at"]), paid_at=clock.as_utc(doc["paid_at"]) if doc.get("paid_at") else None,
         )
+
+
+class _CheckoutSession(BaseModel):
+    """The fields of a Stripe Checkout Session this service reads, with their documented types
+    (https://docs.stripe.com/api/checkout/sessions/object). A signed event whose fields have other
+    types is refused (400), never half-processed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = None
+    amount_total: StrictInt | None = None
+    currency: str | None = None
+    payment_status: str | None = None
+    payment_intent: str | None = None
+    client_reference_id: str | None = None
+    metadata: dict[str, str | None] | None = None
+
+
+def _checked_session(session: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return _CheckoutSession.model_validate(session).model_dump()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InvalidRequest(f"The webhook event's field '{field}' has the wrong type.",
+                             details={"field": f"data.object.{field}"}) from None

@@ -103,7 +103,7 @@ class StripeGateway:
             event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=None)  # type: ignore[arg-type]
         except stripe.SignatureVerificationError:
             raise BadSignature("The webhook signature does not match.", details=field) from None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the JSON parser takes
             raise InvalidRequest("The webhook body is not JSON.") from None
         stamps = [p.split("=", 1)[1] for p in signature_header.split(",") if p.strip().startswith("t=")]
         try:

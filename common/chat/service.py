@@ -40,8 +40,11 @@ class ChatService:
         signer: MediaSigner,
         provider: Callable[[], ChatProvider],
         config: ChatConfig,
+        touch_uploads: Callable[[list[str]], None] | None = None,
     ) -> None:
-        """`provider()` is the chat provider currently configured (it may change at run time)."""
+        """`provider()` is the chat provider currently configured (it may change at run time);
+        `touch_uploads(names)` marks attachments as in use (orphan cleanup keeps them; 400 if gone)."""
+        self._touch_uploads = touch_uploads
         self.store = store
         self.accounting = accounting
         self.config = config
@@ -58,6 +61,8 @@ class ChatService:
         URL that is not the caller's signed upload), PaymentRequired (no quota and no credits)."""
         conversation = self.store.get_owned(body.conversation_id, user_id) if body.conversation_id else None
         names = [self._signer.verify_url(url, owner=user_id).name for url in body.attachments]
+        if self._touch_uploads is not None and names:
+            self._touch_uploads(names)
         images = [self._load(name) for name in names]
         provider = self._provider()
         history = self._history(conversation["_id"], last=self.config.history_messages) if conversation else []

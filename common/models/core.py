@@ -8,10 +8,12 @@ a test fails when either is stale.
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator, model_validator
 
 # ---- enums ------------------------------------------------------------------
 
@@ -50,9 +52,51 @@ class Out(BaseModel):
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are refused so typos do not pass silently."""
+    """Request bodies: unknown fields are refused so typos do not pass silently.
+
+    Text everywhere in a request is NFC-normalised and may not hold NUL or other control
+    characters (tab and newlines aside); an `email` may not mix alphabets within a part
+    (a Cyrillic a, U+0430, in a Latin address is refused). Lengths are counted in Unicode code points,
+    as JSON Schema's maxLength counts them and as the frontend's generated `textLength` does.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clean_text(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str):
+            return clean_text(value, email=info.field_name == "email")
+        if isinstance(value, list):
+            return [clean_text(v) if isinstance(v, str) else v for v in value]
+        return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str, *, email: bool = False) -> str:
+    """NFC form of `value`; ValueError for control characters (NUL included) or a mixed-script email."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters such as NUL")
+    value = unicodedata.normalize("NFC", value)
+    if email:
+        local, _, domain = value.rpartition("@")
+        for part in [local, *domain.split(".")]:
+            if len(_scripts(part)) > 1:
+                raise ValueError("mixes alphabets (for example Latin and Cyrillic letters), which is how lookalike addresses are made")
+    return value
+
+
+def _scripts(text: str) -> set[str]:
+    """The scripts of the letters in `text`, from their Unicode names (LATIN, CYRILLIC, GREEK, CJK...)."""
+    found = set()
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        name = unicodedata.name(ch, "")
+        found.add(name.split(" ")[0] if name else "UNKNOWN")
+    return found
 
 
 # ---- errors -----------------------------------------------------------------
@@ -282,6 +326,9 @@ class Task(Out):
     updated_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    refund_on_cancel: bool | None = Field(None, description=(
+        "While the task runs: whether canceling it now refunds its charge (true until the job reaches a "
+        "provider, or when the provider's API can stop it); null once it has finished."))
     shared: bool = False
     # While the task runs: where it is, and the seconds it likely still needs (API.md).
     stage: TaskStage | None = None

@@ -100,6 +100,10 @@ class Provider(Protocol):
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
         """Download the finished media. Idempotent: may be called again after a crash."""
 
+    # Optional: `cancel(job_id, *, state) -> bool` stops a job at the provider (True when it confirms).
+    # Adapters whose API cannot stop a job (Veo through the Gemini API) do not define it; then a
+    # canceled task keeps its charge, since the provider renders and bills it anyway.
+
 
 # ---- errors -----------------------------------------------------------------
 

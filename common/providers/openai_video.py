@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from PIL import Image as PILImage
 
+from common.media_probe import mp4_facts
 from common.providers._http_errors import map_failed_job, map_openai_error
 from common.providers.base import (
     GenerationRequest,
@@ -30,7 +31,6 @@ from common.providers.base import (
     ReferenceImage,
     ResultExpired,
 )
-from common.providers.veo import mp4_facts
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,16 @@ class OpenAIVideoProvider:
         client = self._client()
         video = self._sdk_call(lambda: client.videos.retrieve(job_id))
         return self._status(video, dict(state))
+
+    def cancel(self, job_id: str, *, state: dict[str, object]) -> bool:
+        """Stop the job: `DELETE /v1/videos/{id}` (the SDK's `videos.delete`). True when the gateway
+        confirms (`deleted: true`); a job it no longer knows is stopped too."""
+        client = self._client()
+        try:
+            answer = self._sdk_call(lambda: client.videos.delete(job_id), not_found=ResultExpired)
+        except ResultExpired:
+            return True
+        return bool(getattr(answer, "deleted", False))
 
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
         expires_at = state.get("expires_at")

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from common.media_probe import ffmpeg_exe, video_frame
 from common.providers.base import (
     GenerationRequest,
     JobStatus,
@@ -45,12 +46,6 @@ log = logging.getLogger(__name__)
 IMAGE_SIZES = {"1:1": (768, 768), "16:9": (1024, 576), "9:16": (576, 1024), "4:3": (896, 672), "3:4": (672, 896)}
 VIDEO_SIZES = {"16:9": (640, 360), "9:16": (360, 640)}
 FPS = 24
-
-
-def ffmpeg_exe() -> str:
-    import imageio_ffmpeg
-
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def _palette(prompt: str) -> list[tuple[int, int, int]]:
@@ -156,18 +151,6 @@ def concat_mp4(parts: list[Path], aspect_ratio: str, out: Path) -> None:
     subprocess.run(cmd, check=True, capture_output=True, timeout=300)
 
 
-def video_frame(video: bytes, *, last: bool) -> bytes:
-    """The first or last frame of an MP4, as PNG bytes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, frame = Path(tmp) / "src.mp4", Path(tmp) / "frame.png"
-        src.write_bytes(video)
-        seek = ["-sseof", "-0.25"] if last else []
-        cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *seek, "-i", str(src),
-               "-update", "1", "-frames:v", "1" if not last else "100", str(frame)]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=60)
-        return frame.read_bytes()
-
-
 class SimProvider:
     """Simulated long-running provider producing real media. Thread-safe."""
 
@@ -221,6 +204,11 @@ class SimProvider:
         if duration <= 0 or elapsed >= duration:
             return JobStatus(job_id, done=True, progress=100, state=state)
         return JobStatus(job_id, done=False, progress=min(99, int(100 * elapsed / duration)), state=state)
+
+    def cancel(self, job_id: str, *, state: dict[str, object]) -> bool:
+        """Stop a simulated job (its render is dropped). Always succeeds, like a provider with a cancel API."""
+        self._path(job_id, state).unlink(missing_ok=True)
+        return True
 
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
         path = self._path(job_id, state)

@@ -15,11 +15,11 @@ import base64
 import json
 import logging
 import re
-import struct
 import time
 from collections.abc import Callable
 from typing import Any
 
+from common.media_probe import mp4_facts
 from common.providers._http_errors import map_google_error, map_operation_error
 from common.providers.base import (
     GenerationRequest,
@@ -211,51 +211,3 @@ def _finished_video(operation: Any) -> Any:
 def _video_result(data: bytes) -> MediaResult:
     width, height, duration = mp4_facts(data)
     return MediaResult(data=data, mime_type="video/mp4", width=width, height=height, duration_s=duration)
-
-
-def mp4_facts(data: bytes) -> tuple[int | None, int | None, float | None]:
-    """Width, height and duration read from an MP4's `moov` box; Nones where it cannot tell."""
-    moov = _child(data, 0, len(data), b"moov")
-    if moov is None:
-        return None, None, None
-    duration = None
-    mvhd = _child(data, *moov, b"mvhd")
-    if mvhd is not None:
-        start = mvhd[0]
-        if data[start] == 1:
-            timescale, length = struct.unpack_from(">IQ", data, start + 20)
-        else:
-            timescale, length = struct.unpack_from(">II", data, start + 12)
-        duration = round(length / timescale, 3) if timescale else None
-    for trak in _children(data, *moov, b"trak"):
-        tkhd = _child(data, *trak, b"tkhd")
-        if tkhd is not None and tkhd[1] - tkhd[0] >= 8:
-            width, height = struct.unpack_from(">II", data, tkhd[1] - 8)
-            if width and height:
-                return width >> 16, height >> 16, duration
-    return None, None, duration
-
-
-def _children(data: bytes, start: int, end: int, kind: bytes) -> list[tuple[int, int]]:
-    """(payload start, payload end) of the boxes of `kind` directly inside [start, end)."""
-    found = []
-    pos = start
-    while pos + 8 <= end:
-        size, box = struct.unpack_from(">I4s", data, pos)
-        header = 8
-        if size == 1 and pos + 16 <= end:
-            (size,) = struct.unpack_from(">Q", data, pos + 8)
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
-            break
-        if box == kind:
-            found.append((pos + header, pos + size))
-        pos += size
-    return found
-
-
-def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
-    boxes = _children(data, start, end, kind)
-    return boxes[0] if boxes else None

@@ -13,7 +13,29 @@ const HEADER =
   '// generates from its declared routes. Do not edit by hand.\n\n';
 
 const ast = await openapiTS(SPEC, { enumValues: true, rootTypes: true, rootTypesNoSchemaPrefix: true, defaultNonNullable: false });
-const text = HEADER + astToString(ast);
+const text = HEADER + astToString(ast) + textLimits(JSON.parse(readFileSync(SPEC, 'utf8')));
+
+// Every text limit of a request body (`Model.field`), and the one way to count text: the API counts
+// Unicode code points (Python's len(), JSON Schema's maxLength); a JS string's `.length` counts UTF-16
+// units, so one emoji would count twice.
+function textLimits(spec) {
+  const limits = {};
+  for (const [name, schema] of Object.entries(spec.components.schemas).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!/(Request|Patch|Update|Confirm)$/.test(name)) continue;
+    for (const [prop, sub] of Object.entries(schema.properties ?? {})) {
+      const str = [sub, ...(sub.anyOf ?? [])].find((o) => o.type === 'string' && (o.minLength ?? o.maxLength) !== undefined);
+      if (!str) continue;
+      limits[`${name}.${prop}`] = Object.fromEntries(['maxLength', 'minLength'].filter((k) => k in str).map((k) => [k, str[k]]));
+    }
+  }
+  const body = Object.entries(limits).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`).join('\n');
+  return (
+    '\n/** Text limits of request fields (`Model.field`), in Unicode code points, as the API counts them. */\n' +
+    `export const FIELD_LIMITS = {\n${body}\n} as const;\n\n` +
+    '/** The length of `text` as the API counts it: Unicode code points (an emoji is 1, not 2). */\n' +
+    'export function textLength(text: string): number {\n  return Array.from(text).length;\n}\n'
+  );
+}
 
 if (process.argv.includes('--check')) {
   if (!existsSync(OUT) || readFileSync(OUT, 'utf8') !== text) {

@@ -14,6 +14,7 @@ _ROUTES = (
     ("POST", re.compile(r"^/v1/videos$"), "create"),
     ("GET", re.compile(r"^/v1/videos/[^/]+$"), "retrieve"),
     ("GET", re.compile(r"^/v1/videos/[^/]+/content$"), "content"),
+    ("DELETE", re.compile(r"^/v1/videos/[^/]+$"), "delete"),
     ("GET", re.compile(r"^/v1/models$"), "models"),
     ("POST", re.compile(r"^/v1/videos/[^/]+/remix$"), "remix"),
 )
@@ -117,6 +118,11 @@ class FakeOpenAIVideos(FakeServer):
             return self.resolve(video_status("completed", progress=100), request)
         if request.endpoint == "content":
             return Reply(body=mp4_bytes(), content_type="video/mp4")
+        if request.endpoint == "delete":
+            video_id = request.path.split("/")[3]
+            if self._videos.pop(video_id, None) is None:
+                return self.not_found(request)
+            return Reply.json({"id": video_id, "object": "video.deleted", "deleted": True})
         return self.not_found(request)
 
     def not_found(self, request: RecordedRequest) -> Reply:

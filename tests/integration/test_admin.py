@@ -130,8 +130,11 @@ def test_credit_adjustment_goes_through_the_ledger_once_per_action(stack: Stack,
     again = admin("PATCH", f"/api/admin/users/{uid}", json={"credits_delta": 250, "note": "support ticket 42"},
                   headers={"Idempotency-Key": "k1"})
     assert again.json()["credits"] == 500  # a second action is a second adjustment
-    retried = admin("PATCH", f"/api/admin/users/{uid}", json={"credits_delta": 250}, headers={"Idempotency-Key": "k1"})
+    retried = admin("PATCH", f"/api/admin/users/{uid}", json={"credits_delta": 250, "note": "support ticket 42"},
+                    headers={"Idempotency-Key": "k1"})
     assert retried.json()["credits"] == 500  # ... but a retried one is not
+    changed = admin("PATCH", f"/api/admin/users/{uid}", json={"credits_delta": 250}, headers={"Idempotency-Key": "k1"})
+    assert changed.status_code == 422  # the same key with another body is a client mistake, not a silent no-op
     entries = list(stack.svc.db.ledger.find({"user_id": uid}, sort=[("created_at", 1)]))
     assert [e["delta"] for e in entries] == [250, 250]
     assert all(e["reason"].startswith("admin adjustment") and "support ticket 42" in e["reason"] for e in entries)

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from common.providers.sim import ffmpeg_exe
+from common.media_probe import ffmpeg_exe
 from tests.conftest import Stack
 
 

@@ -6,7 +6,10 @@ The explain() tests need a real server's planner: they run in the database tier
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -173,3 +176,21 @@ def test_a_server_that_cannot_start_fails_loudly(tmp_path: Path) -> None:
             MongoServer(data_dir=tmp_path / "db").start(timeout_s=20)
     finally:
         first.stop()
+
+
+def test_the_index_deploy_step_runs_as_a_module(mongodb_uri: str) -> None:
+    """`python -m scripts.ensure_indexes`: what a deploy (and the local stack) runs; idempotent."""
+    if not mongodb_uri:
+        pytest.skip("needs a MongoDB wire server (make test-db)")
+    name = f"x{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "MONGODB_URI": mongodb_uri, "MONGODB_DB": name}
+    try:
+        for _ in range(2):
+            done = subprocess.run([sys.executable, "-m", "scripts.ensure_indexes"], env=env, capture_output=True,
+                                  text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+            assert done.returncode == 0, done.stderr
+            assert "tasks: " in done.stdout and "user_newest" in done.stdout
+    finally:
+        client: Any = pymongo.MongoClient(mongodb_uri)
+        client.drop_database(name)
+        client.close()

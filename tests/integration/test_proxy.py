@@ -400,3 +400,21 @@ def test_storage_contract_stat_and_ranged_reads(adapter: tuple[Any, Callable[[],
         storage.stat("media/u/none.mp4")
     with pytest.raises(NotFound):
         storage.open_range("media/u/none.mp4", 0, 1)
+
+
+def test_an_object_rewritten_by_another_process_is_served_from_its_new_generation(stack: Stack) -> None:
+    """The proxy caches stat results; a rewrite elsewhere (a worker's retry) must not leave it serving the old
+    version's headers or a 404: the pinned read of the gone generation fails, the proxy stats afresh."""
+    name = f"media/u{uuid.uuid4().hex[:8]}/t{uuid.uuid4().hex[:8]}.mp4"
+    path = put(stack, b"a" * 5000, name=name)
+    first = stack.api("GET", path, headers={"Range": "bytes=0-9"})
+    assert first.status_code == 206 and first.content == b"a" * 10
+    s = stack.svc.settings
+    elsewhere = StorageService(bucket=s.GCS_BUCKET, project="test", emulator_host=s.STORAGE_EMULATOR_HOST)
+    elsewhere.upload_bytes(name, b"b" * 3000, content_type="video/mp4")  # not through the proxy's StorageService
+    second = stack.api("GET", path, headers={"Range": "bytes=0-9"})
+    assert second.status_code == 206 and second.content == b"b" * 10
+    assert second.headers["Content-Range"] == "bytes 0-9/3000"
+    assert second.headers["ETag"] != first.headers["ETag"]
+    elsewhere.delete(name)
+    assert stack.api("GET", path, headers={"Range": "bytes=0-9"}).status_code == 404

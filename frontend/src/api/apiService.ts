@@ -379,6 +379,8 @@ export const api = {
     request<Page<Task>>('/api/ai/tasks', { query: { type: q.type, status: q.status, limit: q.limit, cursor: q.cursor }, signal }),
   getTask: (id: string) => request<Task>(`/api/ai/tasks/${encodeURIComponent(id)}`),
   deleteTask: (id: string) => request<void>(`/api/ai/tasks/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /** Stop a running task; the answer's `error.message` says whether the charge was refunded. */
+  cancelTask: (id: string) => request<Task>(`/api/ai/tasks/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
 
   chat: (body: ChatRequest) => request<ChatResponse>('/api/ai/chat', { json: body }),
   listChats: (cursor?: string | null) => request<Page<ChatSummary>>('/api/ai/chats', { query: { cursor } }),

@@ -338,8 +338,25 @@ export interface paths {
         get: operations["generate_get_task"];
         put?: never;
         post?: never;
-        /** Delete a task and its media */
+        /** Delete a task and its media (a running one is canceled first) */
         delete: operations["generate_delete_task"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ai/tasks/{task_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a running task; refunds what never reached a provider (or what the provider stopped) */
+        post: operations["generate_cancel_task"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -888,6 +905,12 @@ export interface components {
             prompt: string;
             /** Provider */
             provider: string;
+            /**
+             * Refund On Cancel
+             * @description While the task runs: whether canceling it now refunds its charge (true until the job reaches a provider, or when the provider's API can stop it); null once it has finished.
+             * @default null
+             */
+            refund_on_cancel: boolean | null;
             /** @default null */
             result: components["schemas"]["TaskResult"] | null;
             /**
@@ -1786,6 +1809,12 @@ export interface components {
             prompt: string;
             /** Provider */
             provider: string;
+            /**
+             * Refund On Cancel
+             * @description While the task runs: whether canceling it now refunds its charge (true until the job reaches a provider, or when the provider's API can stop it); null once it has finished.
+             * @default null
+             */
+            refund_on_cancel: boolean | null;
             /** @default null */
             result: components["schemas"]["TaskResult"] | null;
             /**
@@ -2855,6 +2884,37 @@ export interface operations {
             };
         };
     };
+    generate_cancel_task: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description Error (API.md) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     generate_share_task: {
         parameters: {
             query?: never;
@@ -3656,3 +3716,44 @@ export const taskStageAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<componen
 export const taskStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskStatus"]> = ["PENDING", "GENERATING", "COMPLETED", "FAILED"];
 export const taskTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TaskType"]> = ["image", "video"];
 export const usageEntryKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["UsageEntry"]["kind"]> = ["charge", "refund", "purchase", "adjustment", "other"];
+
+/** Text limits of request fields (`Model.field`), in Unicode code points, as the API counts them. */
+export const FIELD_LIMITS = {
+  "AdminUserPatch.note": {"maxLength":500},
+  "ApiKeysUpdate.gemini_api_key": {"maxLength":4096},
+  "ApiKeysUpdate.openai_api_key": {"maxLength":4096},
+  "ApiKeysUpdate.stripe_secret_key": {"maxLength":4096},
+  "ApiKeysUpdate.stripe_webhook_secret": {"maxLength":4096},
+  "ChangePasswordRequest.current_password": {"maxLength":256,"minLength":1},
+  "ChangePasswordRequest.new_password": {"maxLength":256,"minLength":8},
+  "ChatRegenerateRequest.conversation_id": {"maxLength":200,"minLength":1},
+  "ChatRequest.conversation_id": {"maxLength":200},
+  "ChatRequest.message": {"maxLength":8000,"minLength":1},
+  "CheckoutRequest.package_id": {"maxLength":40,"minLength":1},
+  "CreateApiTokenRequest.name": {"maxLength":60,"minLength":1},
+  "CreateImageRequest.negative_prompt": {"maxLength":1000},
+  "CreateImageRequest.prompt": {"maxLength":2000,"minLength":1},
+  "CreateVideoRequest.extend_of": {"maxLength":64,"minLength":1},
+  "CreateVideoRequest.image_url": {"maxLength":2048},
+  "CreateVideoRequest.last_frame_url": {"maxLength":2048},
+  "CreateVideoRequest.negative_prompt": {"maxLength":1000},
+  "CreateVideoRequest.prompt": {"maxLength":2000,"minLength":1},
+  "CreateVideoRequest.remix_of": {"maxLength":64,"minLength":1},
+  "EnhancePromptRequest.prompt": {"maxLength":2000,"minLength":1},
+  "GoogleLoginRequest.id_token": {"maxLength":8192,"minLength":10},
+  "KeyTestRequest.key": {"maxLength":4096},
+  "LoginRequest.password": {"maxLength":256,"minLength":1},
+  "PasswordResetConfirm.new_password": {"maxLength":256,"minLength":8},
+  "PasswordResetConfirm.token": {"maxLength":200,"minLength":16},
+  "PricingUpdate.quota_timezone": {"maxLength":64},
+  "ProvidersUpdate.gemini_base_url": {"maxLength":300},
+  "ProvidersUpdate.openai_base_url": {"maxLength":300},
+  "RegisterRequest.name": {"maxLength":80},
+  "RegisterRequest.password": {"maxLength":256,"minLength":8},
+  "WatermarkUpdate.text": {"maxLength":60},
+} as const;
+
+/** The length of `text` as the API counts it: Unicode code points (an emoji is 1, not 2). */
+export function textLength(text: string): number {
+  return Array.from(text).length;
+}

@@ -76,6 +76,17 @@ export function useTaskCreated() {
   };
 }
 
+export function useCancelTask() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.cancelTask(id),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: tasksKey });
+      void qc.invalidateQueries({ queryKey: meKey });
+    },
+  });
+}
+
 export function useDeleteTask() {
   const qc = useQueryClient();
   return useMutation({

@@ -8,7 +8,7 @@ import { ErrorState } from '../../components/ui/States';
 import { useSignIn } from '../../hooks/useSession';
 import { useI18n } from '../../i18n';
 import { AuthLayout } from './AuthLayout';
-import { MIN_PASSWORD, validateRegister, type FieldErrors } from './validation';
+import { MAX_NAME, MIN_PASSWORD, validateRegister, type FieldErrors } from './validation';
 
 export default function RegisterPage() {
   const { t } = useI18n();
@@ -44,7 +44,7 @@ export default function RegisterPage() {
           autoComplete="name"
           data-testid="name-input"
           value={name}
-          maxLength={120}
+          maxLength={MAX_NAME}
           onChange={(e) => setName(e.target.value)}
           error={errors.name && t(errors.name)}
         />

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkUpload, MAX_UPLOAD_BYTES } from '../media/ImageUpload';
+import { MAX_PROMPT, validatePrompt } from '../media/GenerateParts';
 import { safeNext, validateRegister } from './validation';
 
 describe('form rules', () => {
@@ -24,5 +25,13 @@ describe('form rules', () => {
     expect(checkUpload({ type: 'image/png', size: 1000 })).toBeNull();
     expect(checkUpload({ type: 'image/gif', size: 1000 })).toBe('upload.err.type');
     expect(checkUpload({ type: 'image/webp', size: MAX_UPLOAD_BYTES + 1 })).toBe('upload.err.size');
+  });
+
+  it('counts text as the API does: code points, so 1,100 foxes are 1,100 characters', () => {
+    expect(MAX_PROMPT).toBe(2000);
+    expect(validatePrompt('🦊'.repeat(1100))).toBeNull();
+    expect(validatePrompt('🦊'.repeat(2001))).toBe('gen.err.promptLong');
+    expect(validateRegister({ email: 'neo@example.com', password: '12345678', name: '🦊'.repeat(80) })).toEqual({});
+    expect(validateRegister({ email: 'neo@example.com', password: '12345678', name: 'x'.repeat(120) }).name).toBe('auth.err.name');
   });
 });

@@ -23,11 +23,20 @@ function makeTask(over: Partial<Task>): Task {
     shared: false,
     stage: null,
     eta_s: null,
+    refund_on_cancel: null,
     ...over,
   };
 }
 
 describe('TaskCard', () => {
+  it('offers Cancel on a running task and says whether the charge comes back', () => {
+    const { unmount } = renderWithProviders(<TaskCard task={makeTask({ status: 'GENERATING', refund_on_cancel: true })} />);
+    expect(screen.getByTestId('task-cancel').textContent).toBe('Cancel (refunded)');
+    unmount();
+    renderWithProviders(<TaskCard task={makeTask({ status: 'GENERATING', refund_on_cancel: false })} />);
+    expect(screen.getByTestId('task-cancel').textContent).toContain('the charge is kept');
+  });
+
   it('shows live progress for a generating task', () => {
     renderWithProviders(<TaskCard task={makeTask({ status: 'GENERATING', progress: 42 })} />);
     const card = screen.getByTestId('task-card');

@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { downloadUrl, mediaUrl } from '../../api/apiService';
+import { downloadUrl, errorMessage, mediaUrl } from '../../api/apiService';
 import type { Task } from '../../api/types';
 import { Icon } from '../../components/layout/icons';
 import { ProgressBar } from '../../components/ui/ProgressBar';
 import { cx } from '../../components/ui/cx';
+import { useToast } from '../../components/ui/Toast';
 import { useSmoothProgress } from '../../hooks/useSmoothProgress';
-import { isActive } from '../../hooks/useTasks';
+import { isActive, useCancelTask } from '../../hooks/useTasks';
 import { useI18n, type MessageKey } from '../../i18n';
 import { aspectStyle, MediaImage } from '../media/MediaImage';
 import { TaskActions, VariationChip } from '../creative/TaskActions';
@@ -154,6 +155,7 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
               {t('task.useAsStart')}
             </button>
           )}
+          {active && <CancelButton task={task} />}
           <TaskActions task={task} />
           {onDelete && !active && (
             <button
@@ -169,6 +171,32 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
         </div>
       </div>
     </article>
+  );
+}
+
+/** Stops a running task; its label says beforehand whether the charge comes back (`refund_on_cancel`). */
+function CancelButton({ task }: { task: Task }) {
+  const { t } = useI18n();
+  const toast = useToast();
+  const cancel = useCancelTask();
+  const label = task.refund_on_cancel === false ? t('task.cancelKept') : t('task.cancelRefunded');
+  return (
+    <button
+      type="button"
+      disabled={cancel.isPending}
+      onClick={() =>
+        cancel.mutate(task.id, {
+          onSuccess: (done) => toast.show(done.error?.message ?? t('task.cancel'), 'success'),
+          onError: (e) => toast.show(errorMessage(e), 'error'),
+        })
+      }
+      className="ml-auto inline-flex h-8 items-center gap-1 rounded-lg px-2 text-xs text-slate-300 transition hover:bg-rose-500/15 hover:text-rose-200 disabled:opacity-50"
+      data-testid="task-cancel"
+      title={label}
+    >
+      <Icon name="close" className="h-4 w-4" />
+      {label}
+    </button>
   );
 }
 

@@ -9,7 +9,7 @@ import { useToast } from '../../components/ui/Toast';
 import { useDraft } from '../../hooks/useDraft';
 import { useTaskCreated } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { GenerateButton, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../media/MediaImage';
 import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
@@ -56,7 +56,7 @@ export default function ImagePage() {
 
   const submit = () => {
     const problem = validatePrompt(prompt);
-    setPromptError(problem ? t(problem, { max: 2000 }) : null);
+    setPromptError(problem ? t(problem, { max: MAX_PROMPT }) : null);
     if (problem) return;
     create.mutate({
       prompt: prompt.trim(),

@@ -12,7 +12,7 @@ import { cx } from '../../components/ui/cx';
 import { useDraft } from '../../hooks/useDraft';
 import { useTaskCreated, useTaskFeed } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { GenerateButton, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../media/MediaImage';
 import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
@@ -97,7 +97,7 @@ export default function VideoPage() {
   const submit = () => {
     const promptError = validatePrompt(prompt);
     const found = {
-      prompt: promptError ? t(promptError, { max: 2000 }) : undefined,
+      prompt: promptError ? t(promptError, { max: MAX_PROMPT }) : undefined,
       frame: !source.mode && mode === 'image' && !imageUrl ? t('video.err.startFrame') : undefined,
     };
     setErrors(found);
