@@ -364,6 +364,7 @@ class AdminService:
             "providers": {k: str(providers.get(k) or env_providers.get(k) or "") for k in PROVIDER_FIELDS},
             "cors_origins": list(self._doc("cors").get("origins") or []),
             "api_keys": self._key_states(),
+            "watermark": {"enabled": bool(self._doc("watermark").get("enabled")), "text": str(self._doc("watermark").get("text") or "")},
         })
 
     def _doc(self, doc_id: str) -> dict[str, Any]:
@@ -408,6 +409,10 @@ class AdminService:
             changes = update.providers.model_dump(exclude_none=True)
             if changes:
                 self._db.settings.update_one({"_id": "providers"}, {"$set": {**changes, "updated_at": now}}, upsert=True)
+        if update.watermark is not None:
+            marks = update.watermark.model_dump(exclude_none=True)
+            if marks:
+                self._db.settings.update_one({"_id": "watermark"}, {"$set": {**marks, "updated_at": now}}, upsert=True)
         if update.cors_origins is not None:
             origins = list(dict.fromkeys(o.strip().rstrip("/") for o in update.cors_origins))
             self._db.settings.update_one({"_id": "cors"}, {"$set": {"origins": origins, "updated_at": now}}, upsert=True)

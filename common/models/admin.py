@@ -138,12 +138,18 @@ class ApiKeyStates(Out):
     stripe_webhook_secret: ApiKeyState
 
 
+class WatermarkSettings(Out):
+    enabled: bool = False
+    text: str = Field("", description="Burned into every new image and video (bottom right) while enabled.")
+
+
 class AdminSettings(Out):
     pricing: PricingSettings
     packages: list[PackageSettings]
     providers: ProviderSettings
     cors_origins: list[str]
     api_keys: ApiKeyStates
+    watermark: WatermarkSettings = Field(default_factory=WatermarkSettings)
 
 
 # ---- settings (PUT: every part optional) ------------------------------------------
@@ -200,7 +206,13 @@ class ApiKeysUpdate(Strict):
     stripe_webhook_secret: str | None = Field(None, max_length=MAX_KEY_LENGTH)
 
 
+class WatermarkUpdate(Strict):
+    enabled: bool | None = Field(None, strict=True)
+    text: str | None = Field(None, max_length=60)
+
+
 class AdminSettingsUpdate(Strict):
+    watermark: WatermarkUpdate | None = None
     pricing: PricingUpdate | None = None
     packages: list[PackageInput] | None = Field(None, max_length=20)
     providers: ProvidersUpdate | None = None
@@ -260,6 +272,8 @@ class KeyTestResult(Out):
 
 
 SCHEMA_MODELS: list[type[BaseModel]] = [
+    WatermarkSettings,
+    WatermarkUpdate,
     AdminStats,
     AdminUserPage,
     AdminUserPatch,

@@ -814,6 +814,7 @@ export interface components {
             packages: components["schemas"]["PackageSettings"][];
             pricing: components["schemas"]["PricingSettings"];
             providers: components["schemas"]["ProviderSettings"];
+            watermark: components["schemas"]["WatermarkSettings"];
         };
         /** AdminSettingsUpdate */
         AdminSettingsUpdate: {
@@ -833,6 +834,8 @@ export interface components {
             pricing?: components["schemas"]["PricingUpdate"] | null;
             /** @default null */
             providers?: components["schemas"]["ProvidersUpdate"] | null;
+            /** @default null */
+            watermark?: components["schemas"]["WatermarkUpdate"] | null;
         };
         /** AdminStats */
         AdminStats: {
@@ -2071,6 +2074,33 @@ export interface components {
             quota: components["schemas"]["Quota"];
             role: components["schemas"]["Role"];
         };
+        /** WatermarkSettings */
+        WatermarkSettings: {
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
+            /**
+             * Text
+             * @description Burned into every new image and video (bottom right) while enabled.
+             * @default
+             */
+            text: string;
+        };
+        /** WatermarkUpdate */
+        WatermarkUpdate: {
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+            /**
+             * Text
+             * @default null
+             */
+            text?: string | null;
+        };
         /**
          * WebhookAck
          * @description What the webhook answers Stripe: 200 with what happened (`fulfilled`, `duplicate`, `ignored`, ...).
@@ -2172,6 +2202,8 @@ export type UploadResult = components['schemas']['UploadResult'];
 export type UsageEntry = components['schemas']['UsageEntry'];
 export type UsagePage = components['schemas']['UsagePage'];
 export type User = components['schemas']['User'];
+export type WatermarkSettings = components['schemas']['WatermarkSettings'];
+export type WatermarkUpdate = components['schemas']['WatermarkUpdate'];
 export type WebhookAck = components['schemas']['WebhookAck'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -3780,6 +3812,7 @@ export const FIELD_LIMITS = {
   "ProvidersUpdate.vertex_project": {"maxLength":63},
   "RegisterRequest.name": {"maxLength":80},
   "RegisterRequest.password": {"maxLength":256,"minLength":8},
+  "WatermarkUpdate.text": {"maxLength":60},
 } as const;
 
 /** The length of `text` as the API counts it: Unicode code points (an emoji is 1, not 2). */

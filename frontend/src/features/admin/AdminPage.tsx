@@ -468,7 +468,19 @@ interface Draft {
   providers: AdminSettings['providers'];
   cors: string;
   keys: Record<KeyField, string>;
+  timezone: string;
+  watermarkOn: boolean;
+  watermarkText: string;
 }
+
+// IANA names for the quota time zone's search box (the server validates against the tz database).
+const TIME_ZONES: string[] = (() => {
+  try {
+    return (Intl as unknown as { supportedValuesOf: (k: string) => string[] }).supportedValuesOf('timeZone');
+  } catch {
+    return ['UTC', 'Asia/Shanghai'];
+  }
+})();
 
 function toDraft(s: AdminSettings): Draft {
   const nums = (v: AdminSettings['pricing']['quotas']) => ({ video: String(v.video), image: String(v.image), chat: String(v.chat) });
@@ -479,6 +491,9 @@ function toDraft(s: AdminSettings): Draft {
     providers: { ...s.providers },
     cors: s.cors_origins.join('\n'),
     keys: { gemini_api_key: '', openai_api_key: '', stripe_secret_key: '', stripe_webhook_secret: '' },
+    timezone: s.pricing.quota_timezone ?? 'UTC',
+    watermarkOn: Boolean(s.watermark?.enabled),
+    watermarkText: s.watermark?.text ?? '',
   };
 }
 
@@ -498,7 +513,8 @@ function toUpdate(d: Draft): AdminSettingsUpdate | { error: string } {
   const keys: Partial<Record<KeyField, string>> = {};
   for (const k of KEY_FIELDS) if (d.keys[k].trim()) keys[k] = d.keys[k].trim();
   return {
-    pricing: { quotas: count(d.quotas), costs: count(d.costs) },
+    pricing: { quotas: count(d.quotas), costs: count(d.costs), quota_timezone: d.timezone.trim() || 'UTC' },
+    watermark: { enabled: d.watermarkOn, text: d.watermarkText.trim() },
     packages,
     providers: { ...d.providers } as ProvidersUpdate, // the selects only offer the allowed values
     cors_origins: d.cors
@@ -621,6 +637,25 @@ function Settings() {
 
       <GlassPanel className="flex flex-col gap-3">
         <Textarea label={a('cors')} rows={3} value={draft.cors} onChange={(e) => set((d) => void (d.cors = e.target.value))} data-testid="settings-cors" />
+      </GlassPanel>
+
+      <GlassPanel className="grid gap-3 sm:grid-cols-2">
+        <div>
+          <Input label="Quota time zone (IANA)" list="sora-time-zones" value={draft.timezone} data-testid="settings-timezone"
+            onChange={(e) => set((d) => void (d.timezone = e.target.value))} />
+          <datalist id="sora-time-zones">
+            {TIME_ZONES.map((z) => <option key={z} value={z} />)}
+          </datalist>
+        </div>
+        <div className="flex flex-col gap-2">
+          <label className="flex items-center gap-2 text-sm text-slate-300">
+            <input type="checkbox" checked={draft.watermarkOn} data-testid="settings-watermark-on"
+              onChange={(e) => set((d) => void (d.watermarkOn = e.target.checked))} />
+            Visible watermark on new images and videos
+          </label>
+          <Input label="Watermark text" value={draft.watermarkText} maxLength={60} data-testid="settings-watermark-text"
+            onChange={(e) => set((d) => void (d.watermarkText = e.target.value))} />
+        </div>
       </GlassPanel>
 
       <GlassPanel className="grid gap-3 sm:grid-cols-2">
