@@ -839,6 +839,11 @@ export interface components {
         };
         /** AdminStats */
         AdminStats: {
+            /**
+             * Daily
+             * @description The last 14 UTC days, oldest first (dashboard charts).
+             */
+            daily: components["schemas"]["DailyStats"][];
             /** Disabled Users */
             disabled_users: number;
             /**
@@ -850,6 +855,11 @@ export interface components {
             orders_by_status: {
                 [key: string]: number;
             };
+            /**
+             * Providers
+             * @description Failure rate by provider over the same 14 days.
+             */
+            providers: components["schemas"]["ProviderStats"][];
             /**
              * Revenue Cents
              * @description Sum of PAID orders' price_cents by currency (refunds excluded).
@@ -1356,6 +1366,40 @@ export interface components {
              */
             seed?: number | null;
         };
+        /** DailyStats */
+        DailyStats: {
+            /**
+             * Completed
+             * @default 0
+             */
+            completed: number;
+            /**
+             * Day
+             * @description UTC date, YYYY-MM-DD.
+             */
+            day: string;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Image
+             * @default 0
+             */
+            image: number;
+            /**
+             * Revenue Cents
+             * @description PAID orders' price_cents that day, all currencies summed.
+             * @default 0
+             */
+            revenue_cents: number;
+            /**
+             * Video
+             * @default 0
+             */
+            video: number;
+        };
         /** EnhancePromptRequest */
         EnhancePromptRequest: {
             /**
@@ -1645,6 +1689,20 @@ export interface components {
             vertex_project: string;
             /** Video Provider */
             video_provider: string;
+        };
+        /** ProviderStats */
+        ProviderStats: {
+            /** Failed */
+            failed: number;
+            /**
+             * Failure Rate
+             * @description failed / finished over the window, 0..1.
+             */
+            failure_rate: number;
+            /** Finished */
+            finished: number;
+            /** Provider */
+            provider: string;
         };
         /** ProvidersUpdate */
         ProvidersUpdate: {
@@ -2097,6 +2155,7 @@ export type CheckoutResponse = components['schemas']['CheckoutResponse'];
 export type CreateApiTokenRequest = components['schemas']['CreateApiTokenRequest'];
 export type CreateImageRequest = components['schemas']['CreateImageRequest'];
 export type CreateVideoRequest = components['schemas']['CreateVideoRequest'];
+export type DailyStats = components['schemas']['DailyStats'];
 export type EnhancePromptRequest = components['schemas']['EnhancePromptRequest'];
 export type EnhancePromptResponse = components['schemas']['EnhancePromptResponse'];
 export type ErrorBody = components['schemas']['ErrorBody'];
@@ -2122,6 +2181,7 @@ export type PricingUpdate = components['schemas']['PricingUpdate'];
 export type ProviderModel = components['schemas']['ProviderModel'];
 export type ProviderModelList = components['schemas']['ProviderModelList'];
 export type ProviderSettings = components['schemas']['ProviderSettings'];
+export type ProviderStats = components['schemas']['ProviderStats'];
 export type ProvidersUpdate = components['schemas']['ProvidersUpdate'];
 export type PublicShare = components['schemas']['PublicShare'];
 export type Quota = components['schemas']['Quota'];
