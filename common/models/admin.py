@@ -167,8 +167,9 @@ class ProvidersUpdate(Strict):
     gemini_base_url: str | None = Field(None, max_length=300, description="'' = the provider's official endpoint")
     openai_base_url: str | None = Field(None, max_length=300, description="'' = the provider's official endpoint")
     gemini_mode: GeminiMode | None = None
-    vertex_project: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-    vertex_location: str | None = Field(None, pattern=r"^(global|[a-z]+-[a-z]+[0-9]+)$")
+    # '' = the default (VERTEX_PROJECT or GCP_PROJECT; VERTEX_LOCATION). The panel sends every field back.
+    vertex_project: str | None = Field(None, max_length=63, pattern=r"^$|^[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+    vertex_location: str | None = Field(None, max_length=40, pattern=r"^$|^(global|[a-z]+-[a-z]+[0-9]+)$")
 
 
 class ApiKeysUpdate(Strict):

@@ -3716,6 +3716,8 @@ export const FIELD_LIMITS = {
   "PricingUpdate.quota_timezone": {"maxLength":64},
   "ProvidersUpdate.gemini_base_url": {"maxLength":300},
   "ProvidersUpdate.openai_base_url": {"maxLength":300},
+  "ProvidersUpdate.vertex_location": {"maxLength":40},
+  "ProvidersUpdate.vertex_project": {"maxLength":63},
   "RegisterRequest.name": {"maxLength":80},
   "RegisterRequest.password": {"maxLength":256,"minLength":8},
 } as const;
