@@ -14,7 +14,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -35,9 +35,11 @@ from common.models.admin import (
     AdminUserPatch,
     ApiKeyState,
     AuditEntry,
+    DailyStats,
     KeyTestResult,
     ProviderModel,
     ProviderModelList,
+    ProviderStats,
 )
 from common.models.billing import OrderStatus
 from common.providers.catalogue import PROVIDER_OPTIONS
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
     from common.tasks import TaskRepository
 
 log = logging.getLogger(__name__)
+
+STATS_DAYS = 14  # the dashboard charts' window, in UTC days
 
 # Settings field -> secret name (common/secrets.py; Terraform creates the same secrets).
 API_KEYS = {
@@ -164,6 +168,7 @@ class AdminService:
 
     def audit(self, *, actor: dict[str, Any], action: str, target_type: str, target_id: str | None,
               before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Append one entry to the audit log: who did what to which target, with only the changed fields before/after."""
         self._db.audit.insert_one({
             "_id": str(ObjectId()), "actor_id": str(actor["_id"]), "actor_email": actor.get("email"), "action": action,
             "target_type": target_type, "target_id": target_id, "before": before, "after": after, "created_at": clock.now(),
@@ -171,6 +176,7 @@ class AdminService:
         log.info("admin change", extra={"actor_id": str(actor["_id"]), "action": action, "target_id": target_id})
 
     def audit_page(self, *, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
+        """Audit entries, newest first, and the next cursor."""
         docs, next_cursor = newest_first(self._db.audit, {}, limit=limit, cursor=cursor)
         return [AuditEntry(id=d["_id"], actor_id=d["actor_id"], actor_email=d.get("actor_email"), action=d["action"],
                            target_type=d["target_type"], target_id=d.get("target_id"), before=d.get("before") or {},
@@ -179,7 +185,9 @@ class AdminService:
     # ---- stats ------------------------------------------------------------------------
 
     def stats(self) -> AdminStats:
+        """The dashboard numbers: users, tasks by status and type, revenue, today's generations."""
         def grouped(coll: Any, field: str, match: dict[str, Any] | None = None, total: str | None = None) -> dict[str, int]:
+            """Counts of `collection` documents by `field`."""
             pipeline: list[dict[str, Any]] = [{"$match": match}] if match else []
             pipeline.append({"$group": {"_id": f"${field}", "n": {"$sum": f"${total}" if total else 1}}})
             return {str(row["_id"]): int(row["n"]) for row in coll.aggregate(pipeline) if row["_id"] is not None}
@@ -193,11 +201,43 @@ class AdminService:
             orders_by_status={s.value: 0 for s in OrderStatus} | grouped(self._db.orders, "status"),
             revenue_cents=grouped(self._db.orders, "currency", {"status": OrderStatus.PAID.value}, total="price_cents"),
             generations_today=self._db.tasks.count_documents({"created_at": {"$gte": midnight}}),
+            **self._series(midnight),
         )
+
+    def _series(self, midnight: datetime, days: int = STATS_DAYS) -> dict[str, Any]:
+        """Per-day generations by kind and outcome, revenue per day, and failure rate by provider (last `days` UTC days)."""
+        since = midnight - timedelta(days=days - 1)
+        keys = [(since + timedelta(days=i)).date().isoformat() for i in range(days)]
+        daily: dict[str, dict[str, Any]] = {k: {"day": k, "image": 0, "video": 0, "completed": 0, "failed": 0, "revenue_cents": 0} for k in keys}
+        providers: dict[str, list[int]] = {}
+        for t in self._db.tasks.find({"created_at": {"$gte": since}}, {"type": 1, "status": 1, "provider": 1, "created_at": 1}):
+            row = daily.get(clock.as_utc(t["created_at"]).date().isoformat())
+            if row is None:
+                continue
+            if t.get("type") in ("image", "video"):
+                row[t["type"]] += 1
+            if t.get("status") == TaskStatus.COMPLETED.value:
+                row["completed"] += 1
+            elif t.get("status") == TaskStatus.FAILED.value:
+                row["failed"] += 1
+            if t.get("status") in (TaskStatus.COMPLETED.value, TaskStatus.FAILED.value):
+                counts = providers.setdefault(str(t.get("provider") or "?"), [0, 0])
+                counts[0] += 1
+                counts[1] += t["status"] == TaskStatus.FAILED.value
+        for o in self._db.orders.find({"status": OrderStatus.PAID.value, "paid_at": {"$gte": since}}, {"price_cents": 1, "paid_at": 1}):
+            row = daily.get(clock.as_utc(o["paid_at"]).date().isoformat())
+            if row is not None:
+                row["revenue_cents"] += int(o.get("price_cents") or 0)
+        return {
+            "daily": [DailyStats(**daily[k]) for k in keys],
+            "providers": [ProviderStats(provider=p, finished=n, failed=f, failure_rate=round(f / n, 4) if n else 0.0)
+                          for p, (n, f) in sorted(providers.items())],
+        }
 
     # ---- users ------------------------------------------------------------------------
 
     def users(self, *, q: str | None, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Users (q searches email and name), newest first, and the next cursor."""
         query: dict[str, Any] = {}
         if q:
             pattern = {"$regex": re.escape(q.strip()), "$options": "i"}
@@ -206,6 +246,7 @@ class AdminService:
 
     def update_user(self, *, actor: dict[str, Any], user_id: str, patch: AdminUserPatch,
                     idempotency_key: str | None = None) -> dict[str, Any]:
+        """Change role, disabled state or credits (audited). Raises NotFound, InvalidRequest (own admin role) or PaymentRequired."""
         if patch.role is None and patch.disabled is None and not patch.credits_delta:
             raise InvalidRequest("Nothing to change: send role, disabled or credits_delta.", details={"field": "body"})
         target = self._db.users.find_one({"_id": user_id}) if plausible_id(user_id) else None
@@ -260,6 +301,7 @@ class AdminService:
                            details={"field": "credits_delta", "credits": exc.details.get("credits", 0)}) from None
 
     def emails(self, user_ids: set[str]) -> dict[str, str]:
+        """The email of each user id (for the admin lists)."""
         if not user_ids:
             return {}
         return {d["_id"]: d["email"] for d in self._db.users.find({"_id": {"$in": sorted(user_ids)}}, {"email": 1})}
@@ -267,6 +309,7 @@ class AdminService:
     # ---- tasks ------------------------------------------------------------------------
 
     def tasks(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminTask], str | None]:
+        """Every user's tasks matching `filters`, newest first, with their owners' emails, and the next cursor."""
         docs, next_cursor = self._tasks.page(filters=filters, limit=limit, cursor=cursor)
         return self._admin_tasks(docs), next_cursor
 
@@ -287,6 +330,7 @@ class AdminService:
     # ---- orders -----------------------------------------------------------------------
 
     def orders(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminOrder], str | None]:
+        """Every order matching `filters`, newest first, with their owners' emails, and the next cursor."""
         docs, next_cursor = self._billing.page(filters=filters, limit=limit, cursor=cursor)
         return self._admin_orders(docs), next_cursor
 
@@ -296,6 +340,7 @@ class AdminService:
         return [AdminOrder(**billing.to_api(d).model_dump(), email=emails.get(d["user_id"])) for d in docs]
 
     def refund_order(self, *, actor: dict[str, Any], order_id: str) -> AdminOrder:
+        """Refund a PAID order (credits taken back, Stripe refunded), audited. Raises NotFound or Conflict."""
         before = self._billing.get(order_id)
         doc = self._billing.refund_order(order_id=order_id, actor_id=str(actor["_id"]))
         self.audit(actor=actor, action="order.refund", target_type="order", target_id=order_id,
@@ -307,6 +352,7 @@ class AdminService:
     # ---- settings ---------------------------------------------------------------------
 
     def settings(self) -> AdminSettings:
+        """The run-time settings as the panel shows them; API keys only as {set, last4, updated_at}."""
         pricing = self._doc("pricing")
         providers = self._doc("providers")
         env_providers = self._provider_defaults()
@@ -318,6 +364,7 @@ class AdminService:
             "providers": {k: str(providers.get(k) or env_providers.get(k) or "") for k in PROVIDER_FIELDS},
             "cors_origins": list(self._doc("cors").get("origins") or []),
             "api_keys": self._key_states(),
+            "watermark": {"enabled": bool(self._doc("watermark").get("enabled")), "text": str(self._doc("watermark").get("text") or "")},
         })
 
     def _doc(self, doc_id: str) -> dict[str, Any]:
@@ -362,6 +409,10 @@ class AdminService:
             changes = update.providers.model_dump(exclude_none=True)
             if changes:
                 self._db.settings.update_one({"_id": "providers"}, {"$set": {**changes, "updated_at": now}}, upsert=True)
+        if update.watermark is not None:
+            marks = update.watermark.model_dump(exclude_none=True)
+            if marks:
+                self._db.settings.update_one({"_id": "watermark"}, {"$set": {**marks, "updated_at": now}}, upsert=True)
         if update.cors_origins is not None:
             origins = list(dict.fromkeys(o.strip().rstrip("/") for o in update.cors_origins))
             self._db.settings.update_one({"_id": "cors"}, {"$set": {"origins": origins, "updated_at": now}}, upsert=True)

@@ -149,6 +149,7 @@ class Api:
         contract (see RouteSpec). `rate` names a rate-limit policy (or UNLIMITED). `summary` defaults to the first line of the view's docstring."""
 
         def register(view: View) -> View:
+            """Record `view` under its endpoint name (the decorator `route` returns)."""
             endpoint = f"{self.name}.{view.__name__}"
             self._map.add(Rule(path, endpoint=endpoint, methods=methods))
             doc = (view.__doc__ or "").strip().splitlines()
@@ -211,6 +212,7 @@ class Api:
 
 
 def client_ip_of(request: flask.Request, svc: Services) -> str:
+    """The caller's address: X-Forwarded-For only through trusted proxies (common/ratelimit.py)."""
     from common.ratelimit import client_ip
 
     return client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), svc.trusted_proxies)
@@ -250,6 +252,7 @@ API_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsa
 
 
 def with_security_headers(response: flask.Response) -> flask.Response:
+    """`response` with the OWASP secure headers and the API's CSP (a view's own CSP is kept)."""
     for key, value in SECURITY_HEADERS.items():
         response.headers.setdefault(key, value)
     response.headers.setdefault("Content-Security-Policy", API_CSP)
@@ -301,6 +304,7 @@ def authenticate(request: flask.Request, svc: Services) -> dict[str, Any]:
 
 
 def parse_json(request: flask.Request, model: type[M]) -> M:
+    """The request body as `model`. Raises PayloadTooLarge (over 1 MiB) or InvalidRequest (not JSON, not an object, invalid field)."""
     if request.content_length and request.content_length > MAX_JSON_BYTES:
         raise PayloadTooLarge("The request body is too large.")
     raw = request.get_data(cache=True)
@@ -336,6 +340,7 @@ def _validation_error(exc: ValidationError) -> InvalidRequest:
 
 
 def to_response(value: Any) -> flask.Response:
+    """A view's return value as a response: a Response as is, a model or JSON value (optionally with a status), None as 204."""
     if isinstance(value, flask.Response):
         return value
     status = 200
@@ -351,6 +356,7 @@ def to_response(value: Any) -> flask.Response:
 
 
 def json_ready(value: Any) -> Any:
+    """`value` with models dumped and datetimes as ISO 8601, ready for json.dumps."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, dict):

@@ -48,6 +48,7 @@ def _lazy(fn: Any) -> Any:
 
     @functools.wraps(fn)
     def get(self: Services) -> Any:
+        """The component, built on first access under the lock."""
         value = self.__dict__.get(name)
         if value is None:
             with self._lock:
@@ -61,6 +62,7 @@ def _lazy(fn: Any) -> Any:
 
 
 class Services:
+    """The one composition root: every client and service, built lazily and once, from one Settings and one Clock."""
     def __init__(self, settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.settings = settings
         self.clock = clock
@@ -68,6 +70,7 @@ class Services:
 
     @_lazy
     def db(self) -> Database:
+        """The database (MongoDB, or the embedded store without MONGODB_URI), indexes ensured."""
         from common.db import connect
 
         db = connect(uri=self.settings.MONGODB_URI, name=self.settings.MONGODB_DB)
@@ -76,6 +79,7 @@ class Services:
 
     @_lazy
     def secrets(self) -> CachedSecrets:
+        """The secret store (Secret Manager or the database) behind a short cache."""
         from common.secrets import CachedSecrets, DatabaseSecretStore, SecretManagerStore
 
         store: DatabaseSecretStore | SecretManagerStore
@@ -101,11 +105,13 @@ class Services:
         return value
 
     def jwt_key(self) -> str:
+        """The session-signing key (env, else the secret, generated locally on first use)."""
         from common.secrets import JWT_SIGNING_KEY
 
         return self.secret_or_env(JWT_SIGNING_KEY, self.settings.JWT_SECRET)
 
     def worker_secret(self) -> str:
+        """The shared secret the local queue sends to the worker."""
         from common.secrets import WORKER_SECRET
 
         return self.secret_or_env(WORKER_SECRET, self.settings.WORKER_SECRET)
@@ -128,6 +134,7 @@ class Services:
 
     @_lazy
     def storage(self) -> StorageService:
+        """The media bucket (GCS or the emulator)."""
         from common.storage import StorageService
 
         s = self.settings
@@ -135,6 +142,7 @@ class Services:
 
     @_lazy
     def queue(self) -> Queue:
+        """The generation queue: Cloud Tasks, or the in-process queue with its semantics."""
         s = self.settings
         if s.QUEUE_BACKEND == "cloudtasks":
             from common.queue import CloudTasksQueue
@@ -151,12 +159,14 @@ class Services:
 
     @_lazy
     def accounting(self) -> Accounting:
+        """Credits and daily quotas."""
         from common.accounting import Accounting
 
         return Accounting(self.db, pricing=self.pricing)
 
     @_lazy
     def auth(self) -> AuthService:
+        """Passwords, sessions and tokens."""
         from common.auth import AuthService
 
         s = self.settings
@@ -168,12 +178,14 @@ class Services:
 
     @_lazy
     def shares(self) -> ShareService:
+        """Public share links of finished tasks."""
         from common.shares import ShareService
 
         return ShareService(db=self.db, signer=self.signer)
 
     @_lazy
     def login_throttle(self) -> LoginThrottle:
+        """Failed sign-ins per account and address."""
         from common.throttle import LoginThrottle, ThrottlePolicy
 
         s = self.settings
@@ -187,12 +199,14 @@ class Services:
 
     @_lazy
     def idempotency(self) -> Idempotency:
+        """Idempotency-Key replay store."""
         from common.idempotency import Idempotency
 
         return Idempotency(self.db)
 
     @_lazy
     def rate_limits(self) -> RateLimits:
+        """Rate limits per user and client address (the `limits` library)."""
         from common.ratelimit import DatabaseStorage, RateLimits
 
         s = self.settings
@@ -208,12 +222,14 @@ class Services:
 
     @functools.cached_property
     def trusted_proxies(self) -> list[Network]:
+        """Networks whose X-Forwarded-For is believed."""
         from common.ratelimit import parse_networks
 
         return parse_networks(self.settings.trusted_proxies)
 
     @_lazy
     def mailer(self) -> Mailer:
+        """Outgoing mail (password resets)."""
         from common.mailer import LogMailer, SmtpMailer
 
         s = self.settings
@@ -224,6 +240,7 @@ class Services:
 
     @_lazy
     def accounts(self) -> AccountService:
+        """Account management: profile, password, developer API tokens, usage."""
         from common.accounts import AccountService
 
         s = self.settings
@@ -232,12 +249,14 @@ class Services:
 
     @_lazy
     def signer(self) -> MediaSigner:
+        """Signs and verifies media proxy URLs with the media-signing key versions."""
         from common.media import MediaSigner
 
         return MediaSigner(bucket=self.settings.GCS_BUCKET, keys=self.media_keys)
 
     @_lazy
     def providers(self) -> ProviderRegistry:
+        """The AI provider registry (the catalogue's providers, keys looked up by vendor)."""
         from common.providers.registry import ProviderRegistry
         from common.secrets import API_KEY_SECRETS
 
@@ -305,6 +324,7 @@ class Services:
 
     @_lazy
     def uploads(self) -> Uploads:
+        """Stores users' uploaded images."""
         from common.uploads import Uploads
 
         s = self.settings
@@ -313,12 +333,14 @@ class Services:
 
     @_lazy
     def tasks(self) -> TaskRepository:
+        """The tasks repository."""
         from common.tasks import TaskRepository
 
         return TaskRepository(self.db)
 
     @_lazy
     def generation(self) -> Generation:
+        """Image and video generation: create, run a step, complete, retry, delete."""
         from common.generation import Generation, GenerationConfig
 
         s = self.settings
@@ -326,11 +348,19 @@ class Services:
             tasks=self.tasks, accounting=self.accounting, storage=self.storage, queue=self.queue,
             providers=self.providers, signer=self.signer,
             config=GenerationConfig(poll_interval_s=s.POLL_INTERVAL_S, lease_s=s.STEP_LEASE_S, deadline_s=s.TASK_DEADLINE_S),
+            watermark_text=self.watermark_text,
             uploads=self.uploads, max_input_pixels=s.MAX_UPLOAD_PIXELS,
         )
 
+    def watermark_text(self) -> str | None:
+        """The visible watermark's text when the admin turned it on (settings document `watermark`), else None."""
+        o = self.runtime_overrides("watermark", allowed={"enabled", "text"})
+        text = str(o.get("text") or "").strip()
+        return text if o.get("enabled") is True and text else None
+
     @_lazy
     def chat(self) -> ChatService:
+        """The assistant (common/chat/)."""
         from common.chat import ChatConfig, ChatService, ConversationStore
 
         return ChatService(
@@ -341,17 +371,20 @@ class Services:
 
     @_lazy
     def billing(self) -> BillingService:
+        """Billing (common/billing/) with its secrets and settings read on use."""
         from common.billing import STRIPE_API_BASE, BillingConfig, BillingService
         from common.secrets import STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
 
         s = self.settings
 
         def packages() -> list[dict[str, Any]] | None:
+            """The admin's package list (settings document `packages`), or None for the defaults."""
             items = self.runtime_overrides("packages", allowed={"items"}).get("items")
             return list(items) if isinstance(items, list) else None
 
         def sandbox_key() -> str:
             # Derived, so the sandbox needs no secret of its own and never reuses the JWT key as is.
+            """The sandbox links' signing key, derived from the JWT key."""
             return hmac.new(self.jwt_key().encode(), b"sora-sandbox-checkout-v1", hashlib.sha256).hexdigest()
 
         return BillingService(
@@ -366,6 +399,7 @@ class Services:
 
     @_lazy
     def admin(self) -> AdminService:
+        """The admin panel's service."""
         from common.admin import AdminService
 
         return AdminService(
@@ -386,6 +420,7 @@ class Services:
             getattr(self, name)
 
     def close(self) -> None:
+        """Stop the queue and close the database."""
         for name in ("queue", "db"):
             component = self.__dict__.get(name)
             if component is not None:
@@ -397,6 +432,7 @@ _current_lock = threading.Lock()
 
 
 def services() -> Services:
+    """The process's Services (built from the environment on first use)."""
     global _current
     if _current is None:
         with _current_lock:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import flask
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.billing.sandbox import PAGE_CSP, render_page
 from common.errors import AppError
 from common.http import Api, Ctx
 from common.models.billing import CheckoutRequest, CheckoutResponse, OrderPage, PackageList, WebhookAck
@@ -88,6 +88,8 @@ def sandbox_page(ctx: Ctx) -> flask.Response:
     try:
         order = ctx.svc.billing.sandbox_order(ctx.args["order_id"], _sig(ctx))
     except AppError as exc:
+        if "text/html" not in ctx.request.headers.get("Accept", ""):
+            raise  # API clients get the JSON error shape, like every other /api/ answer
         return _page(render_page(title="Checkout unavailable", message=exc.message), status=exc.status)
     return _page(render_page(title="Sora Studio · Checkout", order=order, sig=_sig(ctx),
                              account_url=_account_url(ctx, order["_id"])))
@@ -127,7 +129,16 @@ def _account_url(ctx: Ctx, order_id: str) -> str:
     return f"{ctx.svc.billing.config.public_base_url}/account?order={order_id}"
 
 
+def render_page(**kwargs: Any) -> str:
+    """The sandbox checkout page (common.billing.sandbox, imported on use: it loads the billing service)."""
+    from common.billing.sandbox import render_page as render
+
+    return render(**kwargs)
+
+
 def _page(doc: str, *, status: int = 200) -> flask.Response:
+    from common.billing.sandbox import PAGE_CSP
+
     response = flask.Response(doc, status=status, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = PAGE_CSP

@@ -162,6 +162,7 @@ class BillingService:
         return hmac.new(self._sandbox_key().encode(), f"{order_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
     def sandbox_url(self, order_id: str, user_id: str) -> str:
+        """The signed link of a sandbox order's checkout page (relative to the billing function)."""
         return f"/api/billing/sandbox/{order_id}?sig={self._sandbox_sig(order_id, user_id)}"
 
     def sandbox_order(self, order_id: str, sig: str) -> dict[str, Any]:
@@ -196,6 +197,7 @@ class BillingService:
         raise Conflict(f"This order is {current['status'].lower()}; it cannot be paid.", details={"status": current["status"]})
 
     def sandbox_cancel(self, order_id: str, sig: str) -> dict[str, Any]:
+        """Cancel a PENDING sandbox order of a signed link. Raises Forbidden (bad link) or Conflict (not PENDING)."""
         order = self.sandbox_order(order_id, sig)
         canceled = self._cancel(order["_id"], reason="canceled in the sandbox")
         if canceled is None:
@@ -376,17 +378,21 @@ class BillingService:
     # ---- reads ---------------------------------------------------------------------------
 
     def page(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Orders matching `filters`, newest first (`limit` per page) and the next cursor. Raises InvalidRequest for a bad cursor."""
         return newest_first(self._db.orders, filters, limit=limit, cursor=cursor)
 
     def own_orders(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """The user's orders, newest first; finishes any credit a crash interrupted first (idempotent)."""
         self.finish_unfulfilled(user_id=user_id, limit=10)
         return self.page(filters={"user_id": user_id}, limit=limit, cursor=cursor)
 
     def get(self, order_id: str) -> dict[str, Any] | None:
+        """The order document, or None (also for an implausible id)."""
         return self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
 
     @staticmethod
     def to_api(doc: dict[str, Any]) -> Order:
+        """The API shape of a stored order (API.md `Order`)."""
         return Order(
             id=doc["_id"], user_id=doc["user_id"], package_id=doc["package_id"], credits=int(doc["credits"]),
             price_cents=int(doc["price_cents"]), currency=doc["currency"], status=doc["status"], provider=doc["provider"],

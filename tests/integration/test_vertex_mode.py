@@ -78,3 +78,14 @@ def test_settings_refuse_a_malformed_vertex_project(vertex_stack: Stack) -> None
                          json={"providers": {"gemini_mode": "vertex", "vertex_project": "Bad Project!"}})
     assert r.status_code == 400
     assert r.json()["error"]["details"]["field"] == "providers.vertex_project"
+
+
+def test_the_panel_can_send_every_provider_field_back_unchanged(vertex_stack: Stack) -> None:
+    """The admin panel PUTs the whole providers object it read: that must always be accepted."""
+    admin = admin_token(vertex_stack)
+    providers = vertex_stack.api("GET", "/api/admin/settings", token=admin).json()["providers"]
+    r = vertex_stack.api("PUT", "/api/admin/settings", token=admin, json={"providers": providers})
+    assert r.status_code == 200, r.text
+    r = vertex_stack.api("PUT", "/api/admin/settings", token=admin,
+                         json={"providers": {**providers, "vertex_project": "", "vertex_location": ""}})
+    assert r.status_code == 200, r.text

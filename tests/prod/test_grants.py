@@ -46,6 +46,21 @@ SESSIONS = {("secret:jwt-signing-key", "versions.access")}
 ENQUEUES = {("queue:generation", "tasks.create"), ("sa:tasks_invoker", "actAs")}
 MANAGED_KEYS = ("gemini-api-key", "openai-api-key", "stripe-secret-key", "stripe-webhook-secret")
 
+def _readiness_needs(service: str) -> set[tuple[str, str]]:
+    """What common/health.py's readiness checks of `service` touch (read from the code, not restated)."""
+    from common.health import READINESS, SERVICE_KEYS
+
+    secret_of = {"jwt": "jwt-signing-key", "media": "media-signing-key"}
+    needs: set[tuple[str, str]] = set()
+    if "storage" in READINESS[service]:
+        needs.add(("bucket:media", "objects.list"))
+    if "secrets" in READINESS[service]:
+        needs |= {(f"secret:{secret_of[k]}", "versions.access") for k in SERVICE_KEYS.get(service, ())}
+        if "media" in SERVICE_KEYS.get(service, ()):
+            needs.add(("secret:media-signing-key", "versions.list"))
+    return needs
+
+
 # What each function touches, from the code (common/runtime.py, common/health.py, the handlers).
 NEEDS: dict[str, set[tuple[str, str]]] = {
     "web": set(),
@@ -65,7 +80,7 @@ NEEDS: dict[str, set[tuple[str, str]]] = {
     "tasks_invoker": {("run:worker", "invoke")},
 }
 for _fn in ("web", "auth", "generate", "chat", "proxy", "billing", "admin", "worker"):
-    NEEDS[_fn] = NEEDS[_fn] | SETTINGS_SECRETS
+    NEEDS[_fn] = NEEDS[_fn] | SETTINGS_SECRETS | _readiness_needs(_fn)
 
 
 def _blocks() -> tuple[dict[str, Any], list[tuple[str, str, dict[str, Any]]]]:

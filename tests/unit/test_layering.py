@@ -90,3 +90,22 @@ def test_no_service_receives_services() -> None:
                     if arg.arg in ("svc", "services") or "Services" in ast.unparse(arg.annotation or ast.Constant("")):
                         offenders.append(f"{_module_name(path)}.{node.name}({arg.arg})")
     assert not offenders, offenders
+
+
+# Modules restructured under issue 13 carry a docstring on every public function and class; the list
+# only grows (the rest of common/ follows as it is touched).
+DOCUMENTED = ["chat", "billing", "providers/catalogue.py", "providers/registry.py", "providers/sim_chat.py", "routes.py",
+              "ids.py", "clock.py", "media_probe.py", "http.py", "runtime.py", "admin.py"]
+
+
+def test_public_functions_and_classes_have_docstrings() -> None:
+    missing = []
+    for entry in DOCUMENTED:
+        root = COMMON / entry
+        for path in sorted(root.rglob("*.py") if root.is_dir() else [root]):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+                    one_liner = isinstance(node, ast.FunctionDef) and len(node.body) == 1 and isinstance(node.body[0], ast.Expr)
+                    if not ast.get_docstring(node) and not one_liner:
+                        missing.append(f"{path.relative_to(COMMON.parent)}:{node.lineno} {node.name}")
+    assert not missing, missing
