@@ -2,6 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/apiService';
 import type { AdminSettings, AdminSettingsUpdate, AdminStats, AdminUserPatch, PackageInput, ProvidersUpdate } from '../../api/generated';
+import {
+  providersUpdateChat_providerAnyOf0Values,
+  providersUpdateImage_providerAnyOf0Values,
+  providersUpdateVideo_providerAnyOf0Values,
+} from '../../api/generated';
 import type { TaskStatus, User } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { ConfirmDialog } from '../../components/ui/ConfirmDialog';
@@ -454,10 +459,12 @@ type Kind = 'video' | 'image' | 'chat';
 const KINDS: Kind[] = ['video', 'image', 'chat'];
 const KEY_FIELDS = ['gemini_api_key', 'openai_api_key', 'stripe_secret_key', 'stripe_webhook_secret'] as const;
 type KeyField = (typeof KEY_FIELDS)[number];
+// From the backend's provider catalogue (common/providers/catalogue.py) via openapi.json.
+const named = <T,>(values: ReadonlyArray<T | null>): T[] => values.filter((v): v is T => v !== null);
 const PROVIDER_CHOICES = {
-  image_provider: ['sim', 'gemini'],
-  video_provider: ['sim', 'veo', 'sora'],
-  chat_provider: ['sim', 'gemini'],
+  image_provider: named(providersUpdateImage_providerAnyOf0Values),
+  video_provider: named(providersUpdateVideo_providerAnyOf0Values),
+  chat_provider: named(providersUpdateChat_providerAnyOf0Values),
 } as const;
 const TEXT_PROVIDER_FIELDS = ['image_model', 'veo_model', 'sora_model', 'chat_model', 'gemini_base_url', 'openai_base_url'] as const;
 
