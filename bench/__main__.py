@@ -27,6 +27,7 @@ MODULES: list[tuple[str, int, dict[str, str]]] = [
     ("bench.imports", 600, {"BENCH_IMPORT_RUNS": "3"}),
     ("bench.concurrency", 600, {}),
     ("bench.web", 300, {}),
+    ("bench.login_limits", 300, {}),
 ]
 
 

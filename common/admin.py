@@ -14,7 +14,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -35,9 +35,11 @@ from common.models.admin import (
     AdminUserPatch,
     ApiKeyState,
     AuditEntry,
+    DailyStats,
     KeyTestResult,
     ProviderModel,
     ProviderModelList,
+    ProviderStats,
 )
 from common.models.billing import OrderStatus
 from common.providers.catalogue import PROVIDER_OPTIONS
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
     from common.tasks import TaskRepository
 
 log = logging.getLogger(__name__)
+
+STATS_DAYS = 14  # the dashboard charts' window, in UTC days
 
 # Settings field -> secret name (common/secrets.py; Terraform creates the same secrets).
 API_KEYS = {
@@ -197,7 +201,38 @@ class AdminService:
             orders_by_status={s.value: 0 for s in OrderStatus} | grouped(self._db.orders, "status"),
             revenue_cents=grouped(self._db.orders, "currency", {"status": OrderStatus.PAID.value}, total="price_cents"),
             generations_today=self._db.tasks.count_documents({"created_at": {"$gte": midnight}}),
+            **self._series(midnight),
         )
+
+    def _series(self, midnight: datetime, days: int = STATS_DAYS) -> dict[str, Any]:
+        """Per-day generations by kind and outcome, revenue per day, and failure rate by provider (last `days` UTC days)."""
+        since = midnight - timedelta(days=days - 1)
+        keys = [(since + timedelta(days=i)).date().isoformat() for i in range(days)]
+        daily: dict[str, dict[str, Any]] = {k: {"day": k, "image": 0, "video": 0, "completed": 0, "failed": 0, "revenue_cents": 0} for k in keys}
+        providers: dict[str, list[int]] = {}
+        for t in self._db.tasks.find({"created_at": {"$gte": since}}, {"type": 1, "status": 1, "provider": 1, "created_at": 1}):
+            row = daily.get(clock.as_utc(t["created_at"]).date().isoformat())
+            if row is None:
+                continue
+            if t.get("type") in ("image", "video"):
+                row[t["type"]] += 1
+            if t.get("status") == TaskStatus.COMPLETED.value:
+                row["completed"] += 1
+            elif t.get("status") == TaskStatus.FAILED.value:
+                row["failed"] += 1
+            if t.get("status") in (TaskStatus.COMPLETED.value, TaskStatus.FAILED.value):
+                counts = providers.setdefault(str(t.get("provider") or "?"), [0, 0])
+                counts[0] += 1
+                counts[1] += t["status"] == TaskStatus.FAILED.value
+        for o in self._db.orders.find({"status": OrderStatus.PAID.value, "paid_at": {"$gte": since}}, {"price_cents": 1, "paid_at": 1}):
+            row = daily.get(clock.as_utc(o["paid_at"]).date().isoformat())
+            if row is not None:
+                row["revenue_cents"] += int(o.get("price_cents") or 0)
+        return {
+            "daily": [DailyStats(**daily[k]) for k in keys],
+            "providers": [ProviderStats(provider=p, finished=n, failed=f, failure_rate=round(f / n, 4) if n else 0.0)
+                          for p, (n, f) in sorted(providers.items())],
+        }
 
     # ---- users ------------------------------------------------------------------------
 
@@ -329,6 +364,7 @@ class AdminService:
             "providers": {k: str(providers.get(k) or env_providers.get(k) or "") for k in PROVIDER_FIELDS},
             "cors_origins": list(self._doc("cors").get("origins") or []),
             "api_keys": self._key_states(),
+            "watermark": {"enabled": bool(self._doc("watermark").get("enabled")), "text": str(self._doc("watermark").get("text") or "")},
         })
 
     def _doc(self, doc_id: str) -> dict[str, Any]:
@@ -373,6 +409,10 @@ class AdminService:
             changes = update.providers.model_dump(exclude_none=True)
             if changes:
                 self._db.settings.update_one({"_id": "providers"}, {"$set": {**changes, "updated_at": now}}, upsert=True)
+        if update.watermark is not None:
+            marks = update.watermark.model_dump(exclude_none=True)
+            if marks:
+                self._db.settings.update_one({"_id": "watermark"}, {"$set": {**marks, "updated_at": now}}, upsert=True)
         if update.cors_origins is not None:
             origins = list(dict.fromkeys(o.strip().rstrip("/") for o in update.cors_origins))
             self._db.settings.update_one({"_id": "cors"}, {"$set": {"origins": origins, "updated_at": now}}, upsert=True)

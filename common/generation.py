@@ -11,6 +11,7 @@ import enum
 import functools
 import logging
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -172,9 +173,11 @@ class Generation:
         providers: ProviderRegistry,
         signer: MediaSigner,
         config: GenerationConfig,
+        watermark_text: Callable[[], str | None] = lambda: None,
         uploads: Uploads | None = None,
         max_input_pixels: int = MAX_PIXELS,
     ) -> None:
+        self.watermark_text = watermark_text  # the admin's visible watermark, None when off
         self.uploads = uploads  # marks the uploads a new task uses (orphan cleanup keeps them)
         self.max_input_pixels = max_input_pixels
         self.tasks = tasks
@@ -510,6 +513,7 @@ class Generation:
 
     def _store_and_complete(self, doc: dict[str, Any], media: MediaResult, *,
                             provider_ref: dict[str, str] | None = None) -> StepOutcome:
+        media = self._watermarked(media)
         name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type=media.mime_type)
         # The thumbnail is made and uploaded while the media uploads (both are mostly waiting on storage).
         thumb_job = _side_work().submit(self._store_thumbnail, doc, media)
@@ -537,6 +541,21 @@ class Generation:
         except (ValueError, OSError):
             log.warning("thumbnail failed; the task completes without one", extra={"task_id": doc["_id"]})
             return None
+
+    def _watermarked(self, media: MediaResult) -> MediaResult:
+        """The media with the admin's visible watermark burned in (when enabled), before anything is stored."""
+        text = self.watermark_text()
+        if not text:
+            return media
+        from dataclasses import replace
+
+        from common.watermark import watermark_image, watermark_video
+
+        if media.mime_type.startswith("image/"):
+            return replace(media, data=watermark_image(media.data, text))
+        if media.mime_type == "video/mp4" and media.width and media.height:
+            return replace(media, data=watermark_video(media.data, text, width=media.width, height=media.height))
+        return media
 
     def _next(self, doc: dict[str, Any], *, step: int, delay_s: float, transient: bool = False) -> StepOutcome:
         if self.tasks.finish_step(doc, next_step=step + 1, transient_failure=transient) is None:

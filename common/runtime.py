@@ -348,8 +348,15 @@ class Services:
             tasks=self.tasks, accounting=self.accounting, storage=self.storage, queue=self.queue,
             providers=self.providers, signer=self.signer,
             config=GenerationConfig(poll_interval_s=s.POLL_INTERVAL_S, lease_s=s.STEP_LEASE_S, deadline_s=s.TASK_DEADLINE_S),
+            watermark_text=self.watermark_text,
             uploads=self.uploads, max_input_pixels=s.MAX_UPLOAD_PIXELS,
         )
+
+    def watermark_text(self) -> str | None:
+        """The visible watermark's text when the admin turned it on (settings document `watermark`), else None."""
+        o = self.runtime_overrides("watermark", allowed={"enabled", "text"})
+        text = str(o.get("text") or "").strip()
+        return text if o.get("enabled") is True and text else None
 
     @_lazy
     def chat(self) -> ChatService:

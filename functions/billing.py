@@ -88,6 +88,8 @@ def sandbox_page(ctx: Ctx) -> flask.Response:
     try:
         order = ctx.svc.billing.sandbox_order(ctx.args["order_id"], _sig(ctx))
     except AppError as exc:
+        if "text/html" not in ctx.request.headers.get("Accept", ""):
+            raise  # API clients get the JSON error shape, like every other /api/ answer
         return _page(render_page(title="Checkout unavailable", message=exc.message), status=exc.status)
     return _page(render_page(title="Sora Studio · Checkout", order=order, sig=_sig(ctx),
                              account_url=_account_url(ctx, order["_id"])))

@@ -20,6 +20,22 @@ MAX_KEY_LENGTH = 4096
 # ---- stats ------------------------------------------------------------------
 
 
+class DailyStats(Out):
+    day: str = Field(description="UTC date, YYYY-MM-DD.")
+    image: int = 0
+    video: int = 0
+    completed: int = 0
+    failed: int = 0
+    revenue_cents: int = Field(default=0, description="PAID orders' price_cents that day, all currencies summed.")
+
+
+class ProviderStats(Out):
+    provider: str
+    finished: int
+    failed: int
+    failure_rate: float = Field(description="failed / finished over the window, 0..1.")
+
+
 class AdminStats(Out):
     users: int
     disabled_users: int
@@ -28,6 +44,8 @@ class AdminStats(Out):
     orders_by_status: dict[str, int]
     revenue_cents: dict[str, int] = Field(description="Sum of PAID orders' price_cents by currency (refunds excluded).")
     generations_today: int = Field(description="Tasks created since 00:00 UTC.")
+    daily: list[DailyStats] = Field(default_factory=list, description="The last 14 UTC days, oldest first (dashboard charts).")
+    providers: list[ProviderStats] = Field(default_factory=list, description="Failure rate by provider over the same 14 days.")
 
 
 # ---- users ------------------------------------------------------------------
@@ -120,12 +138,18 @@ class ApiKeyStates(Out):
     stripe_webhook_secret: ApiKeyState
 
 
+class WatermarkSettings(Out):
+    enabled: bool = False
+    text: str = Field("", description="Burned into every new image and video (bottom right) while enabled.")
+
+
 class AdminSettings(Out):
     pricing: PricingSettings
     packages: list[PackageSettings]
     providers: ProviderSettings
     cors_origins: list[str]
     api_keys: ApiKeyStates
+    watermark: WatermarkSettings = Field(default_factory=WatermarkSettings)
 
 
 # ---- settings (PUT: every part optional) ------------------------------------------
@@ -182,7 +206,13 @@ class ApiKeysUpdate(Strict):
     stripe_webhook_secret: str | None = Field(None, max_length=MAX_KEY_LENGTH)
 
 
+class WatermarkUpdate(Strict):
+    enabled: bool | None = Field(None, strict=True)
+    text: str | None = Field(None, max_length=60)
+
+
 class AdminSettingsUpdate(Strict):
+    watermark: WatermarkUpdate | None = None
     pricing: PricingUpdate | None = None
     packages: list[PackageInput] | None = Field(None, max_length=20)
     providers: ProvidersUpdate | None = None
@@ -242,6 +272,8 @@ class KeyTestResult(Out):
 
 
 SCHEMA_MODELS: list[type[BaseModel]] = [
+    WatermarkSettings,
+    WatermarkUpdate,
     AdminStats,
     AdminUserPage,
     AdminUserPatch,

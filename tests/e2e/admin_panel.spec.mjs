@@ -63,22 +63,25 @@ await runScenario('admin-panel', async ({ context }) => {
   assert.match(await row.textContent(), new RegExp(target.email.replace(/[.+]/g, '\\$&')));
   assert.equal((await row.getByTestId('admin-user-credits').textContent()).trim(), '0');
 
-  // Grant asks twice (amount, then note) through window.prompt.
+  // Grant opens the app's own dialog (amount and audit note), never window.prompt.
   const prompts = [];
-  const answers = ['25', NOTE];
   const onDialog = (dialog) => {
-    prompts.push({ type: dialog.type(), message: dialog.message() });
-    const answer = answers.shift();
-    if (answer === undefined) dialog.dismiss().catch(() => undefined);
-    else dialog.accept(answer).catch(() => undefined);
+    prompts.push(dialog.type());
+    dialog.dismiss().catch(() => undefined);
   };
   page.on('dialog', onDialog);
+  await row.getByTestId('admin-user-grant').click();
+  const grantDialog = page.getByTestId('admin-grant-dialog');
+  await grantDialog.getByTestId('admin-grant-amount').fill('0');
+  await grantDialog.getByTestId('admin-grant-submit').click();
+  await grantDialog.getByRole('alert').first().waitFor(); // 0 is refused in the form
+  await grantDialog.getByTestId('admin-grant-amount').fill('25');
+  await grantDialog.getByTestId('admin-grant-note').fill(NOTE);
   const [grantRes] = await Promise.all([
     page.waitForResponse((r) => isAdminPath(r, 'PATCH', `/api/admin/users/${targetId}`)),
-    row.getByTestId('admin-user-grant').click(),
+    grantDialog.getByTestId('admin-grant-submit').click(),
   ]);
-  page.off('dialog', onDialog);
-  assert.deepEqual(prompts.map((p) => p.type), ['prompt', 'prompt'], `two prompts: ${JSON.stringify(prompts)}`);
+  assert.deepEqual(prompts, [], 'no browser dialogs');
   assert.equal(grantRes.status(), 200, 'the adjustment is accepted');
   assert.deepEqual(grantRes.request().postDataJSON(), { credits_delta: 25, note: NOTE });
   await page.waitForFunction(
@@ -87,13 +90,18 @@ await runScenario('admin-panel', async ({ context }) => {
   );
   assert.equal((await apiCall(page, 'GET', '/api/auth/me', { token: targetToken })).body.credits, 25, 'the user has 25 credits');
 
+  // Disabling asks first, in the app's dialog.
+  await row.getByTestId('admin-user-disable').click();
+  await page.getByTestId('admin-confirm').waitFor();
   const [disableRes] = await Promise.all([
     page.waitForResponse((r) => isAdminPath(r, 'PATCH', `/api/admin/users/${targetId}`)),
-    row.getByTestId('admin-user-disable').click(),
+    page.getByTestId('admin-confirm').getByTestId('confirm-button').click(),
   ]);
+  page.off('dialog', onDialog);
   assert.equal(disableRes.status(), 200);
   assert.deepEqual(disableRes.request().postDataJSON(), { disabled: true });
   await row.getByText('disabled', { exact: true }).waitFor();
+  assert.deepEqual(prompts, [], 'no browser dialogs');
   await page.waitForFunction(
     (id) => /enable/i.test(document.querySelector(`[data-testid="admin-user-row"][data-user-id="${id}"] [data-testid="admin-user-disable"]`)?.textContent || ''),
     targetId,

@@ -253,3 +253,32 @@ def test_share_refuses_others_unfinished_and_unknown(stack: Stack, video: tuple[
     assert r.status_code == 409 and error_code(r) == "conflict"
     for bad in ("x" * 32, "short", "a" * 500):
         assert stack.api("GET", f"/api/public/shares/{bad}").status_code == 404
+
+
+# ---- visible watermark ---------------------------------------------------------------------------
+
+
+def test_watermark_setting_burns_text_into_new_images_and_videos(stack: Stack) -> None:
+    from tests.integration.test_admin import admin_token
+
+    admin = admin_token(stack)
+    token = stack.register()
+    plain = finished(stack, token, stack.api("POST", "/api/ai/image", token=token, json={"prompt": "wm", "seed": 5}).json())
+    r = stack.api("PUT", "/api/admin/settings", token=admin, json={"watermark": {"enabled": True, "text": "AI · Sora Studio"}})
+    assert r.status_code == 200 and r.json()["watermark"] == {"enabled": True, "text": "AI · Sora Studio"}
+    bad = stack.api("PUT", "/api/admin/settings", token=admin, json={"watermark": {"enabled": "yes"}})
+    assert bad.status_code == 400
+    marked = finished(stack, token, stack.api("POST", "/api/ai/image", token=token, json={"prompt": "wm", "seed": 5}).json())
+    a = Image.open(io.BytesIO(media(stack, plain["result"]["url"]).content)).convert("RGB")
+    b = Image.open(io.BytesIO(media(stack, marked["result"]["url"]).content)).convert("RGB")
+    w, h = a.size
+    corner = (w * 2 // 3, h * 5 // 6, w, h)
+    assert differ(a.crop(corner), b.crop(corner)) > 1  # the text is in the bottom-right corner
+    assert differ(a.crop((0, 0, w // 2, h // 2)), b.crop((0, 0, w // 2, h // 2))) == 0  # and nowhere else
+    video = finished(stack, token, stack.api("POST", "/api/ai/video", token=token, json={"prompt": "wm", "seed": 5}).json())
+    stack.api("PUT", "/api/admin/settings", token=admin, json={"watermark": {"enabled": False}})
+    clean = finished(stack, token, stack.api("POST", "/api/ai/video", token=token, json={"prompt": "wm", "seed": 5}).json())
+    fa, fb = frame(media(stack, clean["result"]["url"]).content), frame(media(stack, video["result"]["url"]).content)
+    vw, vh = fa.size
+    assert differ(fa.crop((vw * 2 // 3, vh * 5 // 6, vw, vh)), fb.crop((vw * 2 // 3, vh * 5 // 6, vw, vh))) > 1
+    assert video["result"]["duration_s"] == pytest.approx(clean["result"]["duration_s"], abs=0.1)

@@ -814,6 +814,7 @@ export interface components {
             packages: components["schemas"]["PackageSettings"][];
             pricing: components["schemas"]["PricingSettings"];
             providers: components["schemas"]["ProviderSettings"];
+            watermark: components["schemas"]["WatermarkSettings"];
         };
         /** AdminSettingsUpdate */
         AdminSettingsUpdate: {
@@ -833,9 +834,16 @@ export interface components {
             pricing?: components["schemas"]["PricingUpdate"] | null;
             /** @default null */
             providers?: components["schemas"]["ProvidersUpdate"] | null;
+            /** @default null */
+            watermark?: components["schemas"]["WatermarkUpdate"] | null;
         };
         /** AdminStats */
         AdminStats: {
+            /**
+             * Daily
+             * @description The last 14 UTC days, oldest first (dashboard charts).
+             */
+            daily: components["schemas"]["DailyStats"][];
             /** Disabled Users */
             disabled_users: number;
             /**
@@ -847,6 +855,11 @@ export interface components {
             orders_by_status: {
                 [key: string]: number;
             };
+            /**
+             * Providers
+             * @description Failure rate by provider over the same 14 days.
+             */
+            providers: components["schemas"]["ProviderStats"][];
             /**
              * Revenue Cents
              * @description Sum of PAID orders' price_cents by currency (refunds excluded).
@@ -1353,6 +1366,40 @@ export interface components {
              */
             seed?: number | null;
         };
+        /** DailyStats */
+        DailyStats: {
+            /**
+             * Completed
+             * @default 0
+             */
+            completed: number;
+            /**
+             * Day
+             * @description UTC date, YYYY-MM-DD.
+             */
+            day: string;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Image
+             * @default 0
+             */
+            image: number;
+            /**
+             * Revenue Cents
+             * @description PAID orders' price_cents that day, all currencies summed.
+             * @default 0
+             */
+            revenue_cents: number;
+            /**
+             * Video
+             * @default 0
+             */
+            video: number;
+        };
         /** EnhancePromptRequest */
         EnhancePromptRequest: {
             /**
@@ -1642,6 +1689,20 @@ export interface components {
             vertex_project: string;
             /** Video Provider */
             video_provider: string;
+        };
+        /** ProviderStats */
+        ProviderStats: {
+            /** Failed */
+            failed: number;
+            /**
+             * Failure Rate
+             * @description failed / finished over the window, 0..1.
+             */
+            failure_rate: number;
+            /** Finished */
+            finished: number;
+            /** Provider */
+            provider: string;
         };
         /** ProvidersUpdate */
         ProvidersUpdate: {
@@ -2013,6 +2074,33 @@ export interface components {
             quota: components["schemas"]["Quota"];
             role: components["schemas"]["Role"];
         };
+        /** WatermarkSettings */
+        WatermarkSettings: {
+            /**
+             * Enabled
+             * @default false
+             */
+            enabled: boolean;
+            /**
+             * Text
+             * @description Burned into every new image and video (bottom right) while enabled.
+             * @default
+             */
+            text: string;
+        };
+        /** WatermarkUpdate */
+        WatermarkUpdate: {
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+            /**
+             * Text
+             * @default null
+             */
+            text?: string | null;
+        };
         /**
          * WebhookAck
          * @description What the webhook answers Stripe: 200 with what happened (`fulfilled`, `duplicate`, `ignored`, ...).
@@ -2067,6 +2155,7 @@ export type CheckoutResponse = components['schemas']['CheckoutResponse'];
 export type CreateApiTokenRequest = components['schemas']['CreateApiTokenRequest'];
 export type CreateImageRequest = components['schemas']['CreateImageRequest'];
 export type CreateVideoRequest = components['schemas']['CreateVideoRequest'];
+export type DailyStats = components['schemas']['DailyStats'];
 export type EnhancePromptRequest = components['schemas']['EnhancePromptRequest'];
 export type EnhancePromptResponse = components['schemas']['EnhancePromptResponse'];
 export type ErrorBody = components['schemas']['ErrorBody'];
@@ -2092,6 +2181,7 @@ export type PricingUpdate = components['schemas']['PricingUpdate'];
 export type ProviderModel = components['schemas']['ProviderModel'];
 export type ProviderModelList = components['schemas']['ProviderModelList'];
 export type ProviderSettings = components['schemas']['ProviderSettings'];
+export type ProviderStats = components['schemas']['ProviderStats'];
 export type ProvidersUpdate = components['schemas']['ProvidersUpdate'];
 export type PublicShare = components['schemas']['PublicShare'];
 export type Quota = components['schemas']['Quota'];
@@ -2112,6 +2202,8 @@ export type UploadResult = components['schemas']['UploadResult'];
 export type UsageEntry = components['schemas']['UsageEntry'];
 export type UsagePage = components['schemas']['UsagePage'];
 export type User = components['schemas']['User'];
+export type WatermarkSettings = components['schemas']['WatermarkSettings'];
+export type WatermarkUpdate = components['schemas']['WatermarkUpdate'];
 export type WebhookAck = components['schemas']['WebhookAck'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -3720,6 +3812,7 @@ export const FIELD_LIMITS = {
   "ProvidersUpdate.vertex_project": {"maxLength":63},
   "RegisterRequest.name": {"maxLength":80},
   "RegisterRequest.password": {"maxLength":256,"minLength":8},
+  "WatermarkUpdate.text": {"maxLength":60},
 } as const;
 
 /** The length of `text` as the API counts it: Unicode code points (an emoji is 1, not 2). */

@@ -105,7 +105,7 @@ export function AppShell() {
             </NavLink>
           ))}
         </nav>
-        <p className="px-2 text-[11px] leading-snug text-slate-600">{t('app.tagline')}</p>
+        <p className="px-2 text-[11px] leading-snug text-slate-400">{t('app.tagline')}</p>
       </aside>
 
       <TaskWatcher />
@@ -186,11 +186,11 @@ function Header({ user, menuOpen, onMenu, unseen }: { user?: User; menuOpen: boo
         data-testid="lang-switch"
         data-lang={lang}
         onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}
-        aria-label={`${t('lang.switch')}: ${lang === 'zh' ? t('lang.zh') : t('lang.en')}`}
         className="chip h-8 gap-1.5 px-3 text-slate-300 transition hover:border-neon-magenta/60 hover:text-white active:scale-95"
       >
         <Icon name="globe" className="h-4 w-4" />
-        {lang === 'zh' ? 'EN' : '中文'}
+        <span className="sr-only">{t('lang.switch')}: </span>
+        <span lang={lang === 'zh' ? 'en' : 'zh-CN'}>{lang === 'zh' ? 'EN' : '中文'}</span>
       </button>
 
       <button

@@ -65,7 +65,7 @@ function FieldMessage({ id, error, hint }: { id: string; error?: string | null; 
     );
   if (hint)
     return (
-      <p id={`${id}-hint`} className="mt-1.5 text-xs text-slate-500">
+      <p id={`${id}-hint`} className="mt-1.5 text-xs text-slate-400">
         {hint}
       </p>
     );

@@ -74,10 +74,10 @@ export default function AccountPage() {
           <h2 className="label">{t('account.profile')}</h2>
           <p className="text-lg font-medium">{user.name || user.email}</p>
           <p className="text-sm text-slate-400" data-testid="account-email">{user.email}</p>
-          <p className="mt-2 text-xs text-slate-500">{t('account.memberSince', { date: formatDate(user.created_at) })}</p>
+          <p className="mt-2 text-xs text-slate-400">{t('account.memberSince', { date: formatDate(user.created_at) })}</p>
           <p className="mt-4 flex gap-2 text-sm">
             <span className="chip">
-              {t('account.role')}: {user.role}
+              {t('account.role')}: {t(`role.${user.role}` as MessageKey)}
             </span>
             <span className="chip border-neon-cyan/40 text-neon-cyan" data-testid="account-credits" data-credits={user.credits}>
               {t('header.credits')}: {user.credits}
@@ -97,7 +97,7 @@ export default function AccountPage() {
                     <span className="font-mono text-xs text-slate-400">{t('account.usedOf', { used: q.used, limit: q.limit })}</span>
                   </div>
                   <ProgressBar value={q.limit ? (q.used / q.limit) * 100 : 0} active={false} label={t(`kind.${kind}` as MessageKey)} />
-                  <p className="mt-1 text-[11px] text-slate-500">{t('header.resets', { time: formatDate(q.resets_at) })}</p>
+                  <p className="mt-1 text-[11px] text-slate-400">{t('header.resets', { time: formatDate(q.resets_at) })}</p>
                 </li>
               );
             })}
@@ -113,7 +113,7 @@ export default function AccountPage() {
           ) : orders.isError ? (
             <ErrorState error={orders.error} compact />
           ) : orders.data.items.length === 0 ? (
-            <p className="text-sm text-slate-500">{t('account.noOrders')}</p>
+            <p className="text-sm text-slate-400">{t('account.noOrders')}</p>
           ) : (
             <div className="overflow-x-auto">
               <table className="w-full text-left text-sm" data-testid="orders-table">
@@ -130,7 +130,7 @@ export default function AccountPage() {
                       <td className="py-2 pr-4">{t('pricing.credits', { n: o.credits })}</td>
                       <td className="py-2 pr-4 font-mono">{formatPrice(o.price_cents, o.currency, lang)}</td>
                       <td className="py-2">
-                        <span className="chip">{o.status}</span>
+                        <span className="chip">{t(`order.status.${o.status}` as MessageKey)}</span>
                       </td>
                     </tr>
                   ))}

@@ -104,14 +104,14 @@ export function ApiTokensPanel() {
       ) : tokens.isError ? (
         <ErrorState error={tokens.error} compact />
       ) : tokens.data.items.length === 0 ? (
-        <p className="mt-3 text-sm text-slate-500">{f('noTokens')}</p>
+        <p className="mt-3 text-sm text-slate-400">{f('noTokens')}</p>
       ) : (
         <ul className="mt-3 flex flex-col gap-2" data-testid="token-list">
           {tokens.data.items.map((t) => (
             <li key={t.id} className="flex items-center gap-3 text-sm" data-testid="token-row">
               <span className="flex-1">
                 {t.name} <span className="font-mono text-xs text-slate-400">sora_…{t.last4}</span>
-                <span className="block text-[11px] text-slate-500">
+                <span className="block text-[11px] text-slate-400">
                   {t.last_used_at ? f('lastUsed', { date: formatDate(t.last_used_at) }) : f('neverUsed')}
                 </span>
               </span>
@@ -145,7 +145,7 @@ export function UsagePanel() {
       ) : usage.isError ? (
         <ErrorState error={usage.error} compact />
       ) : items.length === 0 ? (
-        <p className="text-sm text-slate-500">{f('noUsage')}</p>
+        <p className="text-sm text-slate-400">{f('noUsage')}</p>
       ) : (
         <div className="overflow-x-auto">
           <table className="w-full text-left text-sm">
@@ -158,7 +158,7 @@ export function UsagePanel() {
                     {e.amount > 0 ? `+${e.amount}` : e.amount}
                   </td>
                   <td className="py-2 pr-4 text-slate-300">{e.reason}</td>
-                  <td className="py-2 font-mono text-[11px] text-slate-500">{e.task_id ?? e.order_id ?? ''}</td>
+                  <td className="py-2 font-mono text-[11px] text-slate-400">{e.task_id ?? e.order_id ?? ''}</td>
                 </tr>
               ))}
             </tbody>

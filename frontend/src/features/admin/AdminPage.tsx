@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/apiService';
 import type { AdminSettings, AdminSettingsUpdate, AdminStats, AdminUserPatch, PackageInput, ProviderModelList, ProvidersUpdate } from '../../api/generated';
 import type { TaskStatus, User } from '../../api/types';
 import { Button } from '../../components/ui/Button';
+import { ConfirmDialog } from '../../components/ui/ConfirmDialog';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { Input, Textarea } from '../../components/ui/Input';
 import { Select } from '../../components/ui/Select';
@@ -15,6 +16,10 @@ import { useI18n, type MessageKey } from '../../i18n';
 import { formatPrice } from '../billing/money';
 import { adminApi } from './adminApi';
 import { useAdminText, type AdminTextKey } from './text';
+import { GrantDialog } from './users/GrantDialog';
+
+// Chart.js is loaded only when the dashboard is opened.
+const StatsCharts = lazy(() => import('./stats/StatsCharts'));
 
 type Tab = 'stats' | 'users' | 'tasks' | 'orders' | 'settings' | 'audit';
 const TABS: Tab[] = ['stats', 'users', 'tasks', 'orders', 'settings', 'audit'];
@@ -83,6 +88,11 @@ function Stats() {
       <Group label={a('tasksByStatus')} values={s.tasks_by_status} />
       <Group label={a('tasksByType')} values={s.tasks_by_type} />
       <Group label={a('ordersByStatus')} values={s.orders_by_status} />
+      <div className="sm:col-span-2 lg:col-span-3">
+        <Suspense fallback={<LoadingState />}>
+          <StatsCharts stats={s} />
+        </Suspense>
+      </div>
     </div>
   );
 }
@@ -135,14 +145,11 @@ function Users() {
     onError: (e) => toast.show(errorMessage(e), 'error'),
   });
 
-  const grant = (user: User) => {
-    const raw = window.prompt(t('admin.grantPrompt'), '100');
-    if (raw === null) return;
-    const delta = Number(raw.trim());
-    if (!Number.isInteger(delta) || delta === 0 || Math.abs(delta) > 1_000_000) return;
-    const note = (window.prompt(a('notePrompt'), '') ?? '').slice(0, 500);
-    patch.mutate({ id: user.id, body: { credits_delta: delta, note: note || 'admin panel' } });
-  };
+  // Every change goes through the app's own dialogs: an amount form for credits, a confirmation for role and access.
+  const [granting, setGranting] = useState<User | null>(null);
+  const [confirming, setConfirming] = useState<{ user: User; body: Partial<AdminUserPatch>; text: string } | null>(null);
+  const grant = (user: User, delta: number, note: string) =>
+    patch.mutate({ id: user.id, body: { credits_delta: delta, note } }, { onSettled: () => setGranting(null) });
 
   const onSearch = (e: FormEvent) => {
     e.preventDefault();
@@ -161,33 +168,60 @@ function Users() {
       ) : users.isError ? (
         <ErrorState error={users.error} onRetry={() => void users.refetch()} />
       ) : (
-        <div className="overflow-x-auto">
+        <div>
+          {/* A table with headers on wide screens; each row becomes a card on a phone. */}
           <table className="w-full text-left text-sm" data-testid="admin-users">
-            <tbody>
+            <thead className="hidden text-xs uppercase tracking-wider text-slate-400 md:table-header-group">
+              <tr>
+                <th scope="col" className="pb-2 pr-3 font-medium">{a('colUser')}</th>
+                <th scope="col" className="pb-2 pr-3 font-medium">{a('colRole')}</th>
+                <th scope="col" className="pb-2 pr-3 font-medium">{a('colCredits')}</th>
+                <th scope="col" className="pb-2 pr-3 font-medium">{a('colState')}</th>
+                <th scope="col" className="pb-2 text-right font-medium">{a('colActions')}</th>
+              </tr>
+            </thead>
+            <tbody className="flex flex-col gap-3 md:table-row-group">
               {users.data.items.map((u) => (
-                <tr key={u.id} className="border-t border-white/5" data-testid="admin-user-row" data-user-id={u.id}>
-                  <td className="py-2 pr-3">
-                    <span className="block">{u.email}</span>
-                    <span className="text-xs text-slate-500">{u.name}</span>
+                <tr
+                  key={u.id}
+                  className="grid grid-cols-[1fr_auto] gap-2 rounded-xl border border-white/10 bg-white/[0.03] p-3 md:table-row md:rounded-none md:border-0 md:border-t md:border-white/5 md:bg-transparent md:p-0"
+                  data-testid="admin-user-row"
+                  data-user-id={u.id}
+                >
+                  <td className="min-w-0 md:py-2 md:pr-3">
+                    <span className="block truncate">{u.email}</span>
+                    <span className="text-xs text-slate-400">{u.name}</span>
                   </td>
-                  <td className="py-2 pr-3">
-                    <span className="chip">{u.role}</span>
+                  <td className="text-right md:py-2 md:pr-3 md:text-left">
+                    <span className="chip">{t(`role.${u.role}` as MessageKey)}</span>
                   </td>
-                  <td className="py-2 pr-3 font-mono text-neon-cyan" data-testid="admin-user-credits">
-                    {u.credits}
+                  <td className="font-mono text-neon-cyan md:py-2 md:pr-3">
+                    <span className="sr-only md:hidden">{a('colCredits')}: </span>
+                    <span data-testid="admin-user-credits">{u.credits}</span>
                   </td>
-                  <td className="py-2 pr-3">{u.disabled && <span className="chip border-rose-400/40 text-rose-200">disabled</span>}</td>
-                  <td className="flex flex-wrap justify-end gap-1 py-2">
-                    <Button size="sm" onClick={() => grant(u)} data-testid="admin-user-grant">
+                  <td className="text-right md:py-2 md:pr-3 md:text-left">
+                    {u.disabled ? <span className="chip border-rose-400/40 text-rose-200">{a('stateDisabled')}</span> : <span className="text-xs text-slate-400">{a('stateActive')}</span>}
+                  </td>
+                  <td className="col-span-2 flex flex-wrap gap-1 md:justify-end md:py-2">
+                    <Button size="sm" onClick={() => setGranting(u)} data-testid="admin-user-grant">
                       {t('admin.grant')}
                     </Button>
-                    <Button size="sm" onClick={() => patch.mutate({ id: u.id, body: { role: u.role === 'admin' ? 'user' : 'admin' } })}>
+                    <Button
+                      size="sm"
+                      data-testid="admin-user-role"
+                      onClick={() => {
+                        const role = u.role === 'admin' ? 'user' : 'admin';
+                        setConfirming({ user: u, body: { role }, text: a('confirmRole', { email: u.email, role: t(`role.${role}` as MessageKey) }) });
+                      }}
+                    >
                       {u.role === 'admin' ? t('admin.makeUser') : t('admin.makeAdmin')}
                     </Button>
                     <Button
                       size="sm"
                       variant={u.disabled ? 'ghost' : 'danger'}
-                      onClick={() => patch.mutate({ id: u.id, body: { disabled: !u.disabled } })}
+                      onClick={() =>
+                        setConfirming({ user: u, body: { disabled: !u.disabled }, text: a(u.disabled ? 'confirmEnable' : 'confirmDisable', { email: u.email }) })
+                      }
                       data-testid="admin-user-disable"
                     >
                       {u.disabled ? t('admin.enable') : t('admin.disable')}
@@ -200,6 +234,19 @@ function Users() {
           <Pager next={users.data.next_cursor} onNext={setCursor} onFirst={cursor ? () => setCursor(null) : undefined} />
         </div>
       )}
+      <GrantDialog user={granting} busy={patch.isPending} onClose={() => setGranting(null)} onGrant={grant} />
+      <ConfirmDialog
+        open={Boolean(confirming)}
+        title={confirming ? confirming.user.email : ''}
+        confirmLabel={t('common.confirm')}
+        danger={Boolean(confirming?.body.disabled)}
+        loading={patch.isPending}
+        onClose={() => setConfirming(null)}
+        onConfirm={() => confirming && patch.mutate({ id: confirming.user.id, body: confirming.body }, { onSettled: () => setConfirming(null) })}
+        testId="admin-confirm"
+      >
+        {confirming?.text}
+      </ConfirmDialog>
     </GlassPanel>
   );
 }
@@ -283,7 +330,7 @@ function Tasks() {
             <tbody>
               {tasks.data.items.map((task) => (
                 <tr key={task.id} className="border-t border-white/5" data-testid="admin-task-row" data-status={task.status}>
-                  <td className="py-2 pr-3 text-xs text-slate-500">{formatDate(task.created_at)}</td>
+                  <td className="py-2 pr-3 text-xs text-slate-400">{formatDate(task.created_at)}</td>
                   <td className="py-2 pr-3 text-xs text-slate-400">{task.email ?? task.user_id}</td>
                   <td className="py-2 pr-3">{task.type}</td>
                   <td className="py-2 pr-3">
@@ -317,10 +364,11 @@ function Tasks() {
 const ORDER_STATUSES = ['PENDING', 'PAID', 'CANCELED', 'REFUNDED'] as const;
 
 function Orders() {
-  const { formatDate, lang } = useI18n();
+  const { t, formatDate, lang } = useI18n();
   const a = useAdminText();
   const toast = useToast();
   const qc = useQueryClient();
+  const [refunding, setRefunding] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const [cursor, setCursor] = useState<string | null>(null);
   const orders = useQuery({ queryKey: ['admin', 'orders', status, cursor], queryFn: () => adminApi.orders({ status: status || undefined, cursor }) });
@@ -342,7 +390,7 @@ function Orders() {
           setCursor(null);
           setStatus(e.target.value);
         }}
-        options={[{ value: '', label: a('allStatuses') }, ...ORDER_STATUSES.map((s) => ({ value: s, label: s }))]}
+        options={[{ value: '', label: a('allStatuses') }, ...ORDER_STATUSES.map((s) => ({ value: s, label: t(`order.status.${s}` as MessageKey) }))]}
       />
       {orders.isPending ? (
         <LoadingState />
@@ -356,20 +404,20 @@ function Orders() {
             <tbody>
               {orders.data.items.map((o) => (
                 <tr key={o.id} className="border-t border-white/5" data-testid="admin-order-row" data-status={o.status}>
-                  <td className="py-2 pr-3 text-xs text-slate-500">{formatDate(o.created_at)}</td>
+                  <td className="py-2 pr-3 text-xs text-slate-400">{formatDate(o.created_at)}</td>
                   <td className="py-2 pr-3 text-xs text-slate-400">{o.email ?? o.user_id}</td>
                   <td className="py-2 pr-3">{o.package_id}</td>
                   <td className="py-2 pr-3 font-mono text-neon-cyan">{o.credits}</td>
                   <td className="py-2 pr-3 font-mono">{formatPrice(o.price_cents, o.currency, lang)}</td>
                   <td className="py-2 pr-3">
-                    <span className="chip">{o.status}</span> <span className="text-xs text-slate-500">{o.provider}</span>
+                    <span className="chip">{t(`order.status.${o.status}` as MessageKey)}</span> <span className="text-xs text-slate-400">{o.provider}</span>
                   </td>
                   <td className="py-2 text-right">
                     {o.status === 'PAID' && (
                       <Button
                         size="sm"
                         variant="danger"
-                        onClick={() => window.confirm(a('refundConfirm')) && refund.mutate(o.id)}
+                        onClick={() => setRefunding(o.id)}
                         loading={refund.isPending && refund.variables === o.id}
                         data-testid="admin-order-refund"
                       >
@@ -384,6 +432,18 @@ function Orders() {
           <Pager next={orders.data.next_cursor} onNext={setCursor} onFirst={cursor ? () => setCursor(null) : undefined} />
         </>
       )}
+      <ConfirmDialog
+        open={Boolean(refunding)}
+        title={a('refund')}
+        confirmLabel={a('refund')}
+        danger
+        loading={refund.isPending}
+        onClose={() => setRefunding(null)}
+        onConfirm={() => refunding && refund.mutate(refunding, { onSettled: () => setRefunding(null) })}
+        testId="admin-refund-confirm"
+      >
+        {a('refundConfirm')}
+      </ConfirmDialog>
     </GlassPanel>
   );
 }
@@ -427,7 +487,19 @@ interface Draft {
   providers: AdminSettings['providers'];
   cors: string;
   keys: Record<KeyField, string>;
+  timezone: string;
+  watermarkOn: boolean;
+  watermarkText: string;
 }
+
+// IANA names for the quota time zone's search box (the server validates against the tz database).
+const TIME_ZONES: string[] = (() => {
+  try {
+    return (Intl as unknown as { supportedValuesOf: (k: string) => string[] }).supportedValuesOf('timeZone');
+  } catch {
+    return ['UTC', 'Asia/Shanghai'];
+  }
+})();
 
 function toDraft(s: AdminSettings): Draft {
   const nums = (v: AdminSettings['pricing']['quotas']) => ({ video: String(v.video), image: String(v.image), chat: String(v.chat) });
@@ -438,6 +510,9 @@ function toDraft(s: AdminSettings): Draft {
     providers: { ...s.providers },
     cors: s.cors_origins.join('\n'),
     keys: { gemini_api_key: '', openai_api_key: '', stripe_secret_key: '', stripe_webhook_secret: '' },
+    timezone: s.pricing.quota_timezone ?? 'UTC',
+    watermarkOn: Boolean(s.watermark?.enabled),
+    watermarkText: s.watermark?.text ?? '',
   };
 }
 
@@ -457,7 +532,8 @@ function toUpdate(d: Draft): AdminSettingsUpdate | { error: string } {
   const keys: Partial<Record<KeyField, string>> = {};
   for (const k of KEY_FIELDS) if (d.keys[k].trim()) keys[k] = d.keys[k].trim();
   return {
-    pricing: { quotas: count(d.quotas), costs: count(d.costs) },
+    pricing: { quotas: count(d.quotas), costs: count(d.costs), quota_timezone: d.timezone.trim() || 'UTC' },
+    watermark: { enabled: d.watermarkOn, text: d.watermarkText.trim() },
     packages,
     providers: { ...d.providers } as ProvidersUpdate, // the selects only offer the allowed values
     cors_origins: d.cors
@@ -614,6 +690,25 @@ function Settings() {
       </GlassPanel>
 
       <GlassPanel className="grid gap-3 sm:grid-cols-2">
+        <div>
+          <Input label="Quota time zone (IANA)" list="sora-time-zones" value={draft.timezone} data-testid="settings-timezone"
+            onChange={(e) => set((d) => void (d.timezone = e.target.value))} />
+          <datalist id="sora-time-zones">
+            {TIME_ZONES.map((z) => <option key={z} value={z} />)}
+          </datalist>
+        </div>
+        <div className="flex flex-col gap-2">
+          <label className="flex items-center gap-2 text-sm text-slate-300">
+            <input type="checkbox" checked={draft.watermarkOn} data-testid="settings-watermark-on"
+              onChange={(e) => set((d) => void (d.watermarkOn = e.target.checked))} />
+            Visible watermark on new images and videos
+          </label>
+          <Input label="Watermark text" value={draft.watermarkText} maxLength={60} data-testid="settings-watermark-text"
+            onChange={(e) => set((d) => void (d.watermarkText = e.target.value))} />
+        </div>
+      </GlassPanel>
+
+      <GlassPanel className="grid gap-3 sm:grid-cols-2">
         <h3 className="label sm:col-span-2">{a('apiKeys')}</h3>
         {KEY_FIELDS.map((field) => {
           const state = keyStates?.[field];
@@ -653,7 +748,7 @@ function Settings() {
         <Button type="submit" variant="primary" loading={save.isPending} data-testid="settings-save">
           {a('saveSettings')}
         </Button>
-        <span className="text-xs text-slate-500">{a('settingsHint')}</span>
+        <span className="text-xs text-slate-400">{a('settingsHint')}</span>
       </div>
     </form>
   );
@@ -672,7 +767,7 @@ function Audit() {
   return (
     <GlassPanel className="overflow-x-auto">
       <table className="w-full text-left text-sm" data-testid="admin-audit">
-        <thead className="text-xs text-slate-500">
+        <thead className="text-xs text-slate-400">
           <tr>
             <th className="py-1 pr-3">{a('when')}</th>
             <th className="py-1 pr-3">{a('who')}</th>
@@ -683,10 +778,10 @@ function Audit() {
         <tbody>
           {audit.data.items.map((e) => (
             <tr key={e.id} className="border-t border-white/5 align-top">
-              <td className="py-2 pr-3 text-xs text-slate-500">{formatDate(e.created_at)}</td>
+              <td className="py-2 pr-3 text-xs text-slate-400">{formatDate(e.created_at)}</td>
               <td className="py-2 pr-3 text-xs">{e.actor_email ?? e.actor_id}</td>
               <td className="py-2 pr-3">
-                <span className="chip">{e.action}</span> <span className="text-xs text-slate-500">{e.target_id}</span>
+                <span className="chip">{e.action}</span> <span className="text-xs text-slate-400">{e.target_id}</span>
               </td>
               <td className="py-2 font-mono text-xs text-slate-300">
                 {Object.keys(e.after).map((k) => (

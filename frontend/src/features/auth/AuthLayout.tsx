@@ -25,10 +25,10 @@ export function AuthLayout({ title, subtitle, children }: { title: string; subti
             data-testid="lang-switch"
             data-lang={lang}
             onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}
-            aria-label={`${t('lang.switch')}: ${lang === 'zh' ? t('lang.zh') : t('lang.en')}`}
-            className="chip h-8 px-3 text-slate-300 transition hover:text-white active:scale-95"
+                className="chip h-8 px-3 text-slate-300 transition hover:text-white active:scale-95"
           >
-            {lang === 'zh' ? 'EN' : '中文'}
+            <span className="sr-only">{t('lang.switch')}: </span>
+            <span lang={lang === 'zh' ? 'en' : 'zh-CN'}>{lang === 'zh' ? 'EN' : '中文'}</span>
           </button>
         </div>
         <GlassPanel strong className="relative overflow-hidden">

@@ -67,7 +67,7 @@ export function GoogleButton({ onSignedIn }: { onSignedIn: (auth: AuthResponse) 
   if (!clientId) return null;
   return (
     <div className="flex flex-col items-center gap-2" data-testid="google-signin">
-      <div className="flex w-full items-center gap-3 text-xs text-slate-500">
+      <div className="flex w-full items-center gap-3 text-xs text-slate-400">
         <span className="h-px flex-1 bg-white/10" />
         {f('or')}
         <span className="h-px flex-1 bg-white/10" />

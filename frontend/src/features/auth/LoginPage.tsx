@@ -72,7 +72,7 @@ export default function LoginPage() {
         <Link to="/register" className="text-center text-sm text-slate-400 hover:text-neon-cyan" data-testid="to-register">
           {t('auth.toRegister')}
         </Link>
-        <Link to="/forgot-password" className="text-center text-xs text-slate-500 hover:text-neon-cyan" data-testid="to-forgot">
+        <Link to="/forgot-password" className="text-center text-xs text-slate-400 hover:text-neon-cyan" data-testid="to-forgot">
           {f('forgot')}
         </Link>
       </form>

@@ -96,4 +96,20 @@ describe('ChatPage', () => {
     await waitFor(() => expect(fetchMock.mock.calls.some(([u, init]) => String(u) === '/api/ai/chats/c1' && init?.method === 'DELETE')).toBe(true));
     vi.useRealTimers();
   });
+
+  it('regenerates the last reply through POST /api/ai/chat/regenerate', async () => {
+    fetchMock.mockImplementation(async (input, init) => {
+      const url = String(input);
+      if (url.startsWith('/api/ai/chats/c1')) return jsonResponse(200, stored);
+      if (url.startsWith('/api/ai/chats')) return jsonResponse(200, { items: [{ id: 'c1', title: 'Neon cats', updated_at: '2026-01-01T00:00:01Z' }], next_cursor: null });
+      if (url === '/api/ai/chat/regenerate' && init?.method === 'POST')
+        return sseResponse(['event: delta\ndata: {"text":"Another take."}\n\n', 'event: done\ndata: {"conversation_id":"c1","message_id":"m3"}\n\n']);
+      return jsonResponse(200, {});
+    });
+    renderWithProviders(page, { route: '/chat/c1' });
+    fireEvent.click(await screen.findByTestId('chat-regenerate'));
+    await waitFor(() => expect(fetchMock.mock.calls.some(([u]) => String(u) === '/api/ai/chat/regenerate')).toBe(true));
+    const post = fetchMock.mock.calls.find(([u]) => String(u) === '/api/ai/chat/regenerate');
+    expect(JSON.parse(String(post?.[1]?.body))).toEqual({ conversation_id: 'c1' });
+  });
 });

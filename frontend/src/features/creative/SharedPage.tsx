@@ -43,7 +43,7 @@ export default function SharedPage() {
             <img src={mediaUrl(share.data.result.url)} alt={share.data.prompt} className="w-full rounded-xl" data-testid="shared-image" />
           )}
           <p className="text-slate-200" data-testid="shared-prompt">{share.data.prompt}</p>
-          <p className="text-xs text-slate-500">{f('sharedBy')} · {formatDate(share.data.created_at)}</p>
+          <p className="text-xs text-slate-400">{f('sharedBy')} · {formatDate(share.data.created_at)}</p>
         </GlassPanel>
       )}
     </main>

@@ -1,4 +1,4 @@
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import type { TaskStatus, TaskType } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { Select } from '../../components/ui/Select';
@@ -63,7 +63,21 @@ export default function GalleryPage() {
       ) : feed.isError && !feed.data ? (
         <ErrorState error={feed.error} onRetry={() => void feed.refetch()} />
       ) : feed.tasks.length === 0 ? (
-        <EmptyState>{t('gallery.empty')}</EmptyState>
+        type || status ? (
+          <EmptyState>
+            <p>{t('gallery.emptyFiltered')}</p>
+            <Button className="mt-4" onClick={() => setParams(new URLSearchParams(), { replace: true })} data-testid="clear-filters">
+              {t('gallery.clearFilters')}
+            </Button>
+          </EmptyState>
+        ) : (
+          <EmptyState>
+            <p>{t('gallery.empty')}</p>
+            <Link to="/video" className="mt-4 inline-block text-neon-cyan underline-offset-4 hover:underline">
+              {t('gallery.emptyCta')} →
+            </Link>
+          </EmptyState>
+        )
       ) : (
         <>
           <TaskGrid tasks={feed.tasks} />
@@ -75,7 +89,7 @@ export default function GalleryPage() {
                 {t('gallery.loadMore')}
               </Button>
             ) : (
-              <span className="text-xs text-slate-600">{t('gallery.end')}</span>
+              <span className="text-xs text-slate-400">{t('gallery.end')}</span>
             )}
           </div>
         </>

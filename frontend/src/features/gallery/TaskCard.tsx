@@ -87,7 +87,7 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
             )}
           </button>
         ) : (
-          <div aria-hidden="true" className="absolute inset-0 grid place-items-center text-slate-500">
+          <div aria-hidden="true" className="absolute inset-0 grid place-items-center text-slate-400">
             {/* Only the light sweeps; the icon stays put. */}
             {active && (
               <span className="absolute inset-0 overflow-hidden">
@@ -128,7 +128,7 @@ export function TaskCard({ task, onOpen, onDelete, onUseAsStart }: Props) {
         <p className="line-clamp-2 text-sm text-slate-200" title={task.prompt}>
           {task.prompt}
         </p>
-        <p className="mt-auto flex items-center gap-2 text-[11px] text-slate-500">
+        <p className="mt-auto flex items-center gap-2 text-[11px] text-slate-400">
           {formatDate(task.created_at)}
           <VariationChip task={task} />
         </p>

@@ -93,7 +93,7 @@ export default function ImagePage() {
           />
           <fieldset className="flex flex-col gap-3" data-testid="references">
             <legend className="label">{t('image.references')}</legend>
-            <p className="-mt-1 text-xs text-slate-500">{t('image.referencesHint', { max: MAX_REFERENCES })}</p>
+            <p className="-mt-1 text-xs text-slate-400">{t('image.referencesHint', { max: MAX_REFERENCES })}</p>
             {refs.length < MAX_REFERENCES ? (
               <ImageUpload variant="zone" onUploaded={(r) => setRefs((xs) => (xs.length < MAX_REFERENCES ? [...xs, r] : xs))}>
               {refs.map((r, i) => (

@@ -59,7 +59,7 @@ export function PromptField({
           }
         }}
       />
-      <span className="pointer-events-none absolute right-3 top-0 font-mono text-[11px] text-slate-500">
+      <span className="pointer-events-none absolute right-3 top-0 font-mono text-[11px] text-slate-400">
         {t('gen.chars', { n: textLength(value), max: MAX_PROMPT })}
       </span>
     </div>

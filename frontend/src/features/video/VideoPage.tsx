@@ -223,7 +223,7 @@ function StartFramePicker({ value, onChange, error }: { value: string | null; on
       <div>
         <p className="mb-2 text-xs text-slate-400">{t('video.pickFromImages')}</p>
         {images.tasks.length === 0 ? (
-          <p className="text-xs text-slate-500">{images.isPending ? t('common.loading') : t('video.noImages')}</p>
+          <p className="text-xs text-slate-400">{images.isPending ? t('common.loading') : t('video.noImages')}</p>
         ) : (
           <div role="radiogroup" aria-label={t('video.pickFromImages')} className="flex gap-2 overflow-x-auto pb-1">
             {images.tasks.map((task) => {
