@@ -72,7 +72,7 @@ test: venv system-deps frontend-deps ## install everything, then lint and run ev
 	$(TIER) frontend-unit bash -c 'cd frontend && npm test --silent'
 	$(TIER) frontend-build bash -c 'cd frontend && npm run build --silent'
 	$(TIER) unit $(BIN)/python -m pytest -q tests/unit
-	$(TIER) integration $(BIN)/python -m pytest -q -n 2 --dist loadfile tests/integration
+	$(TIER) integration $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests/integration
 	$(TIER) database $(MAKE) --no-print-directory test-db
 	$(TIER) e2e $(BIN)/python -m pytest -q tests/e2e
 	$(TIER) prod $(MAKE) --no-print-directory test-prod

@@ -74,19 +74,21 @@ class Accounting:
         if limit <= 0:
             return False
         qid = f"{user_id}:{kind}:{clock.day_key(tz=pricing.timezone)}"
+        query = {"_id": qid, "used": {"$lt": limit}, "tasks": {"$ne": task_id}}
+        update = {"$inc": {"used": 1}, "$push": {"tasks": task_id}, "$set": {"user_id": user_id}}
         try:
-            doc = self._db.quota_usage.find_one_and_update(
-                {"_id": qid, "used": {"$lt": limit}, "tasks": {"$ne": task_id}},
-                {"$inc": {"used": 1}, "$push": {"tasks": task_id}, "$set": {"user_id": user_id}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
+            if self._db.quota_usage.find_one_and_update(query, update, upsert=True, return_document=ReturnDocument.AFTER):
+                return True
         except DuplicateKeyError:
-            # The day's document exists but the filter did not match: either the
-            # quota is used up, or this task already holds a unit (a retry).
-            held = self._db.quota_usage.find_one({"_id": qid, "tasks": task_id})
-            return held is not None
-        return doc is not None
+            # The day's document exists: a concurrent first take created it after our filter
+            # missed (MongoDB retries such an upsert itself, SecantusDB does not: 2 of 10
+            # concurrent first takes were refused), or the quota is used up, or this task
+            # already holds a unit (a retry). One more try on the existing document decides.
+            if self._db.quota_usage.find_one_and_update(query, update, return_document=ReturnDocument.AFTER):
+                return True
+        # No document came back. The unit may still be ours: SecantusDB answers `value: null` when a
+        # concurrent insert turned its upsert into an update of the new document. Task ids are unique.
+        return self._db.quota_usage.find_one({"_id": qid, "tasks": task_id}) is not None
 
     def _give_back_quota(self, *, user_id: str, kind: str, task_id: str) -> None:
         self._db.quota_usage.update_one({"user_id": user_id, "tasks": task_id, "_id": {"$regex": f"^{user_id}:{kind}:"}},

@@ -273,3 +273,46 @@ def test_google_sign_in_refuses_bad_tokens(google_stack: Stack, google: FakeGoog
 def test_config_json_serves_the_google_client_id(google_stack: Stack) -> None:
     body = google_stack.api("GET", "/config.json").json()
     assert body["google_client_id"] == CLIENT_ID
+
+
+def test_smtp_mailer_delivers_the_reset_mail_over_smtp() -> None:
+    """A minimal SMTP server on 127.0.0.1 (RFC 5321 commands) receives what smtplib sends."""
+    import socketserver
+    import threading
+
+    from common.mailer import Mail, SmtpMailer
+
+    received: list[bytes] = []
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            self.wfile.write(b"220 test ESMTP\r\n")
+            while line := self.rfile.readline():
+                verb = line.split(b" ", 1)[0].strip().upper()
+                if verb in (b"EHLO", b"HELO"):
+                    self.wfile.write(b"250 test\r\n")
+                elif verb == b"DATA":
+                    self.wfile.write(b"354 go on\r\n")
+                    body = b""
+                    while (chunk := self.rfile.readline()) != b".\r\n":
+                        body += chunk
+                    received.append(body)
+                    self.wfile.write(b"250 queued\r\n")
+                elif verb == b"QUIT":
+                    self.wfile.write(b"221 bye\r\n")
+                    return
+                else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                    self.wfile.write(b"250 ok\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        mailer = SmtpMailer(host="127.0.0.1", port=server.server_address[1], sender="Sora <no-reply@example.com>",
+                            starttls=False, timeout_s=5)
+        mailer.send(Mail(to="me@example.com", subject="Reset", text="link: http://x/reset-password?token=abc"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(received) == 1
+    assert b"To: me@example.com" in received[0] and b"reset-password?token=abc" in received[0]

@@ -189,6 +189,26 @@ def test_sandbox_pay_that_loses_the_race_still_finishes_an_interrupted_credit(st
     assert me(stack, token)["credits"] == 100 and len(ledger(stack, f"order:{order_id}")) == 1
 
 
+def test_concurrent_first_requests_of_the_day_each_take_a_quota_unit(stack: Stack) -> None:
+    """The day's quota document is created by whichever request comes first; none of the others is refused."""
+    token = stack.register()
+    limit = me(stack, token)["quota"]["image"]["limit"]
+    barrier = threading.Barrier(limit)
+    codes: list[int] = []
+
+    def post() -> None:
+        barrier.wait()
+        codes.append(stack.api("POST", "/api/ai/image", token=token, json={"prompt": "p"}).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(limit)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [202] * limit
+    assert me(stack, token)["quota"]["image"]["used"] == limit and me(stack, token)["credits"] == 0
+
+
 def test_sandbox_canceled_order_cannot_be_paid(stack: Stack) -> None:
     token = stack.register()
     res = checkout(stack, token)

@@ -2,6 +2,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/apiService';
 import type { AdminSettings, AdminSettingsUpdate, AdminStats, AdminUserPatch, PackageInput, ProviderModelList, ProvidersUpdate } from '../../api/generated';
+import {
+  providersUpdateChat_providerAnyOf0Values,
+  providersUpdateGemini_modeAnyOf0Values,
+  providersUpdateImage_providerAnyOf0Values,
+  providersUpdateVideo_providerAnyOf0Values,
+} from '../../api/generated';
 import type { TaskStatus, User } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { ConfirmDialog } from '../../components/ui/ConfirmDialog';
@@ -454,11 +460,13 @@ type Kind = 'video' | 'image' | 'chat';
 const KINDS: Kind[] = ['video', 'image', 'chat'];
 const KEY_FIELDS = ['gemini_api_key', 'openai_api_key', 'stripe_secret_key', 'stripe_webhook_secret'] as const;
 type KeyField = (typeof KEY_FIELDS)[number];
+// From the backend's provider catalogue (common/providers/catalogue.py) via openapi.json.
+const named = <T,>(values: ReadonlyArray<T | null>): T[] => values.filter((v): v is T => v !== null);
 const PROVIDER_CHOICES = {
-  image_provider: ['sim', 'gemini'],
-  video_provider: ['sim', 'veo', 'sora'],
-  chat_provider: ['sim', 'gemini'],
-  gemini_mode: ['api_key', 'vertex'],
+  image_provider: named(providersUpdateImage_providerAnyOf0Values),
+  video_provider: named(providersUpdateVideo_providerAnyOf0Values),
+  chat_provider: named(providersUpdateChat_providerAnyOf0Values),
+  gemini_mode: named(providersUpdateGemini_modeAnyOf0Values),
 } as const;
 const TEXT_PROVIDER_FIELDS = [
   'image_model',

@@ -24,7 +24,6 @@ function makeTask(over: Partial<Task>): Task {
     shared: false,
     stage: null,
     eta_s: null,
-    refund_on_cancel: null,
     ...over,
   };
 }
