@@ -20,10 +20,10 @@ function makeTask(over: Partial<Task>): Task {
     updated_at: '2030-01-01T00:00:00Z',
     started_at: null,
     completed_at: null,
-    refund_on_cancel: null,
     shared: false,
     stage: null,
     eta_s: null,
+    refund_on_cancel: null,
     ...over,
   };
 }
