@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { errorMessage } from '../../api/apiService';
-import type { AdminSettings, AdminSettingsUpdate, AdminStats, AdminUserPatch, PackageInput, ProvidersUpdate } from '../../api/generated';
+import type { AdminSettings, AdminSettingsUpdate, AdminStats, AdminUserPatch, PackageInput, ProviderModelList, ProvidersUpdate } from '../../api/generated';
 import {
   providersUpdateChat_providerAnyOf0Values,
+  providersUpdateGemini_modeAnyOf0Values,
   providersUpdateImage_providerAnyOf0Values,
   providersUpdateVideo_providerAnyOf0Values,
 } from '../../api/generated';
@@ -465,8 +466,27 @@ const PROVIDER_CHOICES = {
   image_provider: named(providersUpdateImage_providerAnyOf0Values),
   video_provider: named(providersUpdateVideo_providerAnyOf0Values),
   chat_provider: named(providersUpdateChat_providerAnyOf0Values),
+  gemini_mode: named(providersUpdateGemini_modeAnyOf0Values),
 } as const;
-const TEXT_PROVIDER_FIELDS = ['image_model', 'veo_model', 'sora_model', 'chat_model', 'gemini_base_url', 'openai_base_url'] as const;
+const TEXT_PROVIDER_FIELDS = [
+  'image_model',
+  'veo_model',
+  'sora_model',
+  'chat_model',
+  'gemini_base_url',
+  'openai_base_url',
+  'vertex_project',
+  'vertex_location',
+] as const;
+// Which provider list (GET /api/admin/models) and which kind of model each model field offers.
+const MODEL_SOURCES: Partial<Record<string, { vendor: 'gemini' | 'openai'; kind: 'image' | 'video' | 'chat' }>> = {
+  image_model: { vendor: 'gemini', kind: 'image' },
+  veo_model: { vendor: 'gemini', kind: 'video' },
+  chat_model: { vendor: 'gemini', kind: 'chat' },
+  sora_model: { vendor: 'openai', kind: 'video' },
+};
+const TESTABLE_KEYS: readonly string[] = ['gemini_api_key', 'openai_api_key'];
+type ListedModel = ProviderModelList['items'][number];
 
 interface Draft {
   quotas: Record<Kind, string>;
@@ -540,9 +560,24 @@ function Settings() {
   const settings = useQuery({ queryKey: ['admin', 'settings'], queryFn: adminApi.settings });
   const [draft, setDraft] = useState<Draft | null>(null);
   const [localError, setLocalError] = useState<string | null>(null);
+  const [models, setModels] = useState<Record<'gemini' | 'openai', ListedModel[]>>({ gemini: [], openai: [] });
   useEffect(() => {
     if (settings.data) setDraft(toDraft(settings.data));
   }, [settings.data]);
+  const loadModels = async () => {
+    const lists = await Promise.allSettled([adminApi.models('gemini'), adminApi.models('openai')]);
+    const [gemini, openai] = lists.map((l) => (l.status === 'fulfilled' ? l.value.items : []));
+    setModels({ gemini, openai });
+    toast.show(a('modelsLoaded', { n: gemini.length + openai.length }), 'success');
+  };
+  const testKey = async (field: string, value: string) => {
+    try {
+      const result = await adminApi.testKey(field, value.trim() || undefined);
+      toast.show(result.message, result.ok ? 'success' : 'error');
+    } catch (error) {
+      toast.show(errorMessage(error), 'error');
+    }
+  };
   const save = useMutation({
     mutationFn: adminApi.putSettings,
     onSuccess: (data) => {
@@ -631,15 +666,31 @@ function Settings() {
             data-testid={`settings-${field}`}
           />
         ))}
-        {TEXT_PROVIDER_FIELDS.map((field) => (
-          <Input
-            key={field}
-            label={field}
-            value={draft.providers[field]}
-            onChange={(e) => set((d) => void (d.providers[field] = e.target.value))}
-            data-testid={`settings-${field}`}
-          />
-        ))}
+        {TEXT_PROVIDER_FIELDS.map((field) => {
+          const source = MODEL_SOURCES[field];
+          const options = source ? models[source.vendor].filter((m) => m.kinds.includes(source.kind)) : [];
+          return (
+            <div key={field}>
+              <Input
+                label={field}
+                value={draft.providers[field] ?? ''}
+                list={options.length ? `models-${field}` : undefined}
+                onChange={(e) => set((d) => void (d.providers[field] = e.target.value))}
+                data-testid={`settings-${field}`}
+              />
+              {options.length > 0 && (
+                <datalist id={`models-${field}`}>
+                  {options.map((m) => (
+                    <option key={m.id} value={m.id} label={m.display_name} />
+                  ))}
+                </datalist>
+              )}
+            </div>
+          );
+        })}
+        <Button size="sm" className="self-start" onClick={() => void loadModels()} data-testid="settings-load-models">
+          {a('loadModels')}
+        </Button>
       </GlassPanel>
 
       <GlassPanel className="flex flex-col gap-3">
@@ -670,7 +721,7 @@ function Settings() {
         {KEY_FIELDS.map((field) => {
           const state = keyStates?.[field];
           const hint = state?.set ? (state.last4 ? a('keySet', { last4: state.last4 }) : a('keySetNoHint')) : a('keyUnset');
-          return (
+          const input = (
             <Input
               key={field}
               label={field}
@@ -682,6 +733,15 @@ function Settings() {
               onChange={(e) => set((d) => void (d.keys[field] = e.target.value))}
               data-testid={`settings-${field}`}
             />
+          );
+          if (!TESTABLE_KEYS.includes(field)) return input;
+          return (
+            <div key={field} className="flex items-end gap-2">
+              <div className="flex-1">{input}</div>
+              <Button size="sm" variant="subtle" onClick={() => void testKey(field, draft.keys[field])} data-testid={`test-${field}`}>
+                {a('testKey')}
+              </Button>
+            </div>
           );
         })}
       </GlassPanel>

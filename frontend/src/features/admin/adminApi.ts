@@ -12,6 +12,8 @@ import type {
   AdminUserPage,
   AdminUserPatch,
   AuditPage,
+  KeyTestResult,
+  ProviderModelList,
   User,
 } from '../../api/generated';
 
@@ -31,4 +33,7 @@ export const adminApi = {
   putSettings: (update: Partial<AdminSettingsUpdate>) =>
     request<AdminSettings>('/api/admin/settings', { method: 'PUT', json: update }),
   audit: (cursor?: string | null) => request<AuditPage>('/api/admin/audit', { query: { cursor } }),
+  models: (provider: 'gemini' | 'openai') => request<ProviderModelList>('/api/admin/models', { query: { provider } }),
+  testKey: (name: string, key?: string) =>
+    request<KeyTestResult>(`/api/admin/keys/${enc(name)}/test`, { method: 'POST', json: key ? { key } : {} }),
 };
