@@ -6,6 +6,8 @@ the cache, and what the proxy and storage see behind it:
 
 * a second player's ranges are answered from the cache: the access log says
   HIT and storage is not asked again;
+* a share-bound link is never cached: revoking the share answers 404 on the
+  very next request;
 * a link whose signing key was rotated out, or whose object was deleted, is
   refused once its cache entry is revalidated (media_cache_valid), by the
   real proxy's signature and object checks.
@@ -36,6 +38,7 @@ from tests.integration.test_nginx import (
     start_nginx,
     stop_nginx,
 )
+from common import clock
 from tests.integration.test_proxy import StorageCalls
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx binary not installed (`make system-deps`)")
@@ -152,3 +155,20 @@ def test_a_deleted_objects_link_is_refused_at_revalidation(stack: Stack, edge: R
     body, on_the_way = wait_for_status(edge, url, 404)
     assert set(on_the_way) <= {206}
     assert json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_a_revoked_share_link_is_404_on_the_next_request(stack: Stack, edge: RunningNginx) -> None:
+    name, _ = put_video(stack)
+    task = {"_id": f"share-edge-{random.randrange(10**8)}", "user_id": "u-edge", "type": "video",
+            "status": "COMPLETED", "result": {"object": name}, "share_token": None, "created_at": clock.now()}
+    stack.svc.db.tasks.insert_one(task)
+    token = stack.svc.shares.share(task).rsplit("/", 1)[1]
+    url = stack.svc.signer.url_for(name, share=token)
+    for _ in range(2):  # a second request would be a HIT if share links were cached
+        status, body, _ = get(edge, url, "bytes=0-99")
+        assert (status, body) == (206, VIDEO[:100])
+    stack.svc.shares.revoke(task)
+    status, body, _ = get(edge, url, "bytes=0-99")  # no waiting: media_cache_valid plays no part
+    assert status == 404, body
+    assert json.loads(body)["error"]["code"] == "not_found"
+    assert "HIT" not in wait_for_log_lines(edge, 3)
