@@ -64,8 +64,17 @@ def test_build_uses_the_previous_image_as_layer_cache() -> None:
 
 def test_images_are_pushed_once() -> None:
     assert "images" not in BUILD  # `images:` would push again after the steps
-    pushes = [s for s in BUILD["steps"] if "push" in s.get("args", [])[:1]]
-    assert len(pushes) == 1
+    pushed = [s["args"][-1] for s in BUILD["steps"] if "push" in s.get("args", [])[:1]]
+    assert sorted(pushed) == sorted(set(pushed)) and len(pushed) == 2  # worker image and service image, once each
+
+
+def test_only_the_worker_gets_the_image_with_ffmpeg() -> None:
+    service_build = STEPS["build-service"]["args"]
+    assert "--target=service" in service_build
+    assert all(not a.startswith("--target") for a in STEPS["build"]["args"])  # the Dockerfile's last stage: worker
+    assert '--image="$$IMAGE_REPO:$BUILD_ID" --update-env-vars=FUNCTION_TARGET=worker' in script(STEPS["deploy-worker"])
+    assert '--image="$$IMAGE_REPO-service:$BUILD_ID"' in script(STEPS["deploy-services"])
+    assert "push-service" in waits_for("deploy-services")
 
 
 def test_the_worker_is_deployed_before_the_services_that_enqueue_to_it() -> None:
