@@ -215,7 +215,8 @@ def client_ip_of(request: flask.Request, svc: Services) -> str:
     """The caller's address: X-Forwarded-For only through trusted proxies (common/ratelimit.py)."""
     from common.ratelimit import client_ip
 
-    return client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), svc.trusted_proxies)
+    return client_ip(request.remote_addr, request.headers.get("X-Forwarded-For"), svc.trusted_proxies,
+                     request.headers.get("X-Real-IP"))
 
 
 def http_exception_response(exc: HTTPException) -> flask.Response:

@@ -133,13 +133,22 @@ def parse_networks(specs: list[str]) -> list[Network]:
     return [ipaddress.ip_network(s, strict=False) for s in specs]
 
 
-def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted: list[Network]) -> str:
+def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted: list[Network],
+              real_ip: str | None = None) -> str:
     """The address of whoever sent the request to the first proxy we trust.
 
     Walk from the socket peer leftwards through `X-Forwarded-For` while the
     current hop is a trusted proxy; the first untrusted hop is the client. A
     client cannot spoof its way past this: entries it wrote itself sit left of
     the hop our proxy appended, and are reached only through trusted hops.
+
+    `real_ip` is the `X-Real-IP` header. Cloud Run does not append to
+    `X-Forwarded-For`, it replaces it with the address that connected to
+    Google's front end (for traffic through the VPS Nginx: the VPS itself), so
+    the walk ends on our own proxy with no hop left. Only then, with the last
+    hop trusted, is `X-Real-IP` (which our Nginx sets to `$remote_addr`,
+    overwriting the client's own) taken as the client. A direct client's
+    `X-Real-IP` is never reached: its own address is not trusted.
     """
     current = (remote_addr or "").strip() or "unknown"
     hops = [h.strip() for h in (forwarded_for or "").split(",") if h.strip()] if trusted else []
@@ -148,7 +157,12 @@ def client_ip(remote_addr: str | None, forwarded_for: str | None, trusted: list[
         try:
             current = str(ipaddress.ip_address(candidate))
         except ValueError:
-            break  # garbage in the header: stop at the last hop we could verify
+            return current  # garbage in the header: stop at the last hop we could verify
+    if real_ip and _is_trusted(current, trusted):
+        try:
+            return str(ipaddress.ip_address(real_ip.strip()))
+        except ValueError:
+            pass
     return current
 
 

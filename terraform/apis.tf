@@ -22,6 +22,8 @@ locals {
     "monitoring.googleapis.com",       # uptime check and alert policies
     ], var.billing_account != "" ? [
     "billingbudgets.googleapis.com", # optional budget (var.billing_budget_amount)
+    ] : [], var.vertex_ai_enabled ? [
+    "aiplatform.googleapis.com", # Gemini/Veo through Vertex AI (settings: gemini_mode = vertex)
   ] : []))
 }
 

@@ -47,6 +47,13 @@ locals {
     PUBLIC_BASE_URL       = local.public_base_url
     ADMIN_EMAIL           = var.admin_email
     GOOGLE_CLIENT_ID      = var.google_client_id # auth verifies ID tokens for it; web serves it in /config.json
+    # Whose X-Forwarded-For / X-Real-IP the rate limits believe (common/ratelimit.py client_ip):
+    # Cloud Run's front end as the container sees it, the proxy VM, and any other proxy of the operator's.
+    TRUSTED_PROXIES = join(",", concat(
+      ["169.254.0.0/16"],
+      var.proxy_vps_enabled ? ["${google_compute_address.proxy[0].address}/32"] : [],
+      var.extra_trusted_proxies,
+    ))
   }
 
   # The web service answers /config.json with these absolute function URLs

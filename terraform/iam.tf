@@ -222,3 +222,18 @@ resource "google_service_account_iam_member" "deployer_acts_as_runtime" {
   role               = "roles/iam.serviceAccountUser"
   member             = google_service_account.deployer.member
 }
+
+# --- Vertex AI (optional) ----------------------------------------------------
+
+# With vertex_ai_enabled (settings: gemini_mode = vertex) Gemini and Veo are
+# called with each service's own credentials instead of an API key: the
+# services that call a model need roles/aiplatform.user. worker: image and
+# video generation; chat: replies; generate: the prompt enhancer; admin: the
+# model list and the key test.
+resource "google_project_iam_member" "vertex_user" {
+  for_each = var.vertex_ai_enabled ? toset(["worker", "chat", "generate", "admin"]) : toset([])
+
+  project = var.project_id
+  role    = "roles/aiplatform.user"
+  member  = google_service_account.fn[each.value].member
+}

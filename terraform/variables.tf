@@ -370,3 +370,20 @@ variable "proxy_media_cache" {
   })
   default = {}
 }
+
+variable "extra_trusted_proxies" {
+  description = "CIDRs of reverse proxies in front of the services besides Cloud Run's front end and the proxy VM (e.g. \"203.0.113.7/32\" for an independent VPS running nginx/proxy_install.sh). Their X-Real-IP is believed as the client address for rate limits and login throttling."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.extra_trusted_proxies : can(cidrhost(c, 0))])
+    error_message = "Each entry must be a CIDR such as 203.0.113.7/32."
+  }
+}
+
+variable "vertex_ai_enabled" {
+  description = "Grant the services that call Gemini/Veo roles/aiplatform.user and enable the Vertex AI API, for settings' gemini_mode = vertex (no API key; Application Default Credentials)."
+  type        = bool
+  default     = false
+}

@@ -206,6 +206,13 @@ def test_client_ip_walks_only_trusted_hops() -> None:
     assert client_ip("169.254.1.1", "6.6.6.6, 1.2.3.4", trusted) == "1.2.3.4"  # forged leftmost entry is not reached
     assert client_ip("169.254.1.1", "garbage", trusted) == "169.254.1.1"
     assert client_ip("127.0.0.1", "1.2.3.4", []) == "127.0.0.1"
+    # Cloud Run replaces X-Forwarded-For with whoever reached Google's front end: through the VPS
+    # Nginx (10.1.0.5, trusted) that is the proxy itself, and the client is the X-Real-IP it set.
+    assert client_ip("169.254.1.1", "10.1.0.5", trusted, "1.2.3.4") == "1.2.3.4"
+    # A direct caller's own X-Real-IP is never believed: its address is not a trusted hop.
+    assert client_ip("169.254.1.1", "203.0.113.9", trusted, "1.2.3.4") == "203.0.113.9"
+    assert client_ip("203.0.113.9", None, trusted, "1.2.3.4") == "203.0.113.9"
+    assert client_ip("169.254.1.1", "10.1.0.5", trusted, "not-an-ip") == "10.1.0.5"
 
 
 # ---- every answer under /api/ is JSON; security headers from the app ----------------------------
