@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     RATE_LIMIT_GENERATE: str = "30/minute;500/day"  # creating image/video tasks, per user
     RATE_LIMIT_UPLOAD: str = "20/minute;300/day"  # POST /api/ai/uploads, per user
     RATE_LIMIT_CHAT: str = "30/minute"  # chat turns, per user
-    RATE_LIMIT_PROXY: str = "3000/minute"  # media proxy (Range requests while seeking), per client IP
+    RATE_LIMIT_PROXY: str = "3000/minute"  # media proxy (Range requests while seeking), per client IP and instance
     # Client IP: X-Forwarded-For is believed only for hops that are trusted proxies (CIDRs, comma-
     # separated: the Nginx proxy VM; on Cloud Run also its front end). Empty: the socket peer.
     TRUSTED_PROXIES: str = ""

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from limits import RateLimitItem, parse_many
-from limits.storage import Storage
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -95,9 +96,16 @@ class RateLimits:
     """Named policies (`"login"`, `"upload"`, …) of `limits` strings, checked per identity."""
 
     def __init__(self, storage: DatabaseStorage, policies: Callable[[], dict[str, str]], *, enabled: bool = True,
-                 now: Callable[[], datetime] | None = None) -> None:
+                 now: Callable[[], datetime] | None = None, per_instance: frozenset[str] = frozenset()) -> None:
+        """`per_instance` names policies counted in this process's memory (`limits`' MemoryStorage)
+        instead of the shared database: for hot routes where a database write per request costs more
+        than an instance-local bound is worth (the media proxy: every seek is a request, and its
+        links are already signed capabilities)."""
         self._limiter = FixedWindowRateLimiter(storage)
         self._storage = storage
+        self._local_storage = MemoryStorage()
+        self._local_limiter = FixedWindowRateLimiter(self._local_storage)
+        self._per_instance = per_instance
         self._policies = policies
         self._enabled = enabled
         self._now = now or (lambda: clock.now())
@@ -117,10 +125,14 @@ class RateLimits:
         """
         if not self._enabled:
             return
+        local = policy in self._per_instance
+        limiter = self._local_limiter if local else self._limiter
+        storage: Any = self._local_storage if local else self._storage
         for item in self.items(policy):
-            if not self._limiter.hit(item, policy, identity):
-                reset = self._storage.get_expiry(item.key_for(policy, identity))
-                retry = max(1, math.ceil(reset - self._now().timestamp()))
+            if not limiter.hit(item, policy, identity):
+                reset = storage.get_expiry(item.key_for(policy, identity))
+                now = time.time() if local else self._now().timestamp()  # MemoryStorage keeps its own clock
+                retry = max(1, math.ceil(reset - now))
                 raise TooManyRequests(
                     "Too many requests. Please wait a moment and try again.",
                     details={"retry_after_s": retry, "limit": str(item)},

@@ -211,7 +211,10 @@ class Services:
 
         s = self.settings
         storage = DatabaseStorage(lambda: self.db.rate_limits)
-        return RateLimits(storage, self.rate_policies, enabled=s.RATE_LIMITS_ENABLED)
+        # The proxy's limit is per instance: a database write per media Range request (every seek)
+        # cost more than a shared count is worth for links that are already signed capabilities.
+        return RateLimits(storage, self.rate_policies, enabled=s.RATE_LIMITS_ENABLED,
+                          per_instance=frozenset({"proxy"}))
 
     def rate_policies(self) -> dict[str, str]:
         """Policy name → `limits` string (settings; see common/config.py)."""
