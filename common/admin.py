@@ -43,7 +43,14 @@ from common.models.admin import (
 )
 from common.models.billing import OrderStatus
 from common.providers.catalogue import PROVIDER_OPTIONS
-from common.secrets import GEMINI_API_KEY, OPENAI_API_KEY, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET
+from common.secrets import (
+    C2PA_CERTIFICATE_CHAIN,
+    C2PA_PRIVATE_KEY,
+    GEMINI_API_KEY,
+    OPENAI_API_KEY,
+    STRIPE_SECRET_KEY,
+    STRIPE_WEBHOOK_SECRET,
+)
 
 if TYPE_CHECKING:
     from common.accounting import Accounting
@@ -64,7 +71,11 @@ API_KEYS = {
     "openai_api_key": OPENAI_API_KEY,
     "stripe_secret_key": STRIPE_SECRET_KEY,
     "stripe_webhook_secret": STRIPE_WEBHOOK_SECRET,
+    "c2pa_certificate_chain": C2PA_CERTIFICATE_CHAIN,
+    "c2pa_private_key": C2PA_PRIVATE_KEY,
 }
+# PEM values (common/provenance.py): checked as PEM, and no last4 is shown (it would be "-----").
+PEM_KEYS = {"c2pa_certificate_chain", "c2pa_private_key"}
 PROVIDER_FIELDS = PROVIDER_OPTIONS
 
 
@@ -365,6 +376,7 @@ class AdminService:
             "cors_origins": list(self._doc("cors").get("origins") or []),
             "api_keys": self._key_states(),
             "watermark": {"enabled": bool(self._doc("watermark").get("enabled")), "text": str(self._doc("watermark").get("text") or "")},
+            "provenance": {"c2pa": self._doc("provenance").get("c2pa") is True},
         })
 
     def _doc(self, doc_id: str) -> dict[str, Any]:
@@ -384,7 +396,8 @@ class AdminService:
                 described = self._secrets.describe(secret)
             except Exception:  # noqa: BLE001 - no access to the value in production is expected
                 described = {"set": False, "last4": None}
-            out[field] = ApiKeyState(set=bool(described["set"]), last4=described.get("last4"), updated_at=None)
+            out[field] = ApiKeyState(set=bool(described["set"]), last4=None if field in PEM_KEYS else described.get("last4"),
+                                     updated_at=None)
         return out
 
     def update_settings(self, *, actor: dict[str, Any], update: AdminSettingsUpdate) -> AdminSettings:
@@ -413,6 +426,9 @@ class AdminService:
             marks = update.watermark.model_dump(exclude_none=True)
             if marks:
                 self._db.settings.update_one({"_id": "watermark"}, {"$set": {**marks, "updated_at": now}}, upsert=True)
+        if update.provenance is not None and update.provenance.c2pa is not None:
+            self._db.settings.update_one({"_id": "provenance"}, {"$set": {"c2pa": update.provenance.c2pa, "updated_at": now}},
+                                         upsert=True)
         if update.cors_origins is not None:
             origins = list(dict.fromkeys(o.strip().rstrip("/") for o in update.cors_origins))
             self._db.settings.update_one({"_id": "cors"}, {"$set": {"origins": origins, "updated_at": now}}, upsert=True)
@@ -422,7 +438,8 @@ class AdminService:
                 if not value:
                     continue  # '' = leave unchanged
                 self._secrets.put(API_KEYS[field], value)
-                meta = {"set": True, "last4": value[-4:] if len(value) >= 8 else None, "updated_at": now,
+                last4 = value[-4:] if len(value) >= 8 and field not in PEM_KEYS else None
+                meta = {"set": True, "last4": last4, "updated_at": now,
                         "updated_by": str(actor["_id"])}
                 self._db.settings.update_one({"_id": "api_keys_meta"}, {"$set": {field: meta}}, upsert=True)
         after = self.settings()
@@ -448,8 +465,24 @@ class AdminService:
                 if value is None:
                     raise _field_error(f"api_keys.{field}", "keys can be replaced but not removed here (send '' to keep "
                                        "the current one; disable a version in Secret Manager to revoke it)")
+                if field in PEM_KEYS:
+                    if value.strip():
+                        self._check_pem(f"api_keys.{field}", field, value.strip())
+                    continue
                 if value.strip() and (len(value.strip()) < 8 or any(c.isspace() for c in value.strip())):
                     raise _field_error(f"api_keys.{field}", "a key is at least 8 characters without spaces")
+
+    def _check_pem(self, path: str, field: str, pem: str) -> None:
+        """A C2PA certificate chain or private key the signer can use (common/provenance.py), else a 400 naming why."""
+        from common.provenance import ProvenanceError, check_certificate_chain, signing_algorithm
+
+        try:
+            if field == "c2pa_certificate_chain":
+                check_certificate_chain(pem)
+            else:
+                signing_algorithm(pem)
+        except ProvenanceError as exc:
+            raise _field_error(path, str(exc)) from None
 
     def _check_base_url(self, field: str, url: str) -> None:
         parts = urlsplit(url)

@@ -33,6 +33,7 @@ from common.models import (
     TaskStatus,
     TaskType,
 )
+from common.provenance import SigningCredentials
 from common.providers.base import (
     CAPABILITIES,
     GenerationRequest,
@@ -174,10 +175,12 @@ class Generation:
         signer: MediaSigner,
         config: GenerationConfig,
         watermark_text: Callable[[], str | None] = lambda: None,
+        c2pa_credentials: Callable[[], SigningCredentials | None] = lambda: None,
         uploads: Uploads | None = None,
         max_input_pixels: int = MAX_PIXELS,
     ) -> None:
         self.watermark_text = watermark_text  # the admin's visible watermark, None when off
+        self.c2pa_credentials = c2pa_credentials  # C2PA signing credentials, None when provenance is off
         self.uploads = uploads  # marks the uploads a new task uses (orphan cleanup keeps them)
         self.max_input_pixels = max_input_pixels
         self.tasks = tasks
@@ -513,7 +516,7 @@ class Generation:
 
     def _store_and_complete(self, doc: dict[str, Any], media: MediaResult, *,
                             provider_ref: dict[str, str] | None = None) -> StepOutcome:
-        media = self._watermarked(media)
+        media = self._with_provenance(doc, self._watermarked(media))
         name = media_object_name(user_id=doc["user_id"], task_id=doc["_id"], mime_type=media.mime_type)
         # The thumbnail is made and uploaded while the media uploads (both are mostly waiting on storage).
         thumb_job = _side_work().submit(self._store_thumbnail, doc, media)
@@ -556,6 +559,27 @@ class Generation:
         if media.mime_type == "video/mp4" and media.width and media.height:
             return replace(media, data=watermark_video(media.data, text, width=media.width, height=media.height))
         return media
+
+    def _with_provenance(self, doc: dict[str, Any], media: MediaResult) -> MediaResult:
+        """The media with a signed C2PA manifest (AI-generated; the task's provider and model) when the admin
+        configured one (common/provenance.py); last before storage, so it covers the watermarked pixels.
+        A signing failure (a bad certificate, a format c2pa cannot parse) is logged and the media stored unsigned:
+        the user paid for the output, and the admin sees the error in the worker's log."""
+        credentials = self.c2pa_credentials()
+        if credentials is None:
+            return media
+        from dataclasses import replace
+
+        from common.provenance import ProvenanceError, sign_media
+
+        provider = str(doc["provider"])
+        model = _model_name(self.providers.get(provider)) or provider
+        try:
+            return replace(media, data=sign_media(media.data, media.mime_type, credentials=credentials, provider=provider,
+                                                  model=model))
+        except ProvenanceError:
+            log.exception("C2PA signing failed; the result is stored without a manifest", extra={"task_id": doc["_id"]})
+            return media
 
     def _next(self, doc: dict[str, Any], *, step: int, delay_s: float, transient: bool = False) -> StepOutcome:
         if self.tasks.finish_step(doc, next_step=step + 1, transient_failure=transient) is None:
@@ -652,6 +676,12 @@ class Generation:
         if any(counts.values()):
             log.info("sweep", extra=counts)
         return counts
+
+
+def _model_name(provider: object) -> str | None:
+    """The model a provider adapter is configured with (Gemini, Veo, OpenAI keep it as `_model`); None for sim."""
+    model = getattr(provider, "model", None) or getattr(provider, "_model", None)
+    return str(model) if model else None
 
 
 @functools.cache

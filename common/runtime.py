@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from common.idempotency import Idempotency
     from common.mailer import Mailer
     from common.media import MediaSigner
+    from common.provenance import SigningCredentials
     from common.providers.registry import ProviderRegistry
     from common.queue import Queue
     from common.ratelimit import Network, RateLimits
@@ -351,7 +352,7 @@ class Services:
             tasks=self.tasks, accounting=self.accounting, storage=self.storage, queue=self.queue,
             providers=self.providers, signer=self.signer,
             config=GenerationConfig(poll_interval_s=s.POLL_INTERVAL_S, lease_s=s.STEP_LEASE_S, deadline_s=s.TASK_DEADLINE_S),
-            watermark_text=self.watermark_text,
+            watermark_text=self.watermark_text, c2pa_credentials=self.c2pa_credentials,
             uploads=self.uploads, max_input_pixels=s.MAX_UPLOAD_PIXELS,
         )
 
@@ -360,6 +361,22 @@ class Services:
         o = self.runtime_overrides("watermark", allowed={"enabled", "text"})
         text = str(o.get("text") or "").strip()
         return text if o.get("enabled") is True and text else None
+
+    def c2pa_credentials(self) -> SigningCredentials | None:
+        """The C2PA signing credentials when the admin turned provenance on (settings document `provenance`) and
+        both secrets are set; None otherwise. Turned on without a certificate: None, logged once per process."""
+        if self.runtime_overrides("provenance", allowed={"c2pa"}).get("c2pa") is not True:
+            return None
+        from common.provenance import SigningCredentials
+        from common.secrets import C2PA_CERTIFICATE_CHAIN, C2PA_PRIVATE_KEY
+
+        chain, key = self.secrets.get(C2PA_CERTIFICATE_CHAIN), self.secrets.get(C2PA_PRIVATE_KEY)
+        if not chain or not key:
+            if not self.__dict__.get("_c2pa_missing_logged"):
+                self.__dict__["_c2pa_missing_logged"] = True
+                log.warning("C2PA provenance is on but the signing certificate chain or key is not set: outputs are not signed")
+            return None
+        return SigningCredentials(certificate_chain=chain, private_key=key)
 
     @_lazy
     def chat(self) -> ChatService:

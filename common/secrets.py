@@ -28,6 +28,9 @@ GEMINI_API_KEY = "gemini-api-key"
 OPENAI_API_KEY = "openai-api-key"
 STRIPE_SECRET_KEY = "stripe-secret-key"
 STRIPE_WEBHOOK_SECRET = "stripe-webhook-secret"
+# C2PA provenance (common/provenance.py): the PEM signing certificate chain and its PEM private key.
+C2PA_CERTIFICATE_CHAIN = "c2pa-certificate-chain"
+C2PA_PRIVATE_KEY = "c2pa-private-key"
 # The secret holding each vendor's API key (vendors: common.providers.catalogue.API_KEY_VENDORS).
 API_KEY_SECRETS: dict[str, str] = {"gemini": GEMINI_API_KEY, "openai": OPENAI_API_KEY}
 

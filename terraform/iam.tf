@@ -47,10 +47,12 @@ locals {
       "stripe-webhook-secret",
     ]
     worker = [
-      "media-signing-key", # result URLs
-      "worker-secret",     # the settings object refuses a placeholder; local-stack auth header
-      "gemini-api-key",    # image (Gemini), video (Veo through the Gemini API)
-      "openai-api-key",    # video through the OpenAI-style /v1/videos API
+      "media-signing-key",      # result URLs
+      "worker-secret",          # the settings object refuses a placeholder; local-stack auth header
+      "gemini-api-key",         # image (Gemini), video (Veo through the Gemini API)
+      "openai-api-key",         # video through the OpenAI-style /v1/videos API
+      "c2pa-certificate-chain", # signs C2PA manifests on outputs (when the admin turned it on)
+      "c2pa-private-key",
     ]
   }
 

@@ -5,7 +5,9 @@ locals {
   # Created empty: the admin panel (or gcloud) adds versions.
   ai_key_secrets      = toset(["gemini-api-key", "openai-api-key"])
   payment_key_secrets = toset(["stripe-secret-key", "stripe-webhook-secret"])
-  admin_managed       = setunion(local.ai_key_secrets, local.payment_key_secrets)
+  # C2PA provenance (common/provenance.py): the PEM signing certificate chain and its private key.
+  provenance_key_secrets = toset(["c2pa-certificate-chain", "c2pa-private-key"])
+  admin_managed          = setunion(local.ai_key_secrets, local.payment_key_secrets, local.provenance_key_secrets)
 
   all_secrets = setunion(local.generated_secrets, local.admin_managed, toset(["mongodb-uri", "admin-password"]))
 

@@ -15,6 +15,7 @@ from common.providers.catalogue import ChatProviderName, GeminiMode, ImageProvid
 SmallCount = Annotated[int, Field(strict=True, ge=0, le=10_000)]
 MODEL_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$"
 MAX_KEY_LENGTH = 4096
+MAX_PEM_LENGTH = 20_000  # a C2PA certificate chain of a few certificates
 
 
 # ---- stats ------------------------------------------------------------------
@@ -136,11 +137,18 @@ class ApiKeyStates(Out):
     openai_api_key: ApiKeyState
     stripe_secret_key: ApiKeyState
     stripe_webhook_secret: ApiKeyState
+    c2pa_certificate_chain: ApiKeyState
+    c2pa_private_key: ApiKeyState
 
 
 class WatermarkSettings(Out):
     enabled: bool = False
     text: str = Field("", description="Burned into every new image and video (bottom right) while enabled.")
+
+
+class ProvenanceSettings(Out):
+    c2pa: bool = Field(False, description="Sign every new image and video with a C2PA manifest (AI-generated, provider, "
+                       "model) while api_keys.c2pa_certificate_chain and api_keys.c2pa_private_key are set.")
 
 
 class AdminSettings(Out):
@@ -150,6 +158,7 @@ class AdminSettings(Out):
     cors_origins: list[str]
     api_keys: ApiKeyStates
     watermark: WatermarkSettings = Field(default_factory=WatermarkSettings)
+    provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
 
 
 # ---- settings (PUT: every part optional) ------------------------------------------
@@ -204,6 +213,8 @@ class ApiKeysUpdate(Strict):
     openai_api_key: str | None = Field(None, max_length=MAX_KEY_LENGTH)
     stripe_secret_key: str | None = Field(None, max_length=MAX_KEY_LENGTH)
     stripe_webhook_secret: str | None = Field(None, max_length=MAX_KEY_LENGTH)
+    c2pa_certificate_chain: str | None = Field(None, max_length=MAX_PEM_LENGTH, description="PEM, end-entity certificate first")
+    c2pa_private_key: str | None = Field(None, max_length=MAX_PEM_LENGTH, description="PEM (PKCS#8), unencrypted")
 
 
 class WatermarkUpdate(Strict):
@@ -211,8 +222,13 @@ class WatermarkUpdate(Strict):
     text: str | None = Field(None, max_length=60)
 
 
+class ProvenanceUpdate(Strict):
+    c2pa: bool | None = Field(None, strict=True)
+
+
 class AdminSettingsUpdate(Strict):
     watermark: WatermarkUpdate | None = None
+    provenance: ProvenanceUpdate | None = None
     pricing: PricingUpdate | None = None
     packages: list[PackageInput] | None = Field(None, max_length=20)
     providers: ProvidersUpdate | None = None

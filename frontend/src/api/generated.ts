@@ -813,6 +813,7 @@ export interface components {
             /** Packages */
             packages: components["schemas"]["PackageSettings"][];
             pricing: components["schemas"]["PricingSettings"];
+            provenance: components["schemas"]["ProvenanceSettings"];
             providers: components["schemas"]["ProviderSettings"];
             watermark: components["schemas"]["WatermarkSettings"];
         };
@@ -832,6 +833,8 @@ export interface components {
             packages?: components["schemas"]["PackageInput"][] | null;
             /** @default null */
             pricing?: components["schemas"]["PricingUpdate"] | null;
+            /** @default null */
+            provenance?: components["schemas"]["ProvenanceUpdate"] | null;
             /** @default null */
             providers?: components["schemas"]["ProvidersUpdate"] | null;
             /** @default null */
@@ -1008,6 +1011,8 @@ export interface components {
         };
         /** ApiKeyStates */
         ApiKeyStates: {
+            c2pa_certificate_chain: components["schemas"]["ApiKeyState"];
+            c2pa_private_key: components["schemas"]["ApiKeyState"];
             gemini_api_key: components["schemas"]["ApiKeyState"];
             openai_api_key: components["schemas"]["ApiKeyState"];
             stripe_secret_key: components["schemas"]["ApiKeyState"];
@@ -1019,6 +1024,18 @@ export interface components {
          *     keys are replaced, never removed here (Secret Manager refuses empty versions).
          */
         ApiKeysUpdate: {
+            /**
+             * C2Pa Certificate Chain
+             * @description PEM, end-entity certificate first
+             * @default null
+             */
+            c2pa_certificate_chain?: string | null;
+            /**
+             * C2Pa Private Key
+             * @description PEM (PKCS#8), unencrypted
+             * @default null
+             */
+            c2pa_private_key?: string | null;
             /**
              * Gemini Api Key
              * @default null
@@ -1633,6 +1650,23 @@ export interface components {
             /** @default null */
             quotas?: components["schemas"]["KindNumbersUpdate"] | null;
         };
+        /** ProvenanceSettings */
+        ProvenanceSettings: {
+            /**
+             * C2Pa
+             * @description Sign every new image and video with a C2PA manifest (AI-generated, provider, model) while api_keys.c2pa_certificate_chain and api_keys.c2pa_private_key are set.
+             * @default false
+             */
+            c2pa: boolean;
+        };
+        /** ProvenanceUpdate */
+        ProvenanceUpdate: {
+            /**
+             * C2Pa
+             * @default null
+             */
+            c2pa?: boolean | null;
+        };
         /** ProviderModel */
         ProviderModel: {
             /** Display Name */
@@ -2178,6 +2212,8 @@ export type PasswordResetConfirm = components['schemas']['PasswordResetConfirm']
 export type PasswordResetRequest = components['schemas']['PasswordResetRequest'];
 export type PricingSettings = components['schemas']['PricingSettings'];
 export type PricingUpdate = components['schemas']['PricingUpdate'];
+export type ProvenanceSettings = components['schemas']['ProvenanceSettings'];
+export type ProvenanceUpdate = components['schemas']['ProvenanceUpdate'];
 export type ProviderModel = components['schemas']['ProviderModel'];
 export type ProviderModelList = components['schemas']['ProviderModelList'];
 export type ProviderSettings = components['schemas']['ProviderSettings'];
@@ -3780,6 +3816,8 @@ export const usageEntryKindValues: ReadonlyArray<FlattenedDeepRequired<component
 /** Text limits of request fields (`Model.field`), in Unicode code points, as the API counts them. */
 export const FIELD_LIMITS = {
   "AdminUserPatch.note": {"maxLength":500},
+  "ApiKeysUpdate.c2pa_certificate_chain": {"maxLength":20000},
+  "ApiKeysUpdate.c2pa_private_key": {"maxLength":20000},
   "ApiKeysUpdate.gemini_api_key": {"maxLength":4096},
   "ApiKeysUpdate.openai_api_key": {"maxLength":4096},
   "ApiKeysUpdate.stripe_secret_key": {"maxLength":4096},

@@ -460,6 +460,9 @@ type Kind = 'video' | 'image' | 'chat';
 const KINDS: Kind[] = ['video', 'image', 'chat'];
 const KEY_FIELDS = ['gemini_api_key', 'openai_api_key', 'stripe_secret_key', 'stripe_webhook_secret'] as const;
 type KeyField = (typeof KEY_FIELDS)[number];
+// C2PA signing credentials (PEM, several lines; write-only like the keys).
+const PEM_FIELDS = ['c2pa_certificate_chain', 'c2pa_private_key'] as const;
+type PemField = (typeof PEM_FIELDS)[number];
 // From the backend's provider catalogue (common/providers/catalogue.py) via openapi.json.
 const named = <T,>(values: ReadonlyArray<T | null>): T[] => values.filter((v): v is T => v !== null);
 const PROVIDER_CHOICES = {
@@ -498,6 +501,8 @@ interface Draft {
   timezone: string;
   watermarkOn: boolean;
   watermarkText: string;
+  c2paOn: boolean;
+  pem: Record<PemField, string>;
 }
 
 // IANA names for the quota time zone's search box (the server validates against the tz database).
@@ -521,6 +526,8 @@ function toDraft(s: AdminSettings): Draft {
     timezone: s.pricing.quota_timezone ?? 'UTC',
     watermarkOn: Boolean(s.watermark?.enabled),
     watermarkText: s.watermark?.text ?? '',
+    c2paOn: Boolean(s.provenance?.c2pa),
+    pem: { c2pa_certificate_chain: '', c2pa_private_key: '' },
   };
 }
 
@@ -537,11 +544,13 @@ function toUpdate(d: Draft): AdminSettingsUpdate | { error: string } {
     price_cents: Math.round(Number(p.price) * 100),
     currency: p.currency.trim().toLowerCase(),
   }));
-  const keys: Partial<Record<KeyField, string>> = {};
+  const keys: Partial<Record<KeyField | PemField, string>> = {};
   for (const k of KEY_FIELDS) if (d.keys[k].trim()) keys[k] = d.keys[k].trim();
+  for (const k of PEM_FIELDS) if (d.pem[k].trim()) keys[k] = d.pem[k].trim();
   return {
     pricing: { quotas: count(d.quotas), costs: count(d.costs), quota_timezone: d.timezone.trim() || 'UTC' },
     watermark: { enabled: d.watermarkOn, text: d.watermarkText.trim() },
+    provenance: { c2pa: d.c2paOn },
     packages,
     providers: { ...d.providers } as ProvidersUpdate, // the selects only offer the allowed values
     cors_origins: d.cors
@@ -713,6 +722,19 @@ function Settings() {
           </label>
           <Input label="Watermark text" value={draft.watermarkText} maxLength={60} data-testid="settings-watermark-text"
             onChange={(e) => set((d) => void (d.watermarkText = e.target.value))} />
+        </div>
+        <div className="flex flex-col gap-2 sm:col-span-2">
+          <label className="flex items-center gap-2 text-sm text-slate-300">
+            <input type="checkbox" checked={draft.c2paOn} data-testid="settings-c2pa-on"
+              onChange={(e) => set((d) => void (d.c2paOn = e.target.checked))} />
+            C2PA manifest on new images and videos (AI-generated, provider, model; needs the certificate below)
+          </label>
+          {PEM_FIELDS.map((field) => (
+            <Textarea key={field} label={field} rows={3} spellCheck={false} autoComplete="off"
+              placeholder={keyStates?.[field]?.set ? a('keySetNoHint') : a('keyUnset')}
+              value={draft.pem[field]} data-testid={`settings-${field}`}
+              onChange={(e) => set((d) => void (d.pem[field] = e.target.value))} />
+          ))}
         </div>
       </GlassPanel>
 
