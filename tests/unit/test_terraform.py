@@ -154,7 +154,7 @@ def test_secret_ids_are_prefixed_and_the_prefix_reaches_the_app() -> None:
     assert env["SECRET_ID_PREFIX"] == "${local.secret_id_prefix}"
     # The logical names Terraform creates are the ones the app reads.
     app_names = {v for k, v in vars(app_secrets).items() if k.isupper() and isinstance(v, str) and "-" in v}
-    created = set(re.findall(r'"([a-z-]+)"', str(locals_()["generated_secrets"]) + str(locals_()["ai_key_secrets"])
+    created = set(re.findall(r'"([a-z0-9-]+)"', str(locals_()["generated_secrets"]) + str(locals_()["ai_key_secrets"])
                              + str(locals_()["payment_key_secrets"]) + str(locals_()["provenance_key_secrets"])))
     assert app_names <= created, app_names - created
 
