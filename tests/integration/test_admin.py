@@ -16,6 +16,7 @@ import pytest
 from localstack.emulator import StorageEmulator
 from tests.conftest import Stack, make_settings, start_stack, stop_stack
 from tests.fakes import FakeGemini
+from tests.fakes.c2pa_certs import make_chain
 from tests.integration.gcp_fakes import FakeSecretManager
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "boss@example.com", "admin-password-123"
@@ -352,11 +353,14 @@ def test_settings_apply_to_the_next_generation_provider_quota_and_key(stack: Sta
 def test_api_keys_are_write_only_and_never_leave_in_answers_or_audit(stack: Stack, admin: Recorder) -> None:
     keys = {"gemini_api_key": GEMINI_KEY, "openai_api_key": "sk-proj-secret-openai-9876",
             "stripe_secret_key": "sk_test_secret_stripe_5555", "stripe_webhook_secret": "whsec_secret_hook_4444"}
+    chain, key, _ = make_chain()
+    keys.update(c2pa_certificate_chain=chain, c2pa_private_key=key)
     assert admin("PUT", "/api/admin/settings", json={"api_keys": keys}).status_code == 200
     s = admin("GET", "/api/admin/settings").json()
     assert {k: (v["set"], v["last4"]) for k, v in s["api_keys"].items()} == {
         "gemini_api_key": (True, "wxyz"), "openai_api_key": (True, "9876"),
-        "stripe_secret_key": (True, "5555"), "stripe_webhook_secret": (True, "4444")}
+        "stripe_secret_key": (True, "5555"), "stripe_webhook_secret": (True, "4444"),
+        "c2pa_certificate_chain": (True, None), "c2pa_private_key": (True, None)}  # PEM: no last4
     assert all(v["updated_at"] for v in s["api_keys"].values())
     # '' leaves a key alone; a new value is a new version.
     admin("PUT", "/api/admin/settings", json={"api_keys": {"gemini_api_key": "", "openai_api_key": "sk-proj-rotated-1111"}})
