@@ -53,16 +53,19 @@ def main() -> int:
     stop = threading.Event()
 
     def sweeper() -> None:
-        first = True
-        while not stop.wait(0.5 if first else settings.SWEEP_INTERVAL_S):
+        # The start-up sweep (idle_s=0) resumes what the last stop interrupted. It is retried every
+        # 0.5 s until it succeeds: falling back to the periodic rule (60 s idle) after a failed first
+        # attempt (a database still warming up) would leave those tasks waiting a minute or more.
+        resumed = False
+        while not stop.wait(settings.SWEEP_INTERVAL_S if resumed else 0.5):
             try:
-                counts = svc.generation.sweep(idle_s=0 if first else 60)
-                counts["uploads_deleted"] = svc.uploads.collect_orphans(is_referenced=svc.uploads.referenced)
-                if first and counts["requeued"]:
+                counts = svc.generation.sweep(idle_s=60 if resumed else 0)
+                if not resumed and counts["requeued"]:
                     log.info("resumed %s interrupted task(s)", counts["requeued"])
+                resumed = True
+                svc.uploads.collect_orphans(is_referenced=svc.uploads.referenced)
             except Exception:
                 log.exception("sweep failed")
-            first = False
 
     threading.Thread(target=sweeper, daemon=True, name="sweeper").start()
 
