@@ -69,6 +69,7 @@ TIER := scripts/timed.sh
 test: venv system-deps frontend-deps ## install everything, then lint and run every test tier (times printed at the end)
 	@$(TIER) --reset
 	$(TIER) lint bash -c '$(BIN)/ruff check . && $(BIN)/mypy'
+	$(TIER) frontend-lint bash -c 'cd frontend && npm run lint --silent'
 	$(TIER) frontend-unit bash -c 'cd frontend && npm test --silent'
 	$(TIER) frontend-build bash -c 'cd frontend && npm run build --silent'
 	$(TIER) unit $(BIN)/python -m pytest -q tests/unit

@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 export function useInfiniteScroll<T extends Element>(onReach: () => void, enabled: boolean) {
   const ref = useRef<T>(null);
   const callback = useRef(onReach);
+  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
   callback.current = onReach;
 
   useEffect(() => {

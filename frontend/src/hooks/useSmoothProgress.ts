@@ -17,6 +17,7 @@ export function useSmoothProgress(task: Pick<Task, 'progress' | 'eta_s' | 'statu
   const active = task.status === 'PENDING' || task.status === 'GENERATING';
   const [received, setReceived] = useState(() => Date.now());
   const [now, setNow] = useState(() => Date.now());
+  // eslint-disable-next-line react-hooks/set-state-in-effect -- stamp when a new progress report arrived
   useEffect(() => setReceived(Date.now()), [task.progress, task.eta_s, task.updated_at]);
   useEffect(() => {
     if (!active) return;

@@ -37,6 +37,7 @@ export function AppShell() {
   const me = useMe();
   const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
+  // eslint-disable-next-line react-hooks/set-state-in-effect -- close the mobile menu after navigation
   useEffect(() => setMenuOpen(false), [location.pathname]);
   const current = navItemFor(location.pathname);
   usePageTitle(current ? t(current.key) : '');

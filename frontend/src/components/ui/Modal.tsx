@@ -23,7 +23,9 @@ export function Modal({ open, onClose, title, closeLabel, children, className, t
     if (!open) return;
     const previous = document.activeElement as HTMLElement | null;
     const node = panel.current;
-    node?.querySelector<HTMLElement>('[data-autofocus]')?.focus() ?? node?.focus();
+    const autofocus = node?.querySelector<HTMLElement>('[data-autofocus]');
+    if (autofocus) autofocus.focus();
+    else node?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         e.preventDefault();

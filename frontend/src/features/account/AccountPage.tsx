@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api } from '../../api/apiService';
 import type { Order, QuotaKind } from '../../api/types';
@@ -25,14 +25,14 @@ export default function AccountPage() {
   const qc = useQueryClient();
   const [params] = useSearchParams();
   const returnedOrder = params.get('order');
-  const since = useRef(Date.now());
+  const [since] = useState(() => Date.now());
   const orders = useQuery({
     queryKey: ['billing', 'orders'],
     queryFn: () => api.orders(),
     // Back from checkout: poll until the order the user just paid is settled.
     refetchInterval: (query) => {
       const o = query.state.data?.items.find((x) => x.id === returnedOrder);
-      return o?.status === 'PENDING' && Date.now() - since.current < POLL_FOR_MS ? POLL_MS : false;
+      return o?.status === 'PENDING' && Date.now() - since < POLL_FOR_MS ? POLL_MS : false;
     },
   });
   const returned: Order | undefined = orders.data?.items.find((o) => o.id === returnedOrder);

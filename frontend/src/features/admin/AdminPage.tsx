@@ -562,6 +562,7 @@ function Settings() {
   const [localError, setLocalError] = useState<string | null>(null);
   const [models, setModels] = useState<Record<'gemini' | 'openai', ListedModel[]>>({ gemini: [], openai: [] });
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the form draft restarts from each server copy
     if (settings.data) setDraft(toDraft(settings.data));
   }, [settings.data]);
   const loadModels = async () => {

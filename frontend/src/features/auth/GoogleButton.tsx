@@ -38,6 +38,7 @@ export function GoogleButton({ onSignedIn }: { onSignedIn: (auth: AuthResponse) 
   const [clientId, setClientId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const signedIn = useRef(onSignedIn);
+  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
   signedIn.current = onSignedIn;
 
   useEffect(() => {

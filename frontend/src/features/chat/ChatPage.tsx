@@ -35,6 +35,7 @@ export default function ChatPage() {
   const chats = useConversations();
   const items = chats.data?.items.filter((c) => !hidden.has(c.id));
 
+  // eslint-disable-next-line react-hooks/set-state-in-effect -- close the drawer after picking a conversation
   useEffect(() => setDrawer(false), [activeId]);
 
   const open = (cid: string) => {

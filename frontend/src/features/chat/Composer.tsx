@@ -29,6 +29,7 @@ export function Composer({ busy, returned, onSend, onStop }: Props) {
 
   useEffect(() => {
     if (!returned) return;
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- a returned prompt (edit last) replaces the draft once
     setDraft(returned.text);
     box.current?.focus();
   }, [returned]);

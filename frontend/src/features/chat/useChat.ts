@@ -2,7 +2,7 @@
 // sent, the reply streaming in, and the actions on them (send, stop,
 // regenerate, edit-and-resend). The page's components only render it.
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError } from '../../api/apiService';
 import type { ChatMessage, ChatRequest } from '../../api/types';
 import { meKey } from '../../hooks/useSession';
@@ -54,6 +54,7 @@ export function useChat(activeId: string | null, onConversation: (id: string) =>
   const [returned, setReturned] = useState<ChatState['returned']>(null);
   const abort = useRef<AbortController | null>(null);
   const active = useRef(activeId);
+  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
   active.current = activeId;
 
   useEffect(() => () => abort.current?.abort(), []);
@@ -143,7 +144,7 @@ export function useChat(activeId: string | null, onConversation: (id: string) =>
 
   const stop = useCallback(() => abort.current?.abort(), []);
 
-  const stored = conversation.data?.messages ?? [];
+  const stored = useMemo(() => conversation.data?.messages ?? [], [conversation.data]);
   const last = stored[stored.length - 1];
 
   const regenerate = useCallback(() => {

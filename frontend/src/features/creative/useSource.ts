@@ -12,6 +12,7 @@ export function useReuse(apply: (task: Task) => void): void {
   const applied = useRef<string | null>(null);
   const task = useQuery({ queryKey: ['tasks', 'one', id], queryFn: () => creativeApi.task(id as string), enabled: Boolean(id) });
   const applyRef = useRef(apply);
+  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
   applyRef.current = apply;
   useEffect(() => {
     if (!id || !task.data || applied.current === id) return;

@@ -46,6 +46,7 @@ export function useImageUpload(onUploaded: (result: UploadResult) => void) {
 /** While mounted and enabled, an image pasted anywhere on the page (not text) is handed to `onFile`. */
 export function usePasteImage(onFile: (file: File) => void, enabled = true) {
   const handler = useRef(onFile);
+  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
   handler.current = onFile;
   useEffect(() => {
     if (!enabled) return;

@@ -35,6 +35,7 @@ export function TaskWatcher() {
   const page = useSyncExternalStore(notices.subscribe, notices.pageTitle, notices.pageTitle);
   const onFinish = useRef<(task: Task) => void>(() => undefined);
 
+  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
   onFinish.current = (task: Task) => {
     const ok = task.status === 'COMPLETED';
     const kind = t(task.type === 'video' ? 'notify.kind.video' : 'notify.kind.image');
