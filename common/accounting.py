@@ -34,18 +34,28 @@ DEFAULT_COSTS = {"video": 10, "image": 2, "chat": 1}
 
 @dataclass(frozen=True)
 class Charge:
+    """How one task was paid: `credits` taken from the balance (0 when a daily quota unit paid), `from_quota` True when it was a quota unit.
+
+    Stored on the task as `cost` so a refund gives back exactly what was taken.
+    """
     credits: int
     from_quota: bool
 
 
 @dataclass(frozen=True)
 class Pricing:
+    """The admin's current prices: `quotas` free units per kind per day ({"video"|"image"|"chat": int}), `costs` credits per output
+    once the quota is spent, `timezone` the IANA zone whose midnight resets the quotas.
+    """
     quotas: dict[str, int]
     costs: dict[str, int]
     timezone: str = "UTC"  # IANA name: daily quotas reset at midnight there
 
 
 class Accounting:
+    """Quotas, credits and the ledger on MongoDB: every charge and refund is one atomic, idempotent update keyed by
+    the task or order id, so an at-least-once delivery (Cloud Tasks) never charges or refunds twice.
+    """
     def __init__(self, db: Database, *, pricing: Callable[[], Pricing] | None = None) -> None:
         self._db = db
         self._pricing = pricing or (lambda: Pricing(dict(DEFAULT_QUOTAS), dict(DEFAULT_COSTS)))
@@ -58,6 +68,9 @@ class Accounting:
     # ---- quota ------------------------------------------------------------------
 
     def quota_state(self, user_id: str, at: datetime | None = None) -> dict[str, dict[str, Any]]:
+        """Today's quota of `user_id` as of `at` (now when None), in the admin's quota timezone:
+        {kind: {"limit": int, "used": int (capped at limit), "resets_at": aware datetime of the next local midnight, "cost": credits per output}}.
+        """
         pricing = self.pricing
         day = clock.day_key(at, pricing.timezone)
         resets = clock.next_midnight(at, pricing.timezone)

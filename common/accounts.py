@@ -45,6 +45,9 @@ def _sha256(value: str) -> str:
 
 
 class AccountService:
+    """Account self-service beyond sign-in: password change and reset by mailed link, and developer API tokens
+    (`sora_` prefix, stored as SHA-256 hashes, shown once).
+    """
     def __init__(self, *, db: Database, mailer: Mailer, public_base_url: str, reset_ttl_s: int = RESET_TTL_S) -> None:
         self._db = db
         self._mailer = mailer
@@ -125,6 +128,9 @@ class AccountService:
     # ---- developer API tokens -----------------------------------------------------
 
     def create_api_token(self, *, user_id: str, name: str) -> ApiTokenCreated:
+        """Create a developer API token named `name`; the answer carries the token itself, the only time it is shown.
+        Raises Conflict (409) when the user already has MAX_API_TOKENS active tokens.
+        """
         if self._db.api_tokens.count_documents({"user_id": user_id, "revoked_at": None}) >= MAX_API_TOKENS:
             raise Conflict(f"You have {MAX_API_TOKENS} tokens already; revoke one first.")
         token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -136,11 +142,13 @@ class AccountService:
         return ApiTokenCreated(id=doc["_id"], name=name, token=token, created_at=now)
 
     def list_api_tokens(self, user_id: str) -> list[ApiTokenInfo]:
+        """The user's active tokens, newest first: id, name, last 4 characters, created/last used times (never the token)."""
         docs = self._db.api_tokens.find({"user_id": user_id, "revoked_at": None}, sort=[("_id", -1)], limit=MAX_API_TOKENS)
         return [ApiTokenInfo(id=d["_id"], name=d["name"], last4=d["last4"], created_at=clock.as_utc(d["created_at"]),
                              last_used_at=clock.as_utc(d["last_used_at"]) if d.get("last_used_at") else None) for d in docs]
 
     def revoke_api_token(self, *, user_id: str, token_id: str) -> None:
+        """Revoke the user's token `token_id` at once. Raises NotFound (404) for an unknown, revoked or another user's token."""
         done = self._db.api_tokens.update_one({"_id": token_id, "user_id": user_id, "revoked_at": None},
                                               {"$set": {"revoked_at": clock.now()}}) if plausible_id(token_id) else None
         if done is None or done.matched_count != 1:

@@ -67,6 +67,9 @@ def password_matches(stored_hash: str | None, password: str) -> bool:
 
 
 class AuthService:
+    """Accounts and sessions: register/login (argon2 password hashes, login throttling), Google sign-in, and HS256 JWTs
+    (RFC 7519) whose `ver` claim retires every older token when the user's token_version moves.
+    """
     def __init__(
         self,
         *,
@@ -91,6 +94,9 @@ class AuthService:
     # ---- accounts -----------------------------------------------------------------
 
     def register(self, *, email: str, password: str, name: str | None, role: Role = Role.USER, credits: int = 0) -> dict[str, Any]:
+        """Create a user and return its document. `email` is trimmed and lower-cased; `name` defaults to the email's local
+        part (at most 80 characters); `credits` the starting balance. Raises Conflict (409 `email_taken`) if the email exists.
+        """
         email = email.strip().lower()
         now = clock.now()
         doc: dict[str, Any] = {
@@ -159,6 +165,9 @@ class AuthService:
     # ---- tokens -------------------------------------------------------------------
 
     def issue_token(self, user: dict[str, Any]) -> str:
+        """A signed HS256 JWT (RFC 7519) for `user`: claims sub, role, iss, aud, iat, exp (iat + ttl seconds) and `ver`
+        (the user's token_version).
+        """
         now = clock.now()
         claims = {
             "sub": user["_id"], "role": user["role"], "iss": self._issuer, "aud": self._audience,
@@ -168,6 +177,10 @@ class AuthService:
         return jwt.encode(claims, self._jwt_key(), algorithm="HS256")
 
     def user_from_token(self, token: str) -> dict[str, Any]:
+        """The user a session token names. Checks signature, exp/iat/sub/iss/aud (PyJWT) and that the user exists, is not
+        disabled and that `ver` matches the user's token_version. Raises Unauthorized (401 `token_expired` for an expired
+        token, `unauthorized` otherwise).
+        """
         try:
             claims = jwt.decode(
                 token, self._jwt_key(), algorithms=["HS256"], audience=self._audience, issuer=self._issuer,
@@ -185,6 +198,7 @@ class AuthService:
     # ---- views --------------------------------------------------------------------
 
     def to_api(self, user: dict[str, Any]) -> User:
+        """The API `User` of a user document, with today's quota state."""
         quota = self._accounting.quota_state(user["_id"])
         return User(
             id=user["_id"], email=user["email"], name=user.get("name", ""), role=user["role"],
@@ -214,6 +228,7 @@ def _verify_google_token(id_token: str, client_id: str, *, certs_url: str = GOOG
 
 
 def google_exceptions() -> type[Exception]:
+    """google.auth's base exception class (GoogleAuthError), imported only when Google sign-in is used."""
     from google.auth import exceptions
 
     return exceptions.GoogleAuthError

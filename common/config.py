@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
+    """Process configuration from environment variables (pydantic-settings; names are the variable names).
+    Production refuses to start with unsafe values (see the after-validator).
+    """
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=True)
 
     ENV: Literal["development", "test", "production"] = "development"
@@ -142,18 +145,22 @@ class Settings(BaseSettings):
 
     @property
     def cors_origins(self) -> list[str]:
+        """CORS_ORIGINS as a list of origins (comma-separated, trimmed, trailing slash removed)."""
         return [o.strip().rstrip("/") for o in self.CORS_ORIGINS.split(",") if o.strip()]
 
     @property
     def trusted_proxies(self) -> list[str]:
+        """TRUSTED_PROXIES as a list of address/network strings (comma-separated), parsed by ratelimit.parse_networks."""
         return [p.strip() for p in self.TRUSTED_PROXIES.split(",") if p.strip()]
 
     @property
     def embedded_db(self) -> bool:
+        """True when MONGODB_URI is empty: the in-process embedded database is used."""
         return not self.MONGODB_URI
 
     @property
     def worker_url(self) -> str:
+        """The URL the queue delivers task steps to: WORKER_URL, or this process's /api/tasks/run locally."""
         return self.WORKER_URL or f"http://127.0.0.1:{self.PORT}/api/tasks/run"
 
     @model_validator(mode="after")
@@ -188,4 +195,5 @@ class Settings(BaseSettings):
 
 @functools.cache
 def get_settings() -> Settings:
+    """The process-wide Settings, read from the environment once (cached); raises pydantic ValidationError on bad values."""
     return Settings()

@@ -98,6 +98,9 @@ class _LockedCollection:
         is_write = name in self._WRITES
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            """The wrapped pymongo call under the database lock; cursors are materialised into lists inside the lock,
+            and a write marks the embedded database changed (for the snapshot).
+            """
             with self._lock:
                 if name == "find":
                     return list(attr(*args, **kwargs))
@@ -130,6 +133,9 @@ class Database:
         return self.collection(name)
 
     def collection(self, name: str) -> Collection[Any]:
+        """The collection `name`; on the embedded database wrapped so every call is serialised by one lock
+        (mongomock is not thread-safe).
+        """
         coll = self._db[name]
         if self.embedded:
             return _LockedCollection(coll, self._lock, self._changed)  # type: ignore[return-value]
@@ -140,6 +146,7 @@ class Database:
         return {name: list(self.collection(name).create_indexes(models)) for name, models in INDEXES.items()}
 
     def ping(self) -> bool:
+        """True if MongoDB answers the `ping` command (always True for the embedded database); never raises."""
         try:
             if self.embedded:
                 return True
@@ -187,6 +194,7 @@ class Database:
                     log.exception("embedded database snapshot failed")
 
     def close(self) -> None:
+        """Stop the snapshot thread, write a last snapshot if anything changed, and close the client (real MongoDB only)."""
         self._stop.set()
         if self._snapshot_path and self._changed.is_set():
             self._dump()
@@ -195,6 +203,7 @@ class Database:
 
 
 def encode_cursor(doc_id: str) -> str:
+    """An opaque page cursor for the document id `doc_id`: unpadded URL-safe base64 (RFC 4648 section 5) of its UTF-8 bytes."""
     return base64.urlsafe_b64encode(doc_id.encode()).decode().rstrip("=")
 
 

@@ -41,14 +41,19 @@ class ByteSource(Protocol):
 
 @dataclass(frozen=True)
 class ByteRange:
+    """A satisfiable byte range of an object: `start` inclusive, `stop` exclusive, in bytes (RFC 9110 section 14.1.2)."""
     start: int
     stop: int  # exclusive
 
     @property
     def length(self) -> int:
+        """Number of bytes in the range."""
         return self.stop - self.start
 
     def content_range(self, size: int) -> str:
+        """The Content-Range header value for this range of an object of `size` bytes: "bytes start-end/size"
+        (RFC 9110 section 14.4).
+        """
         return ContentRange("bytes", self.start, self.stop, size).to_header()
 
 

@@ -147,6 +147,9 @@ def _is_google_transient(exc: BaseException) -> bool:
 
 
 class StepOutcome(str, enum.Enum):
+    """What one worker delivery of a task step did; the worker maps it to the HTTP answer Cloud Tasks sees
+    (BUSY asks for a redelivery, every other outcome acknowledges).
+    """
     NOTHING_TO_DO = "nothing_to_do"  # finished, deleted, or a step that already ran
     BUSY = "busy"  # another delivery holds the lease: ask the queue to retry later
     WAITING = "waiting"  # provider still working: next poll enqueued
@@ -157,12 +160,18 @@ class StepOutcome(str, enum.Enum):
 
 @dataclass
 class GenerationConfig:
+    """Worker timing: `poll_interval_s` seconds between provider polls, `lease_s` seconds a step holds its task,
+    `deadline_s` seconds from creation after which an active task is failed and refunded.
+    """
     poll_interval_s: float
     lease_s: int
     deadline_s: int
 
 
 class Generation:
+    """Image/video generation end to end: validate and charge on create (one task per variation), then run each task
+    as worker steps (submit, poll, store the result in GCS, complete or fail-and-refund), and present tasks to the API.
+    """
     def __init__(
         self,
         *,
@@ -437,6 +446,13 @@ class Generation:
     # ---- worker step --------------------------------------------------------------
 
     def run_step(self, task_id: str, *, step: int) -> StepOutcome:
+        """Run step `step` of task `task_id` under a lease (one Cloud Tasks delivery).
+
+        Returns NOTHING_TO_DO for a finished/deleted task or a step that already ran, BUSY while another delivery holds
+        the lease, else the step's outcome. Provider and application errors fail the task (with a refund) or schedule a
+        retry; an unexpected transient error (storage, database) releases the lease and is re-raised so the queue retries,
+        up to MAX_TRANSIENT_ATTEMPTS after which the task fails.
+        """
         doc = self.tasks.claim_step(task_id, step=step, lease_s=self.config.lease_s)
         if doc is None:
             current = self.tasks.get(task_id)
@@ -597,6 +613,10 @@ class Generation:
         params = doc["params"]
 
         def load(name: str) -> ReferenceImage:
+            """The stored input image `name` as a ReferenceImage, fully decoded once to prove it is intact.
+
+            Raises InvalidInput when the object is gone or does not decode (the task fails and is refunded).
+            """
             try:
                 info = self.storage.stat(name)
                 data = self.storage.read_bytes(name, max_bytes=MAX_REFERENCE_BYTES)

@@ -33,6 +33,9 @@ _KEY = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as the draft's sf-str
 
 
 class IdempotencyKeyReused(AppError):
+    """422 `idempotency_key_reused`: the key was already used with a different body
+    (draft-ietf-httpapi-idempotency-key-header).
+    """
     status, code = 422, "idempotency_key_reused"
     default_message = "This Idempotency-Key was already used with a different request body."
 
@@ -47,6 +50,10 @@ def fingerprint(raw: bytes) -> str:
 
 
 class Idempotency:
+    """Idempotency-Key support for unsafe routes (draft-ietf-httpapi-idempotency-key-header): the first response per
+    (scope, key) is stored for `ttl_s` seconds and replayed for a repeat with the same body; 422 for a different
+    body, 409 `idempotency_key_in_use` (Retry-After) while the first request is still running.
+    """
     def __init__(self, db: Database, *, ttl_s: int = 24 * 3600) -> None:
         self._db = db
         self._ttl_s = ttl_s

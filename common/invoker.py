@@ -61,6 +61,9 @@ class InvokerPolicy:
 
     @classmethod
     def for_worker(cls, *, service_account: str, audience: str, leeway_s: int = DEFAULT_LEEWAY_S) -> InvokerPolicy:
+        """The policy for the worker route: OIDC tokens of `service_account` whose audience is the worker URL `audience`
+        (with or without a trailing slash), `leeway_s` seconds of clock skew.
+        """
         base = audience.rstrip("/")
         return cls(service_account=service_account, audiences=frozenset({base, base + "/"}), leeway_s=leeway_s)
 

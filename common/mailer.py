@@ -20,12 +20,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Mail:
+    """A plain-text message: recipient address `to`, `subject`, body `text`."""
     to: str
     subject: str
     text: str
 
 
 class Mailer(Protocol):
+    """Sends transactional mail (password reset links)."""
     def send(self, mail: Mail) -> None:
         """Deliver `mail`; raises OSError/smtplib.SMTPException when the server refuses it."""
         ...
@@ -38,6 +40,7 @@ class LogMailer:
         self.sent: list[Mail] = []  # tests read what was "sent"
 
     def send(self, mail: Mail) -> None:
+        """Log `mail` at INFO instead of sending it, and keep the last 100 in `sent`."""
         self.sent.append(mail)
         del self.sent[:-100]
         log.info("mail (not sent: no SMTP_HOST) to=%s subject=%s\n%s", mail.to, mail.subject, mail.text)
@@ -53,6 +56,9 @@ class SmtpMailer:
         self._starttls, self._use_tls, self._timeout_s = starttls, use_tls, timeout_s
 
     def send(self, mail: Mail) -> None:
+        """Submit `mail` over SMTP (RFC 6409; STARTTLS per RFC 3207 or implicit TLS per RFC 8314), logging in when a username
+        is set. Raises OSError or smtplib.SMTPException when the server is unreachable or refuses it.
+        """
         msg = EmailMessage()
         msg["From"] = self._sender
         msg["To"] = mail.to

@@ -32,15 +32,18 @@ MAX_PIXELS = 7680 * 4320  # 8K UHD; the default of MAX_UPLOAD_PIXELS
 
 @dataclass(frozen=True)
 class MediaRef:
+    """A validated object of the media bucket: `bucket` and object `name` ("media/<user_id>/..." or "uploads/<user_id>/...")."""
     bucket: str
     name: str
 
     @property
     def gs(self) -> str:
+        """The object as a gs://bucket/name URI."""
         return f"gs://{self.bucket}/{self.name}"
 
     @property
     def owner(self) -> str:
+        """The user id the object belongs to: the second path segment of its name."""
         return self.name.split("/")[1]
 
 
@@ -95,6 +98,9 @@ def _shared(ref: str, share: str) -> str:
 
 
 def parse_gs(ref: str, *, bucket: str) -> MediaRef | None:
+    """The MediaRef of a gs:// URI in `bucket`, or None when it names another bucket or an unsafe object name
+    (characters outside the allowed set, `..`, a hidden last segment).
+    """
     prefix = f"gs://{bucket}/"
     if not ref.startswith(prefix):
         return None
@@ -106,12 +112,18 @@ def parse_gs(ref: str, *, bucket: str) -> MediaRef | None:
 
 
 def media_object_name(*, user_id: str, task_id: str, mime_type: str, thumbnail: bool = False) -> str:
+    """Object name of a task's result: media/<user_id>/<task_id>.<ext> (ext from `mime_type`, "bin" if unknown),
+    or media/<user_id>/<task_id>.thumb.jpg for its thumbnail.
+    """
     ext = "jpg" if thumbnail else EXTENSIONS.get(mime_type, "bin")
     return f"media/{user_id}/{task_id}{'.thumb' if thumbnail else ''}.{ext}"
 
 
 @dataclass(frozen=True)
 class CheckedImage:
+    """An image that decoded completely: the bytes to store, their `mime_type`, `width`/`height` in pixels and the
+    hex SHA-256 of `data`.
+    """
     data: bytes
     mime_type: str
     width: int

@@ -29,6 +29,9 @@ MAX_TASK_BYTES = 1_000_000
 
 
 class Queue(Protocol):
+    """What generation needs of a task queue (Cloud Tasks in production, LocalQueue locally): at-least-once delivery of
+    JSON payloads as HTTP POSTs, named tasks de-duplicated.
+    """
     def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
                 group: str | None = None) -> bool:
         """Accept a delivery. False when a task of that name was already accepted (de-duplicated).
@@ -115,6 +118,9 @@ class LocalQueue:
 
     def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
                 group: str | None = None) -> bool:
+        """Schedule `payload` (JSON, at most 1 MB) for delivery after `delay_s` seconds. False if a task `name` was accepted
+        in the last DEDUP_WINDOW_S seconds. Raises ValueError for an oversized payload, RuntimeError once closed.
+        """
         body = json.dumps(payload).encode()
         if len(body) > MAX_TASK_BYTES:
             raise ValueError("task payload exceeds 1 MB")
@@ -132,9 +138,11 @@ class LocalQueue:
         return True
 
     def ping(self) -> bool:
+        """True while the dispatcher thread runs and the queue is open."""
         return self._thread.is_alive() and not self._closed
 
     def pending(self) -> int:
+        """Deliveries scheduled or in flight."""
         with self._cond:
             return self._scheduled() + self._inflight
 
@@ -150,6 +158,7 @@ class LocalQueue:
         return True
 
     def close(self) -> None:
+        """Stop accepting and dispatching; scheduled deliveries are dropped, in-flight ones are not awaited."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -280,6 +289,11 @@ class CloudTasksQueue:
 
     def enqueue(self, payload: dict[str, Any], *, name: str | None = None, delay_s: float = 0.0,
                 group: str | None = None) -> bool:
+        """Create an HTTP task (Cloud Tasks v2 create_task) POSTing `payload` to the worker, with an OIDC token when a
+        service account is set and schedule_time for `delay_s` (at most 30 days). `name` becomes the task id, so a
+        repeat within Cloud Tasks' de-duplication window answers ALREADY_EXISTS and this returns False.
+        Raises ValueError for a payload over 1 MB (Cloud Tasks' task size limit); other API errors propagate.
+        """
         from google.api_core import exceptions as gexc
         from google.protobuf import duration_pb2, timestamp_pb2
 
@@ -313,7 +327,9 @@ class CloudTasksQueue:
         return True
 
     def ping(self) -> bool:
+        """Always True: Cloud Tasks is a managed service, and a check would cost an API call per health probe."""
         return True
 
     def close(self) -> None:
+        """Nothing to release (the client's channel lives as long as the process)."""
         pass

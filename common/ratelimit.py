@@ -47,6 +47,7 @@ class DatabaseStorage(Storage):
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        """The storage's failure exceptions for `limits` (pymongo's PyMongoError)."""
         return PyMongoError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
@@ -74,18 +75,22 @@ class DatabaseStorage(Storage):
         raise TooManyRequests("Too many requests at once. Please slow down.")
 
     def get(self, key: str) -> int:
+        """The count of the live window `key`, 0 when none."""
         doc = self._collection().find_one({"_id": key, "expire_at": {"$gt": self._now()}})
         return int(doc["count"]) if doc else 0
 
     def get_expiry(self, key: str) -> float:
+        """When window `key` expires, as POSIX seconds (now when there is no window)."""
         doc = self._collection().find_one({"_id": key})
         at = clock.as_utc(doc["expire_at"]) if doc and doc.get("expire_at") else self._now()
         return at.timestamp()
 
     def check(self) -> bool:
+        """Always True: the database's health is reported by /api/health, not by the limiter."""
         return True
 
     def reset(self) -> int | None:
+        """Delete every window; the number deleted."""
         return int(self._collection().delete_many({}).deleted_count)
 
     def clear(self, key: str) -> None:
@@ -112,6 +117,7 @@ class RateLimits:
         self._parsed: dict[str, list[RateLimitItem]] = {}
 
     def items(self, policy: str) -> list[RateLimitItem]:
+        """The parsed `limits` items of policy `policy` (e.g. "5/minute;100/day"); empty when the policy is unset."""
         spec = self._policies().get(policy, "")
         cache_key = f"{policy}={spec}"
         if cache_key not in self._parsed:

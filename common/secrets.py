@@ -33,6 +33,7 @@ API_KEY_SECRETS: dict[str, str] = {"gemini": GEMINI_API_KEY, "openai": OPENAI_AP
 
 
 class SecretStore(Protocol):
+    """Versioned secrets by logical name (Secret Manager semantics): values are immutable versions, the newest wins."""
     def get(self, name: str) -> str | None:
         """The latest version's value, or None when the secret has no version."""
 
@@ -47,15 +48,20 @@ class DatabaseSecretStore:
         self._db = db
 
     def get(self, name: str) -> str | None:
+        """The newest version's value of `name`, or None."""
         docs = self._db.secrets.find({"name": name}, sort=[("version", -1)], limit=1)
         for doc in docs:
             return str(doc["value"])
         return None
 
     def versions(self, name: str, limit: int = 2) -> list[str]:
+        """Values of the newest `limit` versions of `name`, newest first."""
         return [str(d["value"]) for d in self._db.secrets.find({"name": name}, sort=[("version", -1)], limit=limit)]
 
     def put(self, name: str, value: str) -> None:
+        """Add a version of `name` (next version number; a concurrent writer makes it retry with the next number).
+        Raises RuntimeError after 20 lost races.
+        """
         for _ in range(20):
             latest = list(self._db.secrets.find({"name": name}, sort=[("version", -1)], limit=1))
             version = (latest[0]["version"] + 1) if latest else 1
@@ -109,6 +115,9 @@ class SecretManagerStore:
         return f"projects/{self._project}/secrets/{self._id_prefix}{name}"
 
     def get(self, name: str) -> str | None:
+        """The value of versions/latest of `name` (AccessSecretVersion), or None when the secret or an enabled version
+        does not exist (NotFound / FailedPrecondition). Other API errors propagate.
+        """
         from google.api_core import exceptions as gexc
 
         path = f"{self.secret_path(name)}/versions/latest"
@@ -132,12 +141,14 @@ class SecretManagerStore:
             return []
 
     def put(self, name: str, value: str) -> None:
+        """Add a version with `value` (AddSecretVersion); the secret itself must exist (Terraform creates it)."""
         parent = self.secret_path(name)
         self._get_client().add_secret_version(
             request={"parent": parent, "payload": {"data": value.encode()}}, timeout=10
         )
 
     def put_if_absent(self, name: str, value: str) -> str:
+        """The current value of `name`, or `value` after adding it as the first version."""
         current = self.get(name)
         if current:
             return current
@@ -155,6 +166,7 @@ class CachedSecrets:
         self._lock = threading.Lock()
 
     def get(self, name: str) -> str | None:
+        """The newest value of `name`, served from the cache for `ttl_s` seconds (None results are cached too)."""
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(name)
@@ -166,10 +178,12 @@ class CachedSecrets:
         return value
 
     def put(self, name: str, value: str) -> None:
+        """Add a version through the store and drop the cached value."""
         self.store.put(name, value)
         self.invalidate(name)
 
     def invalidate(self, name: str | None = None) -> None:
+        """Forget the cached value of `name`, or of every secret when None."""
         with self._lock:
             if name is None:
                 self._cache.clear()

@@ -32,6 +32,9 @@ def valid_token(token: str) -> bool:
 
 
 class ShareService:
+    """Public share links of finished tasks: an unguessable 32-character token per shared task, the public view of it,
+    and revocation after which the page and every media link reached through it answer 404.
+    """
     def __init__(self, *, db: Database, signer: MediaSigner) -> None:
         self._db = db
         self._signer = signer

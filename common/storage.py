@@ -43,6 +43,7 @@ POOL_SIZE = 128  # connections kept per host: at least the threads that may read
 
 @dataclass(frozen=True)
 class ObjectInfo:
+    """Metadata of one GCS object version: `name`, `size` in bytes, `content_type` (MIME), `etag`, `updated` (aware, or None)."""
     name: str
     size: int
     content_type: str
@@ -95,6 +96,7 @@ class StorageService:
 
     @property
     def bucket(self) -> storage.Bucket:
+        """The google-cloud-storage Bucket handle for the configured bucket (no request is made)."""
         return self.client.bucket(self.bucket_name)
 
     def warm(self) -> None:
@@ -127,6 +129,9 @@ class StorageService:
             return False
 
     def upload_bytes(self, name: str, data: bytes, *, content_type: str) -> ObjectInfo:
+        """Write `data` to object `name` with `content_type` (replacing any version) and return its metadata.
+        SDK errors (google.api_core.exceptions) propagate.
+        """
         blob = self.bucket.blob(name)
         self._forget(name)
         # Never Content-Encoding gzip: GCS would transcode and drop Content-Length.
@@ -134,6 +139,9 @@ class StorageService:
         return self._remember(self._info(blob))
 
     def upload_stream(self, name: str, stream: IO[bytes], *, content_type: str, size: int | None = None) -> ObjectInfo:
+        """Stream `stream` to object `name` (resumable 8 MiB chunks when `size` exceeds 8 MiB) and return its metadata.
+        `size` in bytes when known. SDK errors (google.api_core.exceptions) propagate.
+        """
         blob = self.bucket.blob(name, chunk_size=8 * 1024 * 1024 if (size or 0) > 8 * 1024 * 1024 else None)
         self._forget(name)
         blob.upload_from_file(stream, content_type=content_type, size=size, timeout=600)
@@ -159,6 +167,7 @@ class StorageService:
         return self._remember(_info_from_json(meta))
 
     def exists(self, name: str) -> bool:
+        """True if object `name` exists now (an uncached stat); other storage errors propagate."""
         try:
             self.stat(name, fresh=True)
             return True
@@ -211,6 +220,7 @@ class StorageService:
         return _stream(response, skip=start, length=length)
 
     def delete(self, name: str) -> None:
+        """Delete object `name`; an absent object is not an error. Also forgets its cached stat."""
         from google.api_core import exceptions as gexc
 
         self._forget(name)
@@ -220,6 +230,7 @@ class StorageService:
             pass
 
     def delete_prefix(self, prefix: str) -> int:
+        """Delete every object whose name starts with `prefix`; the number deleted."""
         count = 0
         for blob in self.client.list_blobs(self.bucket_name, prefix=prefix):
             self.delete(blob.name)
@@ -315,6 +326,9 @@ def _stream(response: Any, *, skip: int, length: int) -> Iterator[bytes]:
     """
 
     def chunks() -> Iterator[bytes]:
+        """The response body in CHUNK-sized pieces, `skip` bytes dropped and `length` bytes yielded; raises OSError if the
+        body ends short, and closes the response when done or closed.
+        """
         try:
             todo, remaining = skip, length
             if remaining <= 0:

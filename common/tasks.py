@@ -36,6 +36,9 @@ def new_task_id() -> str:
 
 
 class TaskRepository:
+    """The `tasks` collection: creation, owner-scoped reads, and the worker's lease-guarded state transitions
+    (pending -> generating -> completed | failed, refund pending -> done).
+    """
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -53,6 +56,12 @@ class TaskRepository:
         cost: dict[str, Any],
         deadline_s: int,
     ) -> dict[str, Any]:
+        """Insert a new PENDING task document and return it.
+
+        `kind` image|video, `params` the provider-independent request fields, `cost` the Charge as a dict
+        ({credits, from_quota}), `deadline_s` seconds from now after which the task is failed as overdue.
+        Raises pymongo DuplicateKeyError if `task_id` already exists.
+        """
         now = clock.now()
         doc = {
             "_id": task_id,
@@ -82,9 +91,13 @@ class TaskRepository:
         return doc
 
     def get(self, task_id: str) -> dict[str, Any] | None:
+        """The task document `task_id`, or None; no ownership check (worker and admin use)."""
         return self._db.tasks.find_one({"_id": task_id})
 
     def get_owned(self, task_id: str, user_id: str) -> dict[str, Any]:
+        """The task `task_id` if it belongs to `user_id`; raises NotFound (404) otherwise, also for a malformed id,
+        so another user's task is indistinguishable from a missing one.
+        """
         doc = self._db.tasks.find_one({"_id": task_id, "user_id": user_id}) if plausible_id(task_id) else None
         if doc is None:
             raise NotFound("Task not found.")
@@ -93,6 +106,9 @@ class TaskRepository:
     def page(
         self, *, filters: dict[str, Any], limit: int, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of tasks matching `filters`, newest first: (documents, next cursor or None). `limit` documents at most;
+        `cursor` from a previous page (see common/db.py newest_first; a malformed cursor raises InvalidRequest).
+        """
         return newest_first(self._db.tasks, filters, limit=limit, cursor=cursor)
 
     def recent_durations(self, *, kind: str, provider: str, limit: int = 20) -> list[float]:
@@ -105,6 +121,7 @@ class TaskRepository:
                 for d in docs if d.get("completed_at") and d.get("created_at")]
 
     def delete(self, task_id: str) -> bool:
+        """Delete the task document; True if it existed. Stored media is removed by the caller."""
         return self._db.tasks.delete_one({"_id": task_id}).deleted_count == 1
 
     # ---- worker transitions ---------------------------------------------------------
@@ -138,6 +155,9 @@ class TaskRepository:
         )
 
     def save_job(self, doc: dict[str, Any], *, job: dict[str, Any] | None, progress: int) -> dict[str, Any] | None:
+        """Record the provider job (`{id, state}` or None) and raise progress to `progress` (clamped to 0..99) while this
+        step still holds the lease; the updated document, or None if the lease was lost.
+        """
         return self._owned_update(doc, {"$set": {"job": job}, "$max": {"progress": min(99, max(0, progress))}})
 
     def finish_step(self, doc: dict[str, Any], *, next_step: int, transient_failure: bool = False) -> dict[str, Any] | None:
@@ -148,6 +168,9 @@ class TaskRepository:
         return self._owned_update(doc, update)
 
     def complete(self, doc: dict[str, Any], *, result: dict[str, Any]) -> dict[str, Any] | None:
+        """Mark the task COMPLETED with `result` (progress 100, lease released) while this step holds the lease;
+        the updated document, or None if the lease was lost.
+        """
         now = clock.now()
         return self._owned_update(doc, {"$set": {
             "status": TaskStatus.COMPLETED.value, "progress": 100, "result": result, "error": None,
@@ -236,8 +259,10 @@ class TaskRepository:
         return sorted(out, key=lambda d: clock.as_utc(d["deadline_at"]))[:limit]
 
     def refunds_pending(self, *, limit: int = 200) -> list[dict[str, Any]]:
+        """FAILED tasks whose refund is still pending (at most `limit`): the sweeper finishes them idempotently."""
         return list(self._db.tasks.find({"status": TaskStatus.FAILED.value, "refund": "pending"}, limit=limit))
 
 
 def as_datetime(value: datetime | None) -> datetime | None:
+    """`value` as an aware UTC datetime (naive values from MongoDB are UTC), None stays None."""
     return clock.as_utc(value) if value else None

@@ -31,6 +31,9 @@ from common.errors import TooManyRequests
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
+    """Exponential sign-in delay (OWASP Authentication Cheat Sheet: throttling): `free` attempts per window, then
+    `base_delay_s` seconds doubling per attempt up to `max_delay_s`; a key is forgotten `window_s` seconds after its last attempt.
+    """
     free: int  # attempts without delay per window
     base_delay_s: int  # delay before attempt free+1; doubles after each further attempt
     max_delay_s: int
@@ -45,6 +48,7 @@ class ThrottlePolicy:
 
 @dataclass(frozen=True)
 class Reservation:
+    """The throttle keys one sign-in attempt was counted on (account+IP and IP), to clear them after a success."""
     keys: tuple[str, ...]
 
 

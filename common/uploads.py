@@ -37,6 +37,9 @@ REFERENCE_FIELDS = ("start_object", "end_object", "reference_objects")
 
 
 class Uploads:
+    """User image uploads: content-checked, normalised images stored content-addressed under uploads/<user_id>/, a per-user byte
+    budget, marking which uploads tasks use, and cleanup of orphans no task or message references.
+    """
     def __init__(self, *, storage: StorageService, signer: MediaSigner, max_bytes: int, db: Database | None = None,
                  max_pixels: int = 7680 * 4320, budget_bytes: int = 0, orphan_age_s: int = 24 * 3600) -> None:
         self._storage = storage

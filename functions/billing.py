@@ -28,6 +28,9 @@ def warm(svc: Services) -> None:
 
 
 class OrderQuery(BaseModel):
+    """Query parameters of GET /api/billing/orders: `limit` 1..100 items per page (default 20), `cursor` from the previous page's next_cursor; unknown
+    parameters are ignored.
+    """
     model_config = ConfigDict(extra="ignore")
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=200)
@@ -38,6 +41,7 @@ class OrderQuery(BaseModel):
     summary="Credit packages on sale (public)",
 )
 def packages(ctx: Ctx) -> PackageList:
+    """GET /api/billing/packages (public): the credit packages on sale, as configured by the admin."""
     return PackageList(items=ctx.svc.billing.packages())
 
 
@@ -47,6 +51,9 @@ def packages(ctx: Ctx) -> PackageList:
     idempotent=True,
 )
 def checkout(ctx: Ctx) -> tuple[CheckoutResponse, int]:
+    """POST /api/billing/checkout: create a PENDING order for `package_id` and answer 201 {order, checkout_url}
+    (Stripe Checkout, or the local sandbox). 400 for an unknown package; Idempotency-Key supported.
+    """
     body = ctx.body(CheckoutRequest)
     assert ctx.user is not None
     return ctx.svc.billing.checkout(user=ctx.user, package_id=body.package_id, origin=ctx.request.headers.get("Origin")), 201
@@ -57,6 +64,9 @@ def checkout(ctx: Ctx) -> tuple[CheckoutResponse, int]:
     summary="Stripe events (Stripe-Signature checked); fulfils each order once",
 )
 def webhook(ctx: Ctx) -> WebhookAck:
+    """POST /api/billing/webhook: a Stripe event; the Stripe-Signature header is verified with the SDK
+    (stripe.Webhook.construct_event) and each paid order is fulfilled exactly once. 400 for a bad signature or payload.
+    """
     payload = ctx.request.get_data(cache=False)
     outcome = ctx.svc.billing.handle_webhook(payload=payload, signature_header=ctx.request.headers.get("Stripe-Signature", ""))
     log.info("stripe webhook", extra={"outcome": outcome})
@@ -67,6 +77,7 @@ def webhook(ctx: Ctx) -> WebhookAck:
     "/api/billing/orders", methods=["GET"], query=OrderQuery, response=OrderPage, summary="Own orders, newest first",
 )
 def orders(ctx: Ctx) -> OrderPage:
+    """GET /api/billing/orders: one page of the caller's own orders, newest first."""
     q = ctx.query(OrderQuery)
     docs, cursor = ctx.svc.billing.own_orders(user_id=ctx.user_id, limit=q.limit, cursor=q.cursor)
     return OrderPage(items=[ctx.svc.billing.to_api(d) for d in docs], next_cursor=cursor)
@@ -100,6 +111,9 @@ def sandbox_page(ctx: Ctx) -> flask.Response:
     summary="Sandbox: pay the order, then back to /account",
 )
 def sandbox_pay(ctx: Ctx) -> flask.Response:
+    """POST /api/billing/sandbox/{id}/pay: pay a sandbox order (signed link), then 303 back to /account;
+    the order is fulfilled once, like a Stripe checkout.session.completed.
+    """
     return _sandbox_action(ctx, "pay")
 
 
@@ -108,6 +122,7 @@ def sandbox_pay(ctx: Ctx) -> flask.Response:
     summary="Sandbox: cancel the order, then back to /account",
 )
 def sandbox_cancel(ctx: Ctx) -> flask.Response:
+    """POST /api/billing/sandbox/{id}/cancel: cancel a pending sandbox order (signed link), then 303 back to /account."""
     return _sandbox_action(ctx, "cancel")
 
 

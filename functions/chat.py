@@ -29,6 +29,9 @@ def warm(svc: Services) -> None:
 
 
 class ChatListQuery(BaseModel):
+    """Query parameters of GET /api/ai/chats: `limit` 1..100 items per page (default 20), `cursor` from the previous page's next_cursor; unknown
+    parameters are ignored.
+    """
     model_config = ConfigDict(extra="ignore")
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=300)
@@ -40,6 +43,10 @@ class ChatListQuery(BaseModel):
     produces=("text/event-stream",),
 )
 def send_message(ctx: Ctx) -> ChatResponse | flask.Response:
+    """POST /api/ai/chat: store the user's message and answer the assistant's reply as ChatResponse, or with
+    `Accept: text/event-stream` as server-sent events (WHATWG HTML section 9.2) `delta`/`done`/`error`.
+    402/429 when the chat quota and credits cannot pay; 404 for another user's conversation.
+    """
     turn = ctx.svc.chat.start_turn(user_id=ctx.user_id, body=ctx.body(ChatRequest))
     if "text/event-stream" in ctx.request.headers.get("Accept", ""):
         return event_stream(turn)
@@ -64,6 +71,7 @@ def regenerate_reply(ctx: Ctx) -> ChatResponse | flask.Response:
     summary="Own conversations, most recently active first",
 )
 def list_conversations(ctx: Ctx) -> ChatList:
+    """GET /api/ai/chats: one page of the caller's conversations, most recently active first."""
     q = ctx.query(ChatListQuery)
     return ctx.svc.chat.page(user_id=ctx.user_id, limit=q.limit, cursor=q.cursor)
 
@@ -73,6 +81,7 @@ def list_conversations(ctx: Ctx) -> ChatList:
     summary="One own conversation with its messages",
 )
 def get_conversation(ctx: Ctx) -> ChatConversation:
+    """GET /api/ai/chats/{id}: one own conversation with its messages; 404 for an unknown or another user's one."""
     return ctx.svc.chat.conversation(user_id=ctx.user_id, conversation_id=ctx.args["conversation_id"])
 
 
@@ -88,6 +97,9 @@ def event_stream(turn: Turn) -> flask.Response:
     """The turn's events as server-sent events; the turn is closed however the response ends."""
 
     def body() -> Iterator[str]:
+        """The SSE body: a comment line first (so the headers go out at once), then `event:`/`data:` pairs per event and
+        `: keep-alive` comments while the model is silent.
+        """
         yield ": accepted\n\n"  # sends the headers now: the message is stored, the model is working
         with contextlib.closing(turn.events()) as events:
             for event in events:

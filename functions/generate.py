@@ -46,6 +46,9 @@ def _created(ctx: Ctx, docs: list[dict[str, object]], count: int) -> tuple[Task 
     status=202, summary="Generate an image (asynchronous); `count` > 1 answers {items} of the variations", idempotent=True,
 )
 def create_image(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
+    """POST /api/ai/image: charge and queue `count` image tasks (one charge each, all or nothing); 202 Task, or
+    {items: [Task]} when `count` > 1. 400 for invalid input or an unsupported option, 402 without quota or credits.
+    """
     body = ctx.body(CreateImageRequest)
     return _created(ctx, ctx.svc.generation.create_image(user_id=ctx.user_id, body=body), body.count)
 
@@ -55,6 +58,10 @@ def create_image(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
     status=202, summary="Generate a video (asynchronous); `count` > 1 answers {items} of the variations", idempotent=True,
 )
 def create_video(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
+    """POST /api/ai/video: charge and queue `count` video tasks (text-, image-, first+last-frame-to-video, remix or
+    extend); 202 Task, or {items: [Task]} when `count` > 1. 404 for a `remix_of`/`extend_of` that is not the
+    caller's finished video, 400 for an unsupported option, 402 without quota or credits.
+    """
     body = ctx.body(CreateVideoRequest)
     return _created(ctx, ctx.svc.generation.create_video(user_id=ctx.user_id, body=body), body.count)
 
@@ -64,6 +71,7 @@ def create_video(ctx: Ctx) -> tuple[Task | TaskGroup, int]:
     response=EnhancePromptResponse, summary="Rewrite a prompt with the chat model (one chat unit)",
 )
 def enhance_prompt(ctx: Ctx) -> EnhancePromptResponse:
+    """POST /api/ai/prompt/enhance: the chat model's richer rewrite of `prompt` for an image or video; uses one chat unit."""
     from common.enhance import enhance
 
     body = ctx.body(EnhancePromptRequest)
@@ -75,6 +83,9 @@ def enhance_prompt(ctx: Ctx) -> EnhancePromptResponse:
     summary="Share a finished task: a public page /s/<token>",
 )
 def share_task(ctx: Ctx) -> tuple[ShareLink, int]:
+    """POST /api/ai/tasks/{id}/share: 201 {url} of the public page /s/<token> (the same link while shared); 404 for
+    another user's task, 409 when it is not finished.
+    """
     doc = ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id)
     return ShareLink(url=ctx.svc.shares.share(doc)), 201
 
@@ -84,6 +95,9 @@ def share_task(ctx: Ctx) -> tuple[ShareLink, int]:
     summary="A shared task (no sign-in)",
 )
 def public_share(ctx: Ctx) -> flask.Response:
+    """GET /api/public/shares/{token} (no sign-in): a shared task's prompt, type and result with signed media links;
+    404 once unshared or deleted. Cache-Control no-cache, so a revocation shows at once.
+    """
     response = to_response(ctx.svc.shares.public(ctx.args["token"]))
     response.headers["Cache-Control"] = "no-cache"  # revocation shows at once
     return response
@@ -102,6 +116,10 @@ def unshare_task(ctx: Ctx) -> None:
     summary="Upload an image (multipart field `file`)", upload="file",
 )
 def upload(ctx: Ctx) -> tuple[UploadResult, int]:
+    """POST /api/ai/uploads: store a PNG/JPEG/WebP image from multipart field `file` (checked by content); 201 with its
+    proxy url, MIME type, size in bytes and pixel size. 413 over MAX_UPLOAD_BYTES, 415 for other content, 400
+    without the field.
+    """
     limit = ctx.svc.settings.MAX_UPLOAD_BYTES
     if ctx.request.content_length and ctx.request.content_length > limit + 64 * 1024:
         raise PayloadTooLarge(f"Images can be at most {limit // (1024 * 1024)} MB.", details={"max_bytes": limit})
@@ -118,6 +136,9 @@ def upload(ctx: Ctx) -> tuple[UploadResult, int]:
     summary="Own tasks, newest first (filter by type/status, or poll by ids)",
 )
 def list_tasks(ctx: Ctx) -> TaskPage:
+    """GET /api/ai/tasks: one page of the caller's tasks, newest first, filtered by type/status, or exactly the
+    listed `ids` (others' ids simply do not match).
+    """
     q = ctx.query(TaskListQuery)
     filters: dict[str, object] = {"user_id": ctx.user_id}
     ids = q.id_list()
@@ -133,6 +154,7 @@ def list_tasks(ctx: Ctx) -> TaskPage:
 
 @api.route("/api/ai/tasks/<task_id>", methods=["GET"], response=Task, summary="One own task")
 def get_task(ctx: Ctx) -> Task:
+    """GET /api/ai/tasks/{id}: one own task; 404 for an unknown or another user's task."""
     return ctx.svc.generation.to_api(ctx.svc.tasks.get_owned(ctx.args["task_id"], ctx.user_id))
 
 

@@ -28,6 +28,10 @@ def warm(svc: Services) -> None:
     produces=("application/octet-stream",),
 )
 def proxy(ctx: Ctx) -> flask.Response:
+    """GET/HEAD /api/ai/proxy?url=&sig=[&share=][&download=1]: stream a signed media object with Range support
+    (RFC 9110 section 14; 206/416), ETag and Last-Modified. 403 `bad_signature` for a bad, expired or repeated
+    parameter, 404 for a revoked share or a missing object.
+    """
     args = ctx.request.args
     urls, sigs = args.getlist("url"), args.getlist("sig")
     if len(urls) != 1 or len(sigs) != 1:  # a repeated parameter could mean one thing here and another upstream

@@ -65,6 +65,7 @@ def spa_csp() -> str:
 
 @api.route("/config.json", methods=["GET"], auth="public", internal=True)
 def config(ctx: Ctx) -> flask.Response:
+    """GET /config.json: the frontend's run-time configuration: function URLs (FUNCTION_URLS) and the Google client id."""
     urls = json.loads(os.environ.get("FUNCTION_URLS", "{}") or "{}")
     # google_client_id: the frontend shows "Continue with Google" (Google Identity Services) when set.
     response = flask.jsonify({"api": urls, "google_client_id": ctx.svc.settings.GOOGLE_CLIENT_ID or None})
@@ -120,6 +121,9 @@ def og_tags(share: PublicShare | None, *, page_url: str, base: str) -> str:
 @api.route("/", methods=["GET", "HEAD"], auth="public", internal=True)
 @api.route("/<path:path>", methods=["GET", "HEAD"], auth="public", internal=True)
 def static(ctx: Ctx) -> flask.Response:
+    """GET/HEAD of the built single-page app (frontend/dist): files as they are, other paths get index.html; the SPA's
+    Content-Security-Policy is set on every answer. /api/* paths here answer 404.
+    """
     response = _static(ctx)
     response.headers["Content-Security-Policy"] = spa_csp()
     return response

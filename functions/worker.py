@@ -47,6 +47,9 @@ def _verify_caller(ctx: Ctx) -> None:
 
 @api.route("/api/tasks/run", methods=["POST"], auth="public", internal=True)
 def run(ctx: Ctx) -> dict[str, str]:
+    """POST /api/tasks/run (Cloud Tasks only, OIDC token checked): run one step of a task. 200 {outcome}; 503 `busy`
+    with Retry-After while another delivery holds the step, so Cloud Tasks retries; 403 for any other caller.
+    """
     _verify_caller(ctx)
     body = ctx.body(RunTaskRequest)
     from common.generation import StepOutcome  # loaded with the service at start-up (PRELOAD)

@@ -20,6 +20,7 @@ from typing import Protocol
 
 
 class MediaKind(str, enum.Enum):
+    """What a generation makes: "image" or "video" (the task `type` on the wire)."""
     IMAGE = "image"
     VIDEO = "video"
 
@@ -34,6 +35,9 @@ class ReferenceImage:
 
 @dataclass(frozen=True)
 class GenerationRequest:
+    """Everything an adapter needs for one output, provider-independent: prompt, aspect ratio ("W:H"), video length in
+    seconds, input images as bytes, and for remix/extend the source video and its provider-side reference.
+    """
     kind: MediaKind
     prompt: str
     aspect_ratio: str  # "16:9", "9:16", "1:1", "4:3", "3:4"
@@ -79,6 +83,7 @@ class JobStatus:
 
 @dataclass(frozen=True)
 class MediaResult:
+    """A finished output: the bytes, their MIME type, and when known the pixel size and (video) length in seconds."""
     data: bytes
     mime_type: str  # "image/png", "video/mp4", ...
     width: int | None = None
@@ -194,5 +199,6 @@ class ResultExpired(ProviderError):
 
 
 class ProviderNotConfigured(ProviderError):
+    """The chosen provider has no API key configured: not retryable; users see 503 `provider_unavailable`."""
     code, retryable = "provider_unavailable", False
     user_message = "This AI provider is not configured. An administrator has to add its API key."

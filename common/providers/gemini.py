@@ -125,6 +125,7 @@ class ResultCache:
         self._lock = threading.Lock()
 
     def put(self, job_id: str, result: MediaResult) -> None:
+        """Keep `result` for `job_id` (most recently used), evicting the oldest entries beyond `max_entries` or `max_bytes`."""
         with self._lock:
             old = self._entries.pop(job_id, None)
             if old is not None:
@@ -136,6 +137,7 @@ class ResultCache:
                 self._bytes -= len(evicted.data)
 
     def get(self, job_id: str) -> MediaResult | None:
+        """The cached result of `job_id` (marked most recently used), or None when evicted or never stored."""
         with self._lock:
             result = self._entries.get(job_id)
             if result is not None:
@@ -216,6 +218,10 @@ class GeminiImageProvider:
         self._results = ResultCache(max_entries=cache_entries)
 
     def submit(self, request: GenerationRequest) -> JobStatus:
+        """Generate the image synchronously with `models.generate_content` (response_modalities IMAGE; google-genai SDK,
+        Gemini API image generation docs) and cache it under a job id; the answer is already done.
+        Raises InvalidProviderRequest for an aspect ratio Gemini does not offer; SDK errors are mapped by map_google_error.
+        """
         from google.genai import types
 
         if request.aspect_ratio not in IMAGE_ASPECT_RATIOS:
@@ -243,6 +249,9 @@ class GeminiImageProvider:
         return JobStatus(job_id=job_id, done=True, progress=100)
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
+        """Done when the result is still cached in this process; otherwise done with a retryable ProviderUnavailable error
+        (the image exists only in the instance that made it, so a new generation is needed).
+        """
         if job_id in self._results:
             return JobStatus(job_id=job_id, done=True, progress=100)
         return JobStatus(job_id=job_id, done=True, progress=100, error=_result_lost(job_id))
@@ -250,6 +259,7 @@ class GeminiImageProvider:
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
         # Not popped: `fetch` must stay idempotent (an upload that fails is
         # retried in the same process); the LRU bounds the memory instead.
+        """The cached image of `job_id` (not removed: fetch stays idempotent). Raises ProviderUnavailable when it is gone."""
         result = self._results.get(job_id)
         if result is None:
             raise _result_lost(job_id)

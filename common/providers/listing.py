@@ -26,6 +26,7 @@ VENDORS = ("gemini", "openai")
 
 @dataclass(frozen=True)
 class ListedModel:
+    """One model from a vendor's own model list: its `id`, `display_name`, and which of our `kinds` (image/video/chat) it serves."""
     id: str
     display_name: str
     kinds: tuple[str, ...]  # "image" | "video" | "chat"; empty for models this platform cannot use

@@ -108,6 +108,10 @@ class OpenAIVideoProvider:
         self._cached: tuple[str, Any] | None = None
 
     def submit(self, request: GenerationRequest) -> JobStatus:
+        """Start a video job with the openai SDK: `videos.create` (POST /v1/videos: model, prompt, seconds, size,
+        input_reference?), or `videos.remix` (POST /v1/videos/{id}/remix) for a remix (OpenAI Videos API reference).
+        Raises InvalidProviderRequest for a remix without a source job id; SDK errors are mapped to ProviderError.
+        """
         size = sora_size(request.aspect_ratio)
         params: dict[str, Any] = {
             "model": request.model or self._model,
@@ -132,6 +136,9 @@ class OpenAIVideoProvider:
         return self._status(video, state)
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
+        """The job's state via `videos.retrieve` (GET /v1/videos/{id}): queued/in_progress with progress, completed, or failed
+        with the mapped error.
+        """
         client = self._client()
         video = self._sdk_call(lambda: client.videos.retrieve(job_id))
         return self._status(video, dict(state))
@@ -147,6 +154,9 @@ class OpenAIVideoProvider:
         return bool(getattr(answer, "deleted", False))
 
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
+        """Download the MP4 via `videos.download_content` (GET /v1/videos/{id}/content); width, height and seconds come from
+        the file, falling back to the requested size and length. Raises ResultExpired past `expires_at` or on 404.
+        """
         expires_at = state.get("expires_at")
         if isinstance(expires_at, (int, float)) and self._clock() >= expires_at:
             raise ResultExpired(detail=f"{job_id}: expired at {expires_at}")

@@ -163,6 +163,9 @@ class SimProvider:
         self._lock = threading.Lock()
 
     def submit(self, request: GenerationRequest) -> JobStatus:
+        """Render a real PNG/MP4 locally (Pillow/ffmpeg) for `request` into the work dir, and report it like a provider job
+        that finishes after `duration_s` seconds. Remix starts from the source's first frame, extend from its last.
+        """
         job_id = f"sim-{request.task_id or hashlib.sha256(request.prompt.encode()).hexdigest()[:12]}"
         state: dict[str, object] = {
             "submitted_at": time.time(),
@@ -188,6 +191,9 @@ class SimProvider:
         return self.poll(job_id, state=state)
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
+        """Progress by elapsed wall time over `duration_s`. Prompt markers simulate failures: `[sim:unsafe]` a SafetyRefusal,
+        `[sim:down]` raises ProviderUnavailable, `[sim:flaky]` raises it once per job.
+        """
         prompt = str(state.get("prompt", ""))
         if "[sim:unsafe]" in prompt:
             return JobStatus(job_id, done=True, error=SafetyRefusal(detail="sim unsafe marker"), state=state)
@@ -211,6 +217,9 @@ class SimProvider:
         return True
 
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
+        """The rendered file as a MediaResult (image/png or video/mp4 with size and length); re-rendered when the work dir
+        was lost.
+        """
         path = self._path(job_id, state)
         if not path.exists():  # work dir lost (fresh machine): render again without the start frame
             self._render(job_id, state, None)

@@ -81,6 +81,12 @@ class VeoVideoProvider:
         self._clock = clock
 
     def submit(self, request: GenerationRequest) -> JobStatus:
+        """Start a Veo long-running operation: `models/<model>:predictLongRunning` with instances [{prompt, image?, lastFrame?,
+        video?}] and parameters {aspectRatio, durationSeconds, seed?, negativePrompt?} (Gemini API Veo docs), or
+        `models.generate_videos` on Vertex AI. The job id is the operation name; state keeps the submit time and length.
+        Raises InvalidProviderRequest (e.g. extending a video Veo did not make), ProviderError for an answer without an
+        operation name; SDK errors are mapped by map_google_error.
+        """
         if self._clients.vertex is not None:
             return self._submit_vertex(request)
         from google.genai import _transformers
@@ -147,6 +153,9 @@ class VeoVideoProvider:
                          state={"submitted_at": self._clock(), "duration_s": duration})
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
+        """The operation's state (`operations.get`): not done with an estimated progress, or done with the video's file URI in
+        state, or done with the ProviderError the operation reports (e.g. a safety refusal).
+        """
         operation = self._operation(job_id)
         if not operation.done:
             return JobStatus(job_id=job_id, done=False, progress=self._estimate(state), state=dict(state))
@@ -157,6 +166,10 @@ class VeoVideoProvider:
         return JobStatus(job_id=job_id, done=True, progress=100, state={**state, "video_uri": video.uri})
 
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
+        """Download the finished MP4 (`files.download` of the video's file URI, or the inline bytes) with its size and length
+        read from the file. Raises ResultExpired on 404 (generated videos are kept two days), ProviderError for a URI that
+is not a Gemini file; other download errors are mapped by map_google_error.
+        """
         uri = state.get("video_uri")
         if not isinstance(uri, str) or not uri:
             video = _finished_video(self._operation(job_id))

@@ -92,20 +92,23 @@ def test_no_service_receives_services() -> None:
     assert not offenders, offenders
 
 
-# Modules restructured under issue 13 carry a docstring on every public function and class; the list
-# only grows (the rest of common/ follows as it is touched).
-DOCUMENTED = ["chat", "billing", "providers/catalogue.py", "providers/registry.py", "providers/sim_chat.py", "routes.py",
-              "ids.py", "clock.py", "media_probe.py", "http.py", "runtime.py", "admin.py"]
+# Every public function and class in common/ and functions/ (methods and nested functions included) carries a
+# docstring: what it does, shapes, units, errors (issue 13 item 7). A new module is covered as soon as it exists;
+# UNDOCUMENTED only shrinks.
+DOCUMENTED_ROOTS = [COMMON, COMMON.parent / "functions"]
+UNDOCUMENTED = {"common/models"}  # pydantic wire models: their docstrings become OpenAPI descriptions (next)
 
 
 def test_public_functions_and_classes_have_docstrings() -> None:
     missing = []
-    for entry in DOCUMENTED:
-        root = COMMON / entry
-        for path in sorted(root.rglob("*.py") if root.is_dir() else [root]):
+    for root in DOCUMENTED_ROOTS:
+        for path in sorted(root.rglob("*.py")):
+            rel = path.relative_to(COMMON.parent).as_posix()
+            if any(rel == skip or rel.startswith(skip + "/") for skip in UNDOCUMENTED):
+                continue
             for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not node.name.startswith("_"):
                     one_liner = isinstance(node, ast.FunctionDef) and len(node.body) == 1 and isinstance(node.body[0], ast.Expr)
                     if not ast.get_docstring(node) and not one_liner:
-                        missing.append(f"{path.relative_to(COMMON.parent)}:{node.lineno} {node.name}")
+                        missing.append(f"{rel}:{node.lineno} {node.name}")
     assert not missing, missing
