@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from common import clock
 from localstack.emulator import free_port
 from tests.conftest import Stack
 from tests.integration.test_nginx import (
@@ -38,7 +39,6 @@ from tests.integration.test_nginx import (
     start_nginx,
     stop_nginx,
 )
-from common import clock
 from tests.integration.test_proxy import StorageCalls
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx binary not installed (`make system-deps`)")
