@@ -327,9 +327,9 @@ class CloudTasksQueue:
         return True
 
     def ping(self) -> bool:
-        """Always True: Cloud Tasks is a managed service, and a check would cost an API call per health probe."""
+        """Always True: no API call is made (Cloud Tasks is a managed service; a failing enqueue surfaces as an error)."""
         return True
 
     def close(self) -> None:
-        """Nothing to release (the client's channel lives as long as the process)."""
+        """Nothing to release: the client is kept for the life of the process."""
         pass

@@ -45,7 +45,7 @@ class ChatListQuery(BaseModel):
 def send_message(ctx: Ctx) -> ChatResponse | flask.Response:
     """POST /api/ai/chat: store the user's message and answer the assistant's reply as ChatResponse, or with
     `Accept: text/event-stream` as server-sent events (WHATWG HTML section 9.2) `delta`/`done`/`error`.
-    402/429 when the chat quota and credits cannot pay; 404 for another user's conversation.
+    402 when neither the chat quota nor credits can pay, 429 when rate-limited; 404 for another user's conversation.
     """
     turn = ctx.svc.chat.start_turn(user_id=ctx.user_id, body=ctx.body(ChatRequest))
     if "text/event-stream" in ctx.request.headers.get("Accept", ""):

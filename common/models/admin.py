@@ -22,6 +22,7 @@ MAX_PEM_LENGTH = 20_000  # a C2PA certificate chain of a few certificates
 
 
 class DailyStats(Out):
+    """One UTC day of the dashboard: tasks created by type, finished by outcome, revenue in cents."""
     day: str = Field(description="UTC date, YYYY-MM-DD.")
     image: int = 0
     video: int = 0
@@ -31,6 +32,7 @@ class DailyStats(Out):
 
 
 class ProviderStats(Out):
+    """One provider's finished and failed tasks over the stats window."""
     provider: str
     finished: int
     failed: int
@@ -38,6 +40,7 @@ class ProviderStats(Out):
 
 
 class AdminStats(Out):
+    """GET /api/admin/stats: counts of users, tasks and orders, revenue in cents per currency, and 14 days of history."""
     users: int
     disabled_users: int
     tasks_by_status: dict[str, int]
@@ -53,11 +56,15 @@ class AdminStats(Out):
 
 
 class AdminUserPage(Out):
+    """One page of users, newest first; `next_cursor` is null on the last page."""
     items: list[User]
     next_cursor: str | None = None
 
 
 class AdminUserPatch(Strict):
+    """Body of PATCH /api/admin/users/{id}: any of role, disabled, a signed credit adjustment (at most 1,000,000
+    either way) and a note for the audit log; at least one change.
+    """
     role: Role | None = None
     disabled: bool | None = Field(None, strict=True)
     credits_delta: int | None = Field(None, strict=True, ge=-1_000_000, le=1_000_000)
@@ -68,20 +75,24 @@ class AdminUserPatch(Strict):
 
 
 class AdminTask(Task):
+    """A task with its owner's id and email (admin view)."""
     user_id: str
     email: str | None = None
 
 
 class AdminTaskPage(Out):
+    """One page of every user's tasks, newest first."""
     items: list[AdminTask]
     next_cursor: str | None = None
 
 
 class AdminOrder(Order):
+    """An order with its buyer's email (admin view)."""
     email: str | None = None
 
 
 class AdminOrderPage(Out):
+    """One page of every order, newest first."""
     items: list[AdminOrder]
     next_cursor: str | None = None
 
@@ -90,18 +101,21 @@ class AdminOrderPage(Out):
 
 
 class KindNumbers(Out):
+    """One number per kind (units of quota per day, or credits per output)."""
     video: int
     image: int
     chat: int
 
 
 class PricingSettings(Out):
+    """Daily free quotas and credit costs per kind, and the IANA time zone whose midnight resets the quotas."""
     quotas: KindNumbers
     costs: KindNumbers
     quota_timezone: str = Field("UTC", description="IANA time zone whose midnight resets the daily quotas.")
 
 
 class PackageSettings(Out):
+    """A credit package on sale: id, name, credits granted, price in the currency's minor unit (cents), ISO 4217 currency."""
     id: str
     name: str
     credits: int
@@ -110,6 +124,9 @@ class PackageSettings(Out):
 
 
 class ProviderSettings(Out):
+    """Which provider and model serve each kind, optional base URLs of OpenAI/Gemini-compatible gateways, and the
+    Gemini mode (API key or Vertex AI).
+    """
     image_provider: str
     video_provider: str
     chat_provider: str
@@ -133,6 +150,7 @@ class ApiKeyState(Out):
 
 
 class ApiKeyStates(Out):
+    """Whether each write-only key is set, with its last 4 characters and when it changed."""
     gemini_api_key: ApiKeyState
     openai_api_key: ApiKeyState
     stripe_secret_key: ApiKeyState
@@ -142,6 +160,7 @@ class ApiKeyStates(Out):
 
 
 class WatermarkSettings(Out):
+    """The visible watermark burned into new media."""
     enabled: bool = False
     text: str = Field("", description="Burned into every new image and video (bottom right) while enabled.")
 
@@ -152,6 +171,7 @@ class ProvenanceSettings(Out):
 
 
 class AdminSettings(Out):
+    """GET /api/admin/settings: every run-time setting (keys only as their state)."""
     pricing: PricingSettings
     packages: list[PackageSettings]
     providers: ProviderSettings
@@ -165,18 +185,21 @@ class AdminSettings(Out):
 
 
 class KindNumbersUpdate(Strict):
+    """New numbers per kind (0..10,000, strict integers); absent kinds are unchanged."""
     video: SmallCount | None = None
     image: SmallCount | None = None
     chat: SmallCount | None = None
 
 
 class PricingUpdate(Strict):
+    """A pricing change; absent parts are unchanged."""
     quotas: KindNumbersUpdate | None = None
     costs: KindNumbersUpdate | None = None
     quota_timezone: str | None = Field(None, max_length=64, description="An IANA name such as Asia/Shanghai.")
 
 
 class PackageInput(Strict):
+    """A package as the admin sends it: id, name, 1..1,000,000 credits, price 50..10,000,000 minor units, ISO 4217 currency."""
     id: str = Field(pattern=PACKAGE_ID_PATTERN)
     name: str = Field(min_length=1, max_length=60)
     credits: int = Field(strict=True, ge=1, le=1_000_000)
@@ -190,6 +213,7 @@ class PackageInput(Strict):
 
 
 class ProvidersUpdate(Strict):
+    """A provider/model change; absent fields are unchanged, '' base URL means the official endpoint."""
     image_provider: ImageProviderName | None = None
     video_provider: VideoProviderName | None = None
     chat_provider: ChatProviderName | None = None
@@ -218,6 +242,7 @@ class ApiKeysUpdate(Strict):
 
 
 class WatermarkUpdate(Strict):
+    """A watermark change: on/off and text (at most 60 characters)."""
     enabled: bool | None = Field(None, strict=True)
     text: str | None = Field(None, max_length=60)
 
@@ -227,6 +252,9 @@ class ProvenanceUpdate(Strict):
 
 
 class AdminSettingsUpdate(Strict):
+    """Body of PUT /api/admin/settings: a partial document; absent parts are unchanged, `packages` (at most 20, unique
+    ids) replaces the whole list.
+    """
     watermark: WatermarkUpdate | None = None
     provenance: ProvenanceUpdate | None = None
     pricing: PricingUpdate | None = None
@@ -247,6 +275,7 @@ class AdminSettingsUpdate(Strict):
 
 
 class AuditEntry(Out):
+    """One admin change: who, what action on which target, and the values before and after."""
     id: str
     actor_id: str
     actor_email: str | None = None
@@ -259,6 +288,7 @@ class AuditEntry(Out):
 
 
 class AuditPage(Out):
+    """One page of the audit log, newest first."""
     items: list[AuditEntry]
     next_cursor: str | None = None
 
@@ -267,12 +297,14 @@ class AuditPage(Out):
 
 
 class ProviderModel(Out):
+    """A model from the provider's own list."""
     id: str = Field(description="The id to put in a *_model setting, e.g. gemini-3-pro-image.")
     display_name: str
     kinds: list[Literal["image", "video", "chat"]] = Field(description="What this platform can use it for.")
 
 
 class ProviderModelList(Out):
+    """GET /api/admin/models: the provider's models."""
     items: list[ProviderModel]
 
 
@@ -283,6 +315,7 @@ class KeyTestRequest(Strict):
 
 
 class KeyTestResult(Out):
+    """The outcome of a live key check: `ok`, and the vendor's reason when not."""
     ok: bool
     message: str
 

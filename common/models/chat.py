@@ -14,6 +14,9 @@ MAX_CHAT_ATTACHMENTS = 4
 
 
 class ChatRequest(Strict):
+    """Body of POST /api/ai/chat: a message (1..8000 characters) in a new or existing conversation, with up to 4
+    image attachments.
+    """
     conversation_id: str | None = Field(None, max_length=200, description="Omit to start a new conversation.")
     message: str = Field(min_length=1, max_length=MAX_CHAT_MESSAGE)
     attachments: list[str] = Field(
@@ -35,6 +38,7 @@ class ChatRegenerateRequest(Strict):
 
 
 class ChatMessage(Out):
+    """One stored message of a conversation."""
     id: str
     role: Literal["user", "assistant"]
     text: str
@@ -51,17 +55,20 @@ class ChatResponse(Out):
 
 
 class ChatSummary(Out):
+    """A conversation in the list: id, title, time of its last message."""
     id: str
     title: str
     updated_at: datetime
 
 
 class ChatList(Out):
+    """One page of conversations, most recently active first; `next_cursor` is null on the last page."""
     items: list[ChatSummary]
     next_cursor: str | None = None
 
 
 class ChatConversation(Out):
+    """One conversation with all its messages."""
     id: str
     title: str
     messages: list[ChatMessage]

@@ -19,16 +19,19 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, fie
 
 
 class Role(str, enum.Enum):
+    """A user's role: `user`, or `admin` (may use /api/admin/*)."""
     USER = "user"
     ADMIN = "admin"
 
 
 class TaskType(str, enum.Enum):
+    """What a task makes: `image` or `video`."""
     IMAGE = "image"
     VIDEO = "video"
 
 
 class TaskStatus(str, enum.Enum):
+    """Task lifecycle: PENDING (queued) -> GENERATING (a worker step runs) -> COMPLETED or FAILED (charge refunded)."""
     PENDING = "PENDING"
     GENERATING = "GENERATING"
     COMPLETED = "COMPLETED"
@@ -36,6 +39,7 @@ class TaskStatus(str, enum.Enum):
 
     @property
     def terminal(self) -> bool:
+        """True for COMPLETED and FAILED: the task will not change any more (but for an admin retry of a FAILED one)."""
         return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
 
 
@@ -103,12 +107,14 @@ def _scripts(text: str) -> set[str]:
 
 
 class ErrorDetail(Out):
+    """The error of an error answer (API.md): stable `code`, human `message`, `details` (e.g. {field})."""
     code: str
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
 
 
 class ErrorBody(Out):
+    """Every error answer's body: {error: {code, message, details}} (API.md)."""
     error: ErrorDetail
 
 
@@ -116,35 +122,42 @@ class ErrorBody(Out):
 
 
 class RegisterRequest(Strict):
+    """Body of POST /api/auth/register: email, password of 8..256 characters, optional display name (at most 80)."""
     email: EmailStr
     password: str = Field(min_length=8, max_length=256)
     name: str | None = Field(None, max_length=80)
 
 
 class LoginRequest(Strict):
+    """Body of POST /api/auth/login."""
     email: EmailStr
     password: str = Field(min_length=1, max_length=256)
 
 
 class GoogleLoginRequest(Strict):
+    """Body of POST /api/auth/google: a Google ID token (a JWT from Google Identity Services)."""
     id_token: str = Field(min_length=10, max_length=8192)
 
 
 class ChangePasswordRequest(Strict):
+    """Body of POST /api/auth/password: the current password and a new one of 8..256 characters."""
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=8, max_length=256)
 
 
 class PasswordResetRequest(Strict):
+    """Body of POST /api/auth/password/reset: the account's email."""
     email: EmailStr
 
 
 class PasswordResetConfirm(Strict):
+    """Body of POST /api/auth/password/reset/confirm: the mailed token and a new password of 8..256 characters."""
     token: str = Field(min_length=16, max_length=200)
     new_password: str = Field(min_length=8, max_length=256)
 
 
 class CreateApiTokenRequest(Strict):
+    """Body of POST /api/auth/tokens: a name for the developer API token (1..60 characters)."""
     name: str = Field(min_length=1, max_length=60)
 
 
@@ -158,6 +171,7 @@ class ApiTokenCreated(Out):
 
 
 class ApiTokenInfo(Out):
+    """A developer API token as listed: never the token, only its last 4 characters."""
     id: str
     name: str
     last4: str
@@ -166,10 +180,12 @@ class ApiTokenInfo(Out):
 
 
 class ApiTokenList(Out):
+    """The caller's active developer API tokens."""
     items: list[ApiTokenInfo]
 
 
 class UsageEntry(Out):
+    """One ledger entry of the caller's credits: when, what kind, the signed amount, and the task or order it concerns."""
     at: datetime
     kind: Literal["charge", "refund", "purchase", "adjustment", "other"]
     amount: int = Field(description="Credits: negative for a charge, positive for a refund, purchase or grant.")
@@ -179,11 +195,15 @@ class UsageEntry(Out):
 
 
 class UsagePage(Out):
+    """One page of the credit ledger, newest first; `next_cursor` is null on the last page."""
     items: list[UsageEntry]
     next_cursor: str | None = None
 
 
 class QuotaState(Out):
+    """Today's free units of one kind: `limit` and `used` (units), `resets_at` the next midnight in the quota timezone,
+    `cost` the credits one more use costs once they are spent.
+    """
     limit: int
     used: int
     resets_at: datetime
@@ -192,12 +212,14 @@ class QuotaState(Out):
 
 
 class Quota(Out):
+    """Today's quota per kind."""
     video: QuotaState
     image: QuotaState
     chat: QuotaState
 
 
 class User(Out):
+    """A user as the API shows it: identity, role, credit balance, disabled flag, and today's quota."""
     id: str
     email: str
     name: str
@@ -209,6 +231,7 @@ class User(Out):
 
 
 class AuthResponse(Out):
+    """A signed-in session: `token` (an HS256 JWT, sent as `Authorization: Bearer`) and the user."""
     token: str
     user: User
 
@@ -225,6 +248,9 @@ TASK_ID_LENGTH = 64
 
 
 class CreateImageRequest(Strict):
+    """Body of POST /api/ai/image: prompt (1..2000 characters), aspect ratio, up to 3 reference images (proxy URLs of
+    the caller's uploads), `count` variations, optional seed and negative prompt.
+    """
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
     aspect_ratio: ImageAspect = "1:1"
     reference_urls: list[str] = Field(default_factory=list, max_length=3)
@@ -241,6 +267,10 @@ class CreateImageRequest(Strict):
 
 
 class CreateVideoRequest(Strict):
+    """Body of POST /api/ai/video: prompt, optional first (`image_url`) and last frame, length in seconds, aspect ratio,
+    `count` variations, seed, negative prompt, or `remix_of`/`extend_of` a finished video of the caller's (not with
+    the frames, not both).
+    """
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
     image_url: str | None = Field(None, max_length=MAX_MEDIA_URL)
     last_frame_url: str | None = Field(None, max_length=MAX_MEDIA_URL, description="The last frame (with image_url as the first).")
@@ -270,15 +300,18 @@ class TaskGroup(Out):
 
 
 class EnhancePromptRequest(Strict):
+    """Body of POST /api/ai/prompt/enhance: the prompt to rewrite and what it is for."""
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT)
     kind: Literal["image", "video"]
 
 
 class EnhancePromptResponse(Out):
+    """The rewritten prompt."""
     prompt: str
 
 
 class ShareLink(Out):
+    """The answer to sharing a task."""
     url: str = Field(description="The public page, `/s/<token>` (relative to the site's origin).")
 
 
@@ -292,6 +325,9 @@ class PublicShare(Out):
 
 
 class TaskResult(Out):
+    """A finished task's media: proxy `url` (signed), optional thumbnail, MIME type, size in bytes, pixel size and
+    (video) length in seconds.
+    """
     url: str
     thumbnail_url: str | None = None
     mime_type: str
@@ -302,16 +338,21 @@ class TaskResult(Out):
 
 
 class TaskError(Out):
+    """Why a task failed: a stable `code` and a message for the user."""
     code: str
     message: str
 
 
 class TaskCost(Out):
+    """What a task was charged: `credits`, or a free quota unit (`from_quota`)."""
     credits: int = 0
     from_quota: bool = False
 
 
 class Task(Out):
+    """An image or video generation as its owner sees it: status and progress (0..100), request, result or error,
+    charge, timestamps, and while it runs its stage and estimated seconds left.
+    """
     id: str
     type: TaskType
     status: TaskStatus
@@ -364,11 +405,13 @@ class TaskListQuery(BaseModel):
 
 
 class TaskPage(Out):
+    """One page of tasks, newest first; `next_cursor` is null on the last page."""
     items: list[Task]
     next_cursor: str | None = None
 
 
 class UploadResult(Out):
+    """A stored upload: its proxy `url` (use it as a reference or frame), MIME type, size in bytes, pixel size."""
     url: str
     mime_type: str
     bytes: int
@@ -384,6 +427,7 @@ class RunTaskRequest(Strict):
 
 
 class Health(Out):
+    """GET /api/health: `ok`, or `degraded` (503) with the failing dependency named in `checks`."""
     status: Literal["ok", "degraded"]
     version: str
     checks: dict[str, str]

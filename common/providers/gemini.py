@@ -250,7 +250,7 @@ class GeminiImageProvider:
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
         """Done when the result is still cached in this process; otherwise done with a retryable ProviderUnavailable error
-        (the image exists only in the instance that made it, so a new generation is needed).
+        (the image lived only in the memory of the instance that made it; the retry submits again).
         """
         if job_id in self._results:
             return JobStatus(job_id=job_id, done=True, progress=100)

@@ -759,7 +759,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AdminOrder */
+        /**
+         * AdminOrder
+         * @description An order with its buyer's email (admin view).
+         */
         AdminOrder: {
             /**
              * Created At
@@ -795,7 +798,10 @@ export interface components {
             /** User Id */
             user_id: string;
         };
-        /** AdminOrderPage */
+        /**
+         * AdminOrderPage
+         * @description One page of every order, newest first.
+         */
         AdminOrderPage: {
             /** Items */
             items: components["schemas"]["AdminOrder"][];
@@ -805,7 +811,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** AdminSettings */
+        /**
+         * AdminSettings
+         * @description GET /api/admin/settings: every run-time setting (keys only as their state).
+         */
         AdminSettings: {
             api_keys: components["schemas"]["ApiKeyStates"];
             /** Cors Origins */
@@ -817,7 +826,11 @@ export interface components {
             providers: components["schemas"]["ProviderSettings"];
             watermark: components["schemas"]["WatermarkSettings"];
         };
-        /** AdminSettingsUpdate */
+        /**
+         * AdminSettingsUpdate
+         * @description Body of PUT /api/admin/settings: a partial document; absent parts are unchanged, `packages` (at most 20, unique
+         *     ids) replaces the whole list.
+         */
         AdminSettingsUpdate: {
             /** @default null */
             api_keys?: components["schemas"]["ApiKeysUpdate"] | null;
@@ -840,7 +853,10 @@ export interface components {
             /** @default null */
             watermark?: components["schemas"]["WatermarkUpdate"] | null;
         };
-        /** AdminStats */
+        /**
+         * AdminStats
+         * @description GET /api/admin/stats: counts of users, tasks and orders, revenue in cents per currency, and 14 days of history.
+         */
         AdminStats: {
             /**
              * Daily
@@ -881,7 +897,10 @@ export interface components {
             /** Users */
             users: number;
         };
-        /** AdminTask */
+        /**
+         * AdminTask
+         * @description A task with its owner's id and email (admin view).
+         */
         AdminTask: {
             /**
              * Completed At
@@ -951,7 +970,10 @@ export interface components {
             /** User Id */
             user_id: string;
         };
-        /** AdminTaskPage */
+        /**
+         * AdminTaskPage
+         * @description One page of every user's tasks, newest first.
+         */
         AdminTaskPage: {
             /** Items */
             items: components["schemas"]["AdminTask"][];
@@ -961,7 +983,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** AdminUserPage */
+        /**
+         * AdminUserPage
+         * @description One page of users, newest first; `next_cursor` is null on the last page.
+         */
         AdminUserPage: {
             /** Items */
             items: components["schemas"]["User"][];
@@ -971,7 +996,11 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** AdminUserPatch */
+        /**
+         * AdminUserPatch
+         * @description Body of PATCH /api/admin/users/{id}: any of role, disabled, a signed credit adjustment (at most 1,000,000
+         *     either way) and a note for the audit log; at least one change.
+         */
         AdminUserPatch: {
             /**
              * Credits Delta
@@ -1009,7 +1038,10 @@ export interface components {
              */
             updated_at: string | null;
         };
-        /** ApiKeyStates */
+        /**
+         * ApiKeyStates
+         * @description Whether each write-only key is set, with its last 4 characters and when it changed.
+         */
         ApiKeyStates: {
             c2pa_certificate_chain: components["schemas"]["ApiKeyState"];
             c2pa_private_key: components["schemas"]["ApiKeyState"];
@@ -1077,7 +1109,10 @@ export interface components {
              */
             token: string;
         };
-        /** ApiTokenInfo */
+        /**
+         * ApiTokenInfo
+         * @description A developer API token as listed: never the token, only its last 4 characters.
+         */
         ApiTokenInfo: {
             /**
              * Created At
@@ -1096,12 +1131,18 @@ export interface components {
             /** Name */
             name: string;
         };
-        /** ApiTokenList */
+        /**
+         * ApiTokenList
+         * @description The caller's active developer API tokens.
+         */
         ApiTokenList: {
             /** Items */
             items: components["schemas"]["ApiTokenInfo"][];
         };
-        /** AuditEntry */
+        /**
+         * AuditEntry
+         * @description One admin change: who, what action on which target, and the values before and after.
+         */
         AuditEntry: {
             /** Action */
             action: string;
@@ -1135,7 +1176,10 @@ export interface components {
             /** Target Type */
             target_type: string;
         };
-        /** AuditPage */
+        /**
+         * AuditPage
+         * @description One page of the audit log, newest first.
+         */
         AuditPage: {
             /** Items */
             items: components["schemas"]["AuditEntry"][];
@@ -1145,20 +1189,29 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** AuthResponse */
+        /**
+         * AuthResponse
+         * @description A signed-in session: `token` (an HS256 JWT, sent as `Authorization: Bearer`) and the user.
+         */
         AuthResponse: {
             /** Token */
             token: string;
             user: components["schemas"]["User"];
         };
-        /** ChangePasswordRequest */
+        /**
+         * ChangePasswordRequest
+         * @description Body of POST /api/auth/password: the current password and a new one of 8..256 characters.
+         */
         ChangePasswordRequest: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
         };
-        /** ChatConversation */
+        /**
+         * ChatConversation
+         * @description One conversation with all its messages.
+         */
         ChatConversation: {
             /** Id */
             id: string;
@@ -1185,7 +1238,10 @@ export interface components {
             /** Message Id */
             message_id: string;
         };
-        /** ChatList */
+        /**
+         * ChatList
+         * @description One page of conversations, most recently active first; `next_cursor` is null on the last page.
+         */
         ChatList: {
             /** Items */
             items: components["schemas"]["ChatSummary"][];
@@ -1195,7 +1251,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** ChatMessage */
+        /**
+         * ChatMessage
+         * @description One stored message of a conversation.
+         */
         ChatMessage: {
             /**
              * Attachments
@@ -1231,7 +1290,11 @@ export interface components {
             /** Conversation Id */
             conversation_id: string;
         };
-        /** ChatRequest */
+        /**
+         * ChatRequest
+         * @description Body of POST /api/ai/chat: a message (1..8000 characters) in a new or existing conversation, with up to 4
+         *     image attachments.
+         */
         ChatRequest: {
             /**
              * Attachments
@@ -1268,7 +1331,10 @@ export interface components {
             /** Message */
             message: string;
         };
-        /** ChatSummary */
+        /**
+         * ChatSummary
+         * @description A conversation in the list: id, title, time of its last message.
+         */
         ChatSummary: {
             /** Id */
             id: string;
@@ -1280,23 +1346,36 @@ export interface components {
              */
             updated_at: string;
         };
-        /** CheckoutRequest */
+        /**
+         * CheckoutRequest
+         * @description Body of POST /api/billing/checkout: the package to buy.
+         */
         CheckoutRequest: {
             /** Package Id */
             package_id: string;
         };
-        /** CheckoutResponse */
+        /**
+         * CheckoutResponse
+         * @description The created PENDING order and the checkout page to send the buyer to (Stripe Checkout or the sandbox).
+         */
         CheckoutResponse: {
             /** Checkout Url */
             checkout_url: string;
             order: components["schemas"]["Order"];
         };
-        /** CreateApiTokenRequest */
+        /**
+         * CreateApiTokenRequest
+         * @description Body of POST /api/auth/tokens: a name for the developer API token (1..60 characters).
+         */
         CreateApiTokenRequest: {
             /** Name */
             name: string;
         };
-        /** CreateImageRequest */
+        /**
+         * CreateImageRequest
+         * @description Body of POST /api/ai/image: prompt (1..2000 characters), aspect ratio, up to 3 reference images (proxy URLs of
+         *     the caller's uploads), `count` variations, optional seed and negative prompt.
+         */
         CreateImageRequest: {
             /**
              * Aspect Ratio
@@ -1327,7 +1406,12 @@ export interface components {
              */
             seed?: number | null;
         };
-        /** CreateVideoRequest */
+        /**
+         * CreateVideoRequest
+         * @description Body of POST /api/ai/video: prompt, optional first (`image_url`) and last frame, length in seconds, aspect ratio,
+         *     `count` variations, seed, negative prompt, or `remix_of`/`extend_of` a finished video of the caller's (not with
+         *     the frames, not both).
+         */
         CreateVideoRequest: {
             /**
              * Aspect Ratio
@@ -1383,7 +1467,10 @@ export interface components {
              */
             seed?: number | null;
         };
-        /** DailyStats */
+        /**
+         * DailyStats
+         * @description One UTC day of the dashboard: tasks created by type, finished by outcome, revenue in cents.
+         */
         DailyStats: {
             /**
              * Completed
@@ -1417,7 +1504,10 @@ export interface components {
              */
             video: number;
         };
-        /** EnhancePromptRequest */
+        /**
+         * EnhancePromptRequest
+         * @description Body of POST /api/ai/prompt/enhance: the prompt to rewrite and what it is for.
+         */
         EnhancePromptRequest: {
             /**
              * Kind
@@ -1427,16 +1517,25 @@ export interface components {
             /** Prompt */
             prompt: string;
         };
-        /** EnhancePromptResponse */
+        /**
+         * EnhancePromptResponse
+         * @description The rewritten prompt.
+         */
         EnhancePromptResponse: {
             /** Prompt */
             prompt: string;
         };
-        /** ErrorBody */
+        /**
+         * ErrorBody
+         * @description Every error answer's body: {error: {code, message, details}} (API.md).
+         */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
-        /** ErrorDetail */
+        /**
+         * ErrorDetail
+         * @description The error of an error answer (API.md): stable `code`, human `message`, `details` (e.g. {field}).
+         */
         ErrorDetail: {
             /** Code */
             code: string;
@@ -1447,12 +1546,18 @@ export interface components {
             /** Message */
             message: string;
         };
-        /** GoogleLoginRequest */
+        /**
+         * GoogleLoginRequest
+         * @description Body of POST /api/auth/google: a Google ID token (a JWT from Google Identity Services).
+         */
         GoogleLoginRequest: {
             /** Id Token */
             id_token: string;
         };
-        /** Health */
+        /**
+         * Health
+         * @description GET /api/health: `ok`, or `degraded` (503) with the failing dependency named in `checks`.
+         */
         Health: {
             /** Checks */
             checks: {
@@ -1477,14 +1582,20 @@ export interface components {
              */
             key?: string | null;
         };
-        /** KeyTestResult */
+        /**
+         * KeyTestResult
+         * @description The outcome of a live key check: `ok`, and the vendor's reason when not.
+         */
         KeyTestResult: {
             /** Message */
             message: string;
             /** Ok */
             ok: boolean;
         };
-        /** KindNumbers */
+        /**
+         * KindNumbers
+         * @description One number per kind (units of quota per day, or credits per output).
+         */
         KindNumbers: {
             /** Chat */
             chat: number;
@@ -1493,7 +1604,10 @@ export interface components {
             /** Video */
             video: number;
         };
-        /** KindNumbersUpdate */
+        /**
+         * KindNumbersUpdate
+         * @description New numbers per kind (0..10,000, strict integers); absent kinds are unchanged.
+         */
         KindNumbersUpdate: {
             /**
              * Chat
@@ -1511,7 +1625,10 @@ export interface components {
              */
             video?: number | null;
         };
-        /** LoginRequest */
+        /**
+         * LoginRequest
+         * @description Body of POST /api/auth/login.
+         */
         LoginRequest: {
             /**
              * Email
@@ -1521,7 +1638,10 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** Order */
+        /**
+         * Order
+         * @description A purchase of one package: amounts, status, payment `provider` (Stripe or the local sandbox), timestamps.
+         */
         Order: {
             /**
              * Created At
@@ -1552,7 +1672,10 @@ export interface components {
             /** User Id */
             user_id: string;
         };
-        /** OrderPage */
+        /**
+         * OrderPage
+         * @description One page of orders, newest first; `next_cursor` is null on the last page.
+         */
         OrderPage: {
             /** Items */
             items: components["schemas"]["Order"][];
@@ -1564,10 +1687,15 @@ export interface components {
         };
         /**
          * OrderStatus
+         * @description Order lifecycle: PENDING (checkout open) -> PAID (credits granted once) -> REFUNDED (credits taken back), or
+         *     PENDING -> CANCELED.
          * @enum {string}
          */
         OrderStatus: "PENDING" | "PAID" | "CANCELED" | "REFUNDED";
-        /** Package */
+        /**
+         * Package
+         * @description A credit package on sale: credits granted and price in the currency's minor unit (cents), ISO 4217 currency.
+         */
         Package: {
             /** Credits */
             credits: number;
@@ -1580,7 +1708,10 @@ export interface components {
             /** Price Cents */
             price_cents: number;
         };
-        /** PackageInput */
+        /**
+         * PackageInput
+         * @description A package as the admin sends it: id, name, 1..1,000,000 credits, price 50..10,000,000 minor units, ISO 4217 currency.
+         */
         PackageInput: {
             /** Credits */
             credits: number;
@@ -1593,12 +1724,18 @@ export interface components {
             /** Price Cents */
             price_cents: number;
         };
-        /** PackageList */
+        /**
+         * PackageList
+         * @description GET /api/billing/packages: the packages on sale.
+         */
         PackageList: {
             /** Items */
             items: components["schemas"]["Package"][];
         };
-        /** PackageSettings */
+        /**
+         * PackageSettings
+         * @description A credit package on sale: id, name, credits granted, price in the currency's minor unit (cents), ISO 4217 currency.
+         */
         PackageSettings: {
             /** Credits */
             credits: number;
@@ -1611,14 +1748,20 @@ export interface components {
             /** Price Cents */
             price_cents: number;
         };
-        /** PasswordResetConfirm */
+        /**
+         * PasswordResetConfirm
+         * @description Body of POST /api/auth/password/reset/confirm: the mailed token and a new password of 8..256 characters.
+         */
         PasswordResetConfirm: {
             /** New Password */
             new_password: string;
             /** Token */
             token: string;
         };
-        /** PasswordResetRequest */
+        /**
+         * PasswordResetRequest
+         * @description Body of POST /api/auth/password/reset: the account's email.
+         */
         PasswordResetRequest: {
             /**
              * Email
@@ -1626,7 +1769,10 @@ export interface components {
              */
             email: string;
         };
-        /** PricingSettings */
+        /**
+         * PricingSettings
+         * @description Daily free quotas and credit costs per kind, and the IANA time zone whose midnight resets the quotas.
+         */
         PricingSettings: {
             costs: components["schemas"]["KindNumbers"];
             /**
@@ -1637,7 +1783,10 @@ export interface components {
             quota_timezone: string;
             quotas: components["schemas"]["KindNumbers"];
         };
-        /** PricingUpdate */
+        /**
+         * PricingUpdate
+         * @description A pricing change; absent parts are unchanged.
+         */
         PricingUpdate: {
             /** @default null */
             costs?: components["schemas"]["KindNumbersUpdate"] | null;
@@ -1667,7 +1816,10 @@ export interface components {
              */
             c2pa?: boolean | null;
         };
-        /** ProviderModel */
+        /**
+         * ProviderModel
+         * @description A model from the provider's own list.
+         */
         ProviderModel: {
             /** Display Name */
             display_name: string;
@@ -1682,12 +1834,19 @@ export interface components {
              */
             kinds: ("image" | "video" | "chat")[];
         };
-        /** ProviderModelList */
+        /**
+         * ProviderModelList
+         * @description GET /api/admin/models: the provider's models.
+         */
         ProviderModelList: {
             /** Items */
             items: components["schemas"]["ProviderModel"][];
         };
-        /** ProviderSettings */
+        /**
+         * ProviderSettings
+         * @description Which provider and model serve each kind, optional base URLs of OpenAI/Gemini-compatible gateways, and the
+         *     Gemini mode (API key or Vertex AI).
+         */
         ProviderSettings: {
             /** Chat Model */
             chat_model: string;
@@ -1724,7 +1883,10 @@ export interface components {
             /** Video Provider */
             video_provider: string;
         };
-        /** ProviderStats */
+        /**
+         * ProviderStats
+         * @description One provider's finished and failed tasks over the stats window.
+         */
         ProviderStats: {
             /** Failed */
             failed: number;
@@ -1738,7 +1900,10 @@ export interface components {
             /** Provider */
             provider: string;
         };
-        /** ProvidersUpdate */
+        /**
+         * ProvidersUpdate
+         * @description A provider/model change; absent fields are unchanged, '' base URL means the official endpoint.
+         */
         ProvidersUpdate: {
             /**
              * Chat Model
@@ -1818,13 +1983,20 @@ export interface components {
             result: components["schemas"]["TaskResult"];
             type: components["schemas"]["TaskType"];
         };
-        /** Quota */
+        /**
+         * Quota
+         * @description Today's quota per kind.
+         */
         Quota: {
             chat: components["schemas"]["QuotaState"];
             image: components["schemas"]["QuotaState"];
             video: components["schemas"]["QuotaState"];
         };
-        /** QuotaState */
+        /**
+         * QuotaState
+         * @description Today's free units of one kind: `limit` and `used` (units), `resets_at` the next midnight in the quota timezone,
+         *     `cost` the credits one more use costs once they are spent.
+         */
         QuotaState: {
             /**
              * Cost
@@ -1841,7 +2013,10 @@ export interface components {
             /** Used */
             used: number;
         };
-        /** RegisterRequest */
+        /**
+         * RegisterRequest
+         * @description Body of POST /api/auth/register: email, password of 8..256 characters, optional display name (at most 80).
+         */
         RegisterRequest: {
             /**
              * Email
@@ -1858,10 +2033,14 @@ export interface components {
         };
         /**
          * Role
+         * @description A user's role: `user`, or `admin` (may use /api/admin/*).
          * @enum {string}
          */
         Role: "user" | "admin";
-        /** ShareLink */
+        /**
+         * ShareLink
+         * @description The answer to sharing a task.
+         */
         ShareLink: {
             /**
              * Url
@@ -1869,7 +2048,11 @@ export interface components {
              */
             url: string;
         };
-        /** Task */
+        /**
+         * Task
+         * @description An image or video generation as its owner sees it: status and progress (0..100), request, result or error,
+         *     charge, timestamps, and while it runs its stage and estimated seconds left.
+         */
         Task: {
             /**
              * Completed At
@@ -1932,7 +2115,10 @@ export interface components {
              */
             updated_at: string;
         };
-        /** TaskCost */
+        /**
+         * TaskCost
+         * @description What a task was charged: `credits`, or a free quota unit (`from_quota`).
+         */
         TaskCost: {
             /**
              * Credits
@@ -1945,7 +2131,10 @@ export interface components {
              */
             from_quota: boolean;
         };
-        /** TaskError */
+        /**
+         * TaskError
+         * @description Why a task failed: a stable `code` and a message for the user.
+         */
         TaskError: {
             /** Code */
             code: string;
@@ -1986,7 +2175,10 @@ export interface components {
             /** @default null */
             type?: components["schemas"]["TaskType"] | null;
         };
-        /** TaskPage */
+        /**
+         * TaskPage
+         * @description One page of tasks, newest first; `next_cursor` is null on the last page.
+         */
         TaskPage: {
             /** Items */
             items: components["schemas"]["Task"][];
@@ -1996,7 +2188,11 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** TaskResult */
+        /**
+         * TaskResult
+         * @description A finished task's media: proxy `url` (signed), optional thumbnail, MIME type, size in bytes, pixel size and
+         *     (video) length in seconds.
+         */
         TaskResult: {
             /** Bytes */
             bytes: number;
@@ -2027,15 +2223,20 @@ export interface components {
         };
         /**
          * TaskStatus
+         * @description Task lifecycle: PENDING (queued) -> GENERATING (a worker step runs) -> COMPLETED or FAILED (charge refunded).
          * @enum {string}
          */
         TaskStatus: "PENDING" | "GENERATING" | "COMPLETED" | "FAILED";
         /**
          * TaskType
+         * @description What a task makes: `image` or `video`.
          * @enum {string}
          */
         TaskType: "image" | "video";
-        /** UploadResult */
+        /**
+         * UploadResult
+         * @description A stored upload: its proxy `url` (use it as a reference or frame), MIME type, size in bytes, pixel size.
+         */
         UploadResult: {
             /** Bytes */
             bytes: number;
@@ -2048,7 +2249,10 @@ export interface components {
             /** Width */
             width: number;
         };
-        /** UsageEntry */
+        /**
+         * UsageEntry
+         * @description One ledger entry of the caller's credits: when, what kind, the signed amount, and the task or order it concerns.
+         */
         UsageEntry: {
             /**
              * Amount
@@ -2078,7 +2282,10 @@ export interface components {
              */
             task_id: string | null;
         };
-        /** UsagePage */
+        /**
+         * UsagePage
+         * @description One page of the credit ledger, newest first; `next_cursor` is null on the last page.
+         */
         UsagePage: {
             /** Items */
             items: components["schemas"]["UsageEntry"][];
@@ -2088,7 +2295,10 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** User */
+        /**
+         * User
+         * @description A user as the API shows it: identity, role, credit balance, disabled flag, and today's quota.
+         */
         User: {
             /**
              * Created At
@@ -2108,7 +2318,10 @@ export interface components {
             quota: components["schemas"]["Quota"];
             role: components["schemas"]["Role"];
         };
-        /** WatermarkSettings */
+        /**
+         * WatermarkSettings
+         * @description The visible watermark burned into new media.
+         */
         WatermarkSettings: {
             /**
              * Enabled
@@ -2122,7 +2335,10 @@ export interface components {
              */
             text: string;
         };
-        /** WatermarkUpdate */
+        /**
+         * WatermarkUpdate
+         * @description A watermark change: on/off and text (at most 60 characters).
+         */
         WatermarkUpdate: {
             /**
              * Enabled
