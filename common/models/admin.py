@@ -166,6 +166,8 @@ class WatermarkSettings(Out):
 
 
 class ProvenanceSettings(Out):
+    """C2PA provenance (common/provenance.py): whether the worker signs new outputs."""
+
     c2pa: bool = Field(False, description="Sign every new image and video with a C2PA manifest (AI-generated, provider, "
                        "model) while api_keys.c2pa_certificate_chain and api_keys.c2pa_private_key are set.")
 
@@ -248,6 +250,8 @@ class WatermarkUpdate(Strict):
 
 
 class ProvenanceUpdate(Strict):
+    """Turn C2PA signing of new outputs on or off (absent = unchanged)."""
+
     c2pa: bool | None = Field(None, strict=True)
 
 

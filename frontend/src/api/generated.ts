@@ -1799,7 +1799,10 @@ export interface components {
             /** @default null */
             quotas?: components["schemas"]["KindNumbersUpdate"] | null;
         };
-        /** ProvenanceSettings */
+        /**
+         * ProvenanceSettings
+         * @description C2PA provenance (common/provenance.py): whether the worker signs new outputs.
+         */
         ProvenanceSettings: {
             /**
              * C2Pa
@@ -1808,7 +1811,10 @@ export interface components {
              */
             c2pa: boolean;
         };
-        /** ProvenanceUpdate */
+        /**
+         * ProvenanceUpdate
+         * @description Turn C2PA signing of new outputs on or off (absent = unchanged).
+         */
         ProvenanceUpdate: {
             /**
              * C2Pa
