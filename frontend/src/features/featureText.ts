@@ -1,7 +1,6 @@
 // Strings for accounts, creative controls and sharing (issue 12), kept here so they do not collide
 // with the shared dictionaries (src/i18n, owned by the studio UX work). Same languages and {var} syntax.
-import { useCallback } from 'react';
-import { useI18n } from '../i18n';
+import { useLocalText, type Vars } from '../i18n';
 
 const en = {
   security: 'Password',
@@ -129,13 +128,8 @@ const zh: Record<FeatureTextKey, string> = {
   close: '关闭',
 };
 
-export function useFeatureText(): (key: FeatureTextKey, vars?: Record<string, string | number>) => string {
-  const { lang } = useI18n();
-  return useCallback(
-    (key, vars) => {
-      const template: string = (lang === 'zh' ? zh : en)[key];
-      return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : template;
-    },
-    [lang],
-  );
+const TEXT = { en, zh };
+
+export function useFeatureText(): (key: FeatureTextKey, vars?: Vars) => string {
+  return useLocalText(TEXT);
 }

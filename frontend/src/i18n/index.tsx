@@ -58,10 +58,14 @@ function subscribe(fn: () => void): () => void {
   return () => listeners.delete(fn);
 }
 
-export function translate(key: MessageKey, vars?: Vars, lang: Lang = current): string {
-  const template = DICTIONARIES[lang][key] ?? en[key] ?? key;
+/** `template` with each `{name}` replaced by `vars[name]`; unknown names stay as written. */
+export function interpolate(template: string, vars?: Vars): string {
   if (!vars) return template;
   return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+}
+
+export function translate(key: MessageKey, vars?: Vars, lang: Lang = current): string {
+  return interpolate(DICTIONARIES[lang][key] ?? en[key] ?? key, vars);
 }
 
 export function formatDateTime(iso: string | null | undefined, lang: Lang = current): string {
@@ -95,4 +99,10 @@ export function useI18n(): I18nValue {
   const value = useContext(I18nContext);
   if (!value) throw new Error('useI18n outside I18nProvider');
   return value;
+}
+
+/** A feature's own dictionaries (a module-level `{en, zh}` constant) as a `t` for the current language. */
+export function useLocalText<K extends string>(dictionaries: Record<Lang, Record<K, string>>): (key: K, vars?: Vars) => string {
+  const { lang } = useI18n();
+  return useCallback((key: K, vars?: Vars) => interpolate(dictionaries[lang][key], vars), [lang, dictionaries]);
 }

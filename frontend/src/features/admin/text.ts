@@ -1,7 +1,6 @@
 // Admin/billing strings the shared dictionaries (src/i18n, owned elsewhere) do not have yet.
 // Same languages and {var} syntax; move them into en.ts/zh.ts when convenient.
-import { useCallback } from 'react';
-import { useI18n } from '../../i18n';
+import { useLocalText, type Vars } from '../../i18n';
 
 const en = {
   orders: 'Orders',
@@ -139,13 +138,8 @@ const zh: Record<AdminTextKey, string> = {
   integerError: '请输入 0 到 10000 的整数。',
 };
 
-export function useAdminText(): (key: AdminTextKey, vars?: Record<string, string | number>) => string {
-  const { lang } = useI18n();
-  return useCallback(
-    (key, vars) => {
-      const template: string = (lang === 'zh' ? zh : en)[key];
-      return vars ? template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : template;
-    },
-    [lang],
-  );
+const TEXT = { en, zh };
+
+export function useAdminText(): (key: AdminTextKey, vars?: Vars) => string {
+  return useLocalText(TEXT);
 }

@@ -71,6 +71,20 @@ export default function ImagePage() {
     submit();
   };
 
+  const referenceThumbs = refs.map((r, i) => (
+    <div key={r.url} className="group relative h-20 w-20 overflow-hidden rounded-xl border border-white/15" data-testid="reference-thumb">
+      <MediaImage src={r.url} alt={`${t('image.references')} ${i + 1}`} className="h-full w-full object-cover" />
+      <button
+        type="button"
+        onClick={() => setRefs((xs) => xs.filter((x) => x.url !== r.url))}
+        aria-label={`${t('upload.remove')} ${i + 1}`}
+        className="absolute right-1 top-1 grid h-6 w-6 place-items-center rounded-full bg-ink-950/80 text-sm text-slate-200 opacity-90 transition hover:bg-rose-500/80 focus:opacity-100 sm:opacity-0 sm:group-hover:opacity-100"
+      >
+        ×
+      </button>
+    </div>
+  ));
+
   return (
     <div>
       <PageHeader title={t('image.title')} subtitle={t('image.subtitle')} />
@@ -96,35 +110,11 @@ export default function ImagePage() {
             <p className="-mt-1 text-xs text-slate-400">{t('image.referencesHint', { max: MAX_REFERENCES })}</p>
             {refs.length < MAX_REFERENCES ? (
               <ImageUpload variant="zone" onUploaded={(r) => setRefs((xs) => (xs.length < MAX_REFERENCES ? [...xs, r] : xs))}>
-              {refs.map((r, i) => (
-                <div key={r.url} className="group relative h-20 w-20 overflow-hidden rounded-xl border border-white/15" data-testid="reference-thumb">
-                  <MediaImage src={r.url} alt={`${t('image.references')} ${i + 1}`} className="h-full w-full object-cover" />
-                  <button
-                    type="button"
-                    onClick={() => setRefs((xs) => xs.filter((x) => x.url !== r.url))}
-                    aria-label={`${t('upload.remove')} ${i + 1}`}
-                    className="absolute right-1 top-1 grid h-6 w-6 place-items-center rounded-full bg-ink-950/80 text-sm text-slate-200 opacity-90 transition hover:bg-rose-500/80 focus:opacity-100 sm:opacity-0 sm:group-hover:opacity-100"
-                  >
-                    ×
-                  </button>
-                </div>
-              ))}
+              {referenceThumbs}
               </ImageUpload>
             ) : (
               <div className="flex flex-wrap items-center gap-3">
-              {refs.map((r, i) => (
-                <div key={r.url} className="group relative h-20 w-20 overflow-hidden rounded-xl border border-white/15" data-testid="reference-thumb">
-                  <MediaImage src={r.url} alt={`${t('image.references')} ${i + 1}`} className="h-full w-full object-cover" />
-                  <button
-                    type="button"
-                    onClick={() => setRefs((xs) => xs.filter((x) => x.url !== r.url))}
-                    aria-label={`${t('upload.remove')} ${i + 1}`}
-                    className="absolute right-1 top-1 grid h-6 w-6 place-items-center rounded-full bg-ink-950/80 text-sm text-slate-200 opacity-90 transition hover:bg-rose-500/80 focus:opacity-100 sm:opacity-0 sm:group-hover:opacity-100"
-                  >
-                    ×
-                  </button>
-                </div>
-              ))}
+              {referenceThumbs}
               </div>
             )}
           </fieldset>
