@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 from common.models import TaskStatus
@@ -91,7 +90,7 @@ def test_production_worker_refuses_no_token_wrong_caller_and_the_local_secret(st
     _as_production(stack)
     stranger = forwarded_token(google_claims(email="someone@proj.iam.gserviceaccount.com", audience=WORKER_URL))
     other_service = forwarded_token(google_claims(email=INVOKER, audience="https://sora-generate-abc-uc.a.run.app"))
-    expired = forwarded_token(google_claims(email=INVOKER, audience=WORKER_URL, now=time.time() - 7200))
+    expired = forwarded_token(google_claims(email=INVOKER, audience=WORKER_URL, now=1_000_000_000))  # 2001: long expired whatever the clock
     for path in ("/api/tasks/run", "/api/tasks/sweep"):
         for headers in ({}, {"X-Worker-Secret": WORKER_SECRET}, _bearer(stranger), _bearer(other_service),
                         _bearer(expired), _bearer("not-a-jwt")):
