@@ -72,7 +72,7 @@ test: venv system-deps frontend-deps ## install everything, then lint and run ev
 	$(TIER) frontend-lint bash -c 'cd frontend && npm run lint --silent'
 	$(TIER) frontend-unit bash -c 'cd frontend && npm test --silent'
 	$(TIER) frontend-build bash -c 'cd frontend && npm run build --silent'
-	$(TIER) unit $(BIN)/python -m pytest -q tests/unit
+	$(TIER) unit $(BIN)/python -m pytest -q tests/unit tests/contract
 	$(TIER) integration $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15 tests/integration
 	$(TIER) database $(MAKE) --no-print-directory test-db
 	$(TIER) e2e $(BIN)/python -m pytest -q tests/e2e
@@ -84,7 +84,7 @@ test-prod: venv system-deps ## the production path: each function its own functi
 
 # The database-facing tests again, on a real MongoDB wire server (SecantusDB, started by the tests).
 DB_TIER := tests/integration/test_billing.py tests/integration/test_admin.py tests/integration/test_worker.py \
-	tests/integration/test_walking_skeleton.py tests/integration/test_db_server.py
+	tests/integration/test_walking_skeleton.py tests/integration/test_db_server.py tests/contract
 test-db: venv ## the database tier on a real MongoDB wire server (SecantusDB) that the tests start
 	TEST_MONGODB=secantusdb $(BIN)/python -m pytest -q -n 2 --dist loadfile $(DB_TIER)
 
