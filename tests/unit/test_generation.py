@@ -303,6 +303,15 @@ def test_a_damaged_input_image_fails_before_the_provider_is_paid(world: Callable
     assert p.calls == [] and w.credits() == 10
 
 
+def test_a_malformed_stored_document_fails_the_step_before_any_provider_call(world: Callable[..., World]) -> None:
+    p = Scripted(finished())
+    w = world(p)
+    doc = w.create()
+    w.tasks._docs[doc["_id"]]["job"] = {"state": {}}  # a job without its id: written by no code of ours
+    assert w.gen.run_step(doc["_id"], step=0) is StepOutcome.FAILED
+    assert p.calls == [] and w.tasks.get(doc["_id"])["refund"] == "done" and w.credits() == 10  # type: ignore[index]
+
+
 def test_a_storage_failure_releases_the_step_and_the_retry_fetches_without_resubmitting(
         world: Callable[..., World]) -> None:
     p = Scripted(finished(), finished())
