@@ -88,6 +88,11 @@ class LedgerStore(Protocol):
         """Append `entry` to the ledger; False (and nothing written) when an entry with its key exists."""
         ...
 
+    def fill_balance(self, *, key: str, balance_after: int) -> bool:
+        """Set `balance_after` on the entry `key` when it has none (an entry a concurrent duplicate recorded before
+        the call that applied the change could). True when it was filled."""
+        ...
+
     def entries(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
         """One page of the user's entries, newest first (`limit` of them), and the cursor of the next page (None on
         the last). Raises InvalidRequest for a cursor this store did not issue."""
@@ -182,8 +187,11 @@ class Accounting:
         return True
 
     def _record(self, *, user_id: str, delta: int, key: str, reason: str, meta: dict[str, Any] | None, balance: int | None) -> None:
-        self._store.add_entry(LedgerEntry(key=key, user_id=user_id, delta=delta, reason=reason, meta=meta or {},
-                                          balance_after=balance, created_at=self._clock.now()))
+        added = self._store.add_entry(LedgerEntry(key=key, user_id=user_id, delta=delta, reason=reason, meta=meta or {},
+                                                  balance_after=balance, created_at=self._clock.now()))
+        if not added and balance is not None:
+            # A concurrent duplicate saw the key already recent and recorded the entry first, without the balance.
+            self._store.fill_balance(key=key, balance_after=balance)
 
     def ledger_page(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
         """One page of the user's ledger, newest first, and the next cursor. Raises InvalidRequest for a bad cursor."""

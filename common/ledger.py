@@ -61,6 +61,11 @@ class MongoLedgerStore:
             return False
         return True
 
+    def fill_balance(self, *, key: str, balance_after: int) -> bool:
+        """See `LedgerStore.fill_balance`: one update guarded by `balance_after: null`."""
+        return self._db.ledger.update_one({"key": key, "balance_after": None},
+                                          {"$set": {"balance_after": balance_after}}).modified_count == 1
+
     def entries(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
         """See `LedgerStore.entries`: keyset pagination on the entries' ObjectId `_id` (time-ordered)."""
         query: dict[str, Any] = {"user_id": user_id}

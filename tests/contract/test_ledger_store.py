@@ -159,6 +159,16 @@ def test_a_ledger_key_is_written_once(ledger: Ledger) -> None:
     assert [(e.key, e.delta) for e in items] == [("k", 5)] and cursor is None
 
 
+def test_a_late_balance_fills_an_entry_recorded_without_one(ledger: Ledger) -> None:
+    uid = ledger.add_user()
+    late = LedgerEntry(key="k", user_id=uid, delta=5, reason="test", balance_after=None, created_at=NOW)
+    assert ledger.store.add_entry(late)
+    assert ledger.store.fill_balance(key="k", balance_after=5) is True
+    assert ledger.store.fill_balance(key="k", balance_after=99) is False  # a recorded balance is never replaced
+    assert ledger.store.fill_balance(key="missing", balance_after=1) is False
+    assert [e.balance_after for e in ledger.store.entries(user_id=uid, limit=5, cursor=None)[0]] == [5]
+
+
 def test_eight_threads_adding_the_same_ledger_key_write_one_entry(ledger: Ledger) -> None:
     uid = ledger.add_user()
     assert race(RACERS, lambda i: ledger.store.add_entry(entry(uid, "same", i))).count(True) == 1

@@ -80,6 +80,15 @@ class MemoryLedgerStore:
             self.ledger.append((next(self._seq), doc))
             return True
 
+    def fill_balance(self, *, key: str, balance_after: int) -> bool:
+        """See `LedgerStore.fill_balance`."""
+        with self._lock:
+            for _, doc in self.ledger:
+                if doc["key"] == key and doc["balance_after"] is None:
+                    doc["balance_after"] = balance_after
+                    return True
+            return False
+
     def entries(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
         """See `LedgerStore.entries` (the cursor names an entry's sequence number, as an ObjectId-shaped id)."""
         before = int(decode_cursor(cursor), 16) if cursor else None
