@@ -320,8 +320,10 @@ class AdminService:
     # ---- tasks ------------------------------------------------------------------------
 
     def tasks(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminTask], str | None]:
-        """Every user's tasks matching `filters`, newest first, with their owners' emails, and the next cursor."""
-        docs, next_cursor = self._tasks.page(filters=filters, limit=limit, cursor=cursor)
+        """Every user's tasks matching `filters` ({user_id, type, status}, each optional), newest first, with their
+        owners' emails, and the next cursor."""
+        docs, next_cursor = self._tasks.page(user_id=filters.get("user_id"), kind=filters.get("type"),
+                                             status=filters.get("status"), limit=limit, cursor=cursor)
         return self._admin_tasks(docs), next_cursor
 
     def _admin_tasks(self, docs: list[dict[str, Any]]) -> list[AdminTask]:
