@@ -24,6 +24,7 @@ from common.clock import FrozenClock
 from common.db import Database, connect
 from common.errors import Conflict, NotFound, PaymentRequired, ServiceUnavailable
 from common.generation import MAX_TRANSIENT_ATTEMPTS, Generation, GenerationConfig, StepOutcome
+from common.ledger import MongoLedgerStore
 from common.media import MediaSigner
 from common.models import CreateImageRequest
 from common.models.documents import TaskDocument
@@ -123,7 +124,7 @@ class World:
     def __init__(self, provider: Any, db: Database, frozen: FrozenClock) -> None:
         self.provider, self.db, self.clock = provider, db, frozen
         self.tasks, self.storage, self.queue = MemoryTaskStore(), MemoryStorage(), MemoryQueue()
-        self.accounting = Accounting(db, pricing=lambda: Pricing(quotas={"image": 0, "video": 0, "chat": 0},
+        self.accounting = Accounting(store=MongoLedgerStore(db), pricing=lambda: Pricing(quotas={"image": 0, "video": 0, "chat": 0},
                                                                  costs={"image": IMAGE_COST, "video": 10, "chat": 1}))
         self.signer = MediaSigner(bucket="media", keys=lambda: ["unit-test-signing-key-0123456789"])
         self.gen = Generation(tasks=self.tasks, accounting=self.accounting, storage=self.storage,  # type: ignore[arg-type]
