@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from common.clock import as_utc
 from common.models.core import MAX_MEDIA_URL, Out, Strict
+from common.models.documents import Stored as StoredDocument
 
 MAX_CHAT_MESSAGE = 8000
 MAX_CHAT_ATTACHMENTS = 4
@@ -98,58 +98,45 @@ class ChatStreamError(Out):
 
 # ---- stored documents (collections `conversations` and `messages`; not part of the HTTP contract) -------------------
 
-
-# Stored times are aware UTC (MongoDB hands back naive UTC unless the client is tz_aware).
-UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 # An object name in the media bucket (`uploads/<user>/<file>`, `media/<user>/<task>.<ext>`), never a URL.
 ObjectName = Annotated[str, Field(pattern=r"^(media|uploads)/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_.-]{1,128}$")]
 _OBJECT_ID = r"^[0-9a-f]{24}$"
 
 
-class _Stored(BaseModel):
-    """A stored document: `id` is the document's `_id`; unknown fields are refused (so nothing stray is written)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=True)
+class _ChatStored(StoredDocument):
+    """A stored chat document (common.models.documents.Stored: unknown keys ignored on read, times aware UTC,
+    immutable: change one with `model_copy(update=...)`)."""
 
     def to_document(self) -> dict[str, Any]:
         """The MongoDB document: `_id` for `id`, unset optional fields left out (as the collections always held them)."""
         return self.model_dump(by_alias=True, exclude_none=True)
 
-    @classmethod
-    def from_document(cls, doc: dict[str, Any]) -> Any:
-        """Parse a document read from the collection, ignoring fields this version does not know (an older or newer
-        writer's). Raises pydantic.ValidationError when a known field is malformed."""
-        known = {f.alias or name for name, f in cls.model_fields.items()}
-        return cls.model_validate({k: v for k, v in doc.items() if k in known})
 
-
-class ConversationDocument(_Stored):
+class ConversationDocument(_ChatStored):
     """`conversations`: one conversation of one user; `updated_at` moves with each message (the list's order)."""
 
     id: str = Field(alias="_id", pattern=_OBJECT_ID)
     user_id: str = Field(min_length=1, max_length=64)
     title: str = Field(max_length=200)
-    created_at: UtcDatetime
-    updated_at: UtcDatetime
+    created_at: datetime
+    updated_at: datetime
 
 
-class StoredCharge(BaseModel):
+class StoredCharge(StoredDocument):
     """How a user message was paid (Accounting.Charge): `credits` taken (0 for a quota unit), `from_quota`."""
 
-    model_config = ConfigDict(extra="forbid")
     credits: int = Field(ge=0)
     from_quota: bool
 
 
-class MessageError(BaseModel):
+class MessageError(StoredDocument):
     """The clean error recorded on a user message whose reply failed before any text (API.md error `code`, `message`)."""
 
-    model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1)
     message: str
 
 
-class MessageDocument(_Stored):
+class MessageDocument(_ChatStored):
     """`messages`: one message of a conversation. Attachments are object names, signed into URLs when read.
 
     A user message carries its `charge` (and `error` when the reply failed before any text); an assistant
@@ -164,7 +151,7 @@ class MessageDocument(_Stored):
     text: str
     attachments: list[ObjectName] = Field(default_factory=list, max_length=MAX_CHAT_ATTACHMENTS)
     partial: bool = False
-    created_at: UtcDatetime
+    created_at: datetime
     charge: StoredCharge | None = None
     reply_to: str | None = Field(None, pattern=_OBJECT_ID)
     provider: str | None = None

@@ -44,10 +44,10 @@ def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
                           lambda: (list(db.conversations.find({})), list(db.messages.find({}))))
     yield subject
     conversations, messages = subject.raw()
-    for doc in conversations:
-        ConversationDocument.model_validate(doc)  # strict: an unknown field or a malformed value fails the test
-    for doc in messages:
-        MessageDocument.model_validate(doc)
+    for model, docs in ((ConversationDocument, conversations), (MessageDocument, messages)):
+        for doc in docs:
+            assert set(doc) <= model.stored_keys(), f"keys {model.__name__} does not know: {set(doc) - model.stored_keys()}"
+            model.model_validate(doc)  # a malformed value fails the test
 
 
 def message(conversation: ConversationDocument, *, at: datetime, text: str = "hello", role: str = "user",
@@ -69,13 +69,6 @@ def test_a_created_conversation_is_read_back_by_its_owner_only(subject: Subject)
                                      ("x" * 300, "alice")]:
         with pytest.raises(NotFound):
             store.get_owned(conversation_id, user_id)
-
-
-def test_what_a_caller_changes_on_a_returned_document_is_not_stored(subject: Subject) -> None:
-    made = subject.store.create(user_id="alice", title="Rain")
-    read = subject.store.get_owned(made.id, "alice")
-    read.title = "changed"
-    assert subject.store.get_owned(made.id, "alice").title == "Rain"
 
 
 def test_touch_moves_updated_at_to_now_and_is_false_once_deleted(subject: Subject) -> None:
@@ -229,10 +222,10 @@ def test_messages_last_n_are_the_newest_n_oldest_first(subject: Subject) -> None
 # ---- the documents themselves ----------------------------------------------------------------
 
 
-def test_a_message_document_refuses_urls_for_attachments_and_unknown_fields() -> None:
+def test_a_message_document_refuses_urls_for_attachments_and_malformed_fields() -> None:
     conversation = ConversationDocument(id=new_id(), user_id="alice", title="t", created_at=T0, updated_at=T0)
     for bad in ({"attachments": ["https://example.com/a.png"]}, {"attachments": ["uploads/alice/../x.png/y"]},
-                {"role": "system"}, {"surprise": 1}, {"charge": {"credits": -1, "from_quota": False}}):
+                {"role": "system"}, {"charge": {"credits": -1, "from_quota": False}}):
         with pytest.raises(ValueError):
             message(conversation, at=T0, **bad)
 

@@ -1,15 +1,14 @@
 """`ChatService` and `Turn` on the in-memory conversation store, at a frozen instant, with the `sim` assistant and a
 scripted one: every persistence rule of docs/chat.md, without HTTP.
 
-Money runs on the real `Accounting` over the embedded store (one fresh database per test), so "refunded exactly
-once" is read from the ledger the production code writes.
+Money is the real `Accounting` over the in-memory ledger (tests/fakes/memory/money.py, held to the same contract
+as the MongoDB adapter), so "refunded exactly once" is read from the ledger entries the accounting rules write.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -20,8 +19,7 @@ import pytest
 
 from common.accounting import Accounting, Pricing
 from common.chat import HEARTBEAT, ChatConfig, ChatEvent, ChatService, Turn, sim_reply
-from common.clock import FrozenClock
-from common.db import Database, connect
+from common.clock import FrozenClock, day_key
 from common.errors import (
     AppError,
     Conflict,
@@ -32,12 +30,13 @@ from common.errors import (
     UnsupportedMediaType,
 )
 from common.media import MediaSigner
-from common.models.chat import ChatRegenerateRequest, ChatRequest, MessageDocument
+from common.models.chat import ChatRegenerateRequest, ChatRequest, MessageDocument, StoredCharge
 from common.providers.base import InvalidProviderRequest, ProviderUnavailable, ReferenceImage, SafetyRefusal
 from common.providers.sim_chat import SimChat
-from common.storage import ObjectInfo
 from tests.fakes.media import png_bytes
 from tests.fakes.memory.chat import MemoryConversationStore
+from tests.fakes.memory.money import MemoryLedgerStore
+from tests.fakes.memory.storage import MemoryStorage
 
 T0 = datetime(2026, 6, 4, 10, 0, 0, tzinfo=UTC)
 WAIT_S = 5.0  # the longest any condition below may take before the test fails
@@ -130,33 +129,13 @@ def next_event(events: Iterator[ChatEvent]) -> ChatEvent:
 # ---- the world of one test -------------------------------------------------------------------
 
 
-class MemoryStorage:
-    """The two reads ChatService makes of the bucket (`stat`, `read_bytes`), over a dict."""
-
-    def __init__(self) -> None:
-        self.objects: dict[str, tuple[bytes, str]] = {}
-
-    def stat(self, name: str) -> ObjectInfo:
-        """Metadata of `name`; NotFound when absent."""
-        if name not in self.objects:
-            raise NotFound("No such object.")
-        data, content_type = self.objects[name]
-        return ObjectInfo(name=name, size=len(data), content_type=content_type, etag="1", updated=T0, generation="1")
-
-    def read_bytes(self, name: str, *, max_bytes: int) -> bytes:
-        """The object's bytes (refused over `max_bytes`)."""
-        data = self.objects[name][0]
-        assert len(data) <= max_bytes
-        return data
-
-
 @dataclass
 class World:
-    """A ChatService over the fake store, real accounting on a fresh embedded database, and a frozen clock."""
+    """A ChatService over the fake conversation store, the real Accounting on the fake ledger, a frozen clock."""
 
     clock: FrozenClock
     store: MemoryConversationStore
-    db: Database
+    ledger_store: MemoryLedgerStore
     storage: MemoryStorage
     signer: MediaSigner
     provider: Any
@@ -164,11 +143,13 @@ class World:
 
     def credits(self, user_id: str = "alice") -> int:
         """The user's balance now."""
-        return int((self.db.users.find_one({"_id": user_id}) or {})["credits"])
+        state = self.ledger_store.credit_state(user_id)
+        assert state is not None
+        return state.credits
 
     def ledger(self, prefix: str) -> list[dict[str, Any]]:
-        """Ledger entries whose key starts with `prefix` ("charge:", "refund:")."""
-        return [e for e in self.db.ledger.find({}) if str(e["key"]).startswith(prefix)]
+        """Ledger entries whose key starts with `prefix` ("charge:", "refund:"), oldest first."""
+        return [doc for _, doc in self.ledger_store.ledger if str(doc["key"]).startswith(prefix)]
 
     def messages(self, conversation_id: str) -> list[MessageDocument]:
         """The conversation's stored messages, oldest first."""
@@ -178,25 +159,27 @@ class World:
         """Start a turn for `text`."""
         return self.chat.start_turn(user_id=user_id, body=ChatRequest(message=text, **body))
 
+    def set_credits(self, user_id: str, credits: int) -> None:
+        """Set a balance directly (as an admin adjustment would)."""
+        self.ledger_store.users[user_id]["credits"] = credits
+
 
 @pytest.fixture
-def world() -> Iterator[World]:
+def world() -> World:
     clock = FrozenClock(T0)
-    db = connect(uri="", name=f"chat{uuid.uuid4().hex[:10]}")
-    db.ensure_indexes()
+    ledger_store = MemoryLedgerStore()
     for user_id in ("alice", "bob"):
-        db.users.insert_one({"_id": user_id, "email": f"{user_id}@example.com", "credits": STARTING_CREDITS})
+        ledger_store.add_user(user_id, credits=STARTING_CREDITS)
     # No free chat quota: every message costs one credit, so a charge and a refund show in the balance.
-    accounting = Accounting(db, pricing=lambda: Pricing(quotas={"chat": 0}, costs={"chat": 1}))
+    accounting = Accounting(store=ledger_store, pricing=lambda: Pricing(quotas={"chat": 0}, costs={"chat": 1}), clock=clock)
     store = MemoryConversationStore(clock=clock)
     storage = MemoryStorage()
     signer = MediaSigner(bucket="media", keys=lambda: ["media-key-0123456789abcdef0123456789"])
-    w = World(clock=clock, store=store, db=db, storage=storage, signer=signer, provider=SimChat(chunk_delay_s=0),
-              chat=None)  # type: ignore[arg-type]
+    w = World(clock=clock, store=store, ledger_store=ledger_store, storage=storage, signer=signer,
+              provider=SimChat(chunk_delay_s=0), chat=None)  # type: ignore[arg-type]
     w.chat = ChatService(store=store, accounting=accounting, storage=storage, signer=signer,  # type: ignore[arg-type]
                          provider=lambda: w.provider, config=ChatConfig(heartbeat_s=0.05), clock=clock)
-    yield w
-    db.close()
+    return w
 
 
 # ---- a reply that completes ------------------------------------------------------------------
@@ -517,7 +500,7 @@ def test_a_refused_attachment_charges_and_stores_nothing(
 
 
 def test_no_quota_and_no_credits_is_payment_required_and_stores_nothing(world: World) -> None:
-    world.db.users.update_one({"_id": "alice"}, {"$set": {"credits": 0}})
+    world.set_credits("alice", 0)
     with pytest.raises(PaymentRequired):
         world.send()
     assert world.store.conversations == {} and world.store.messages_by_id == {}
@@ -552,3 +535,19 @@ def test_the_list_moves_a_conversation_with_a_new_message_to_the_top(world: Worl
     assert [c.id for c in page.items] == [older.conversation_id] and page.next_cursor
     assert page.items[0].updated_at == world.clock.now()
     assert world.chat.page(user_id="bob", limit=10, cursor=None).items == []
+
+
+def test_a_message_uses_a_quota_unit_first_and_a_failure_gives_that_unit_back(world: World) -> None:
+    world.chat.accounting = Accounting(store=world.ledger_store, clock=world.clock,
+                                       pricing=lambda: Pricing(quotas={"chat": 1}, costs={"chat": 1}))
+    day = day_key(T0)
+    world.provider = ScriptedChat([ProviderUnavailable()])
+    failed = world.send("first")
+    with pytest.raises(AppError):
+        failed.complete()
+    assert world.ledger_store.quota_used(user_id="alice", kind="chat", day=day) == 0
+    world.provider = ScriptedChat(["ok"])
+    world.send("second").complete()
+    assert world.ledger_store.quota_used(user_id="alice", kind="chat", day=day) == 1
+    assert world.messages(failed.conversation_id)[0].charge == StoredCharge(credits=0, from_quota=True)
+    assert world.credits() == STARTING_CREDITS  # the quota paid; no credit moved

@@ -85,12 +85,9 @@ class MemoryConversationStore:
             doc = self.messages_by_id.get(message_id)
             if doc is None:
                 return
-            if text is not None:
-                doc.text = text  # validate_assignment: the model checks each field as it is set
-            if partial is not None:
-                doc.partial = partial
-            if error is not None:
-                doc.error = error.model_copy()
+            changes = {k: v for k, v in {"text": text, "partial": partial, "error": error}.items() if v is not None}
+            # Validated as a whole, so the fake can hold nothing the document model refuses.
+            self.messages_by_id[message_id] = MessageDocument.model_validate({**doc.model_dump(), **changes})
 
     def delete_message(self, message_id: str) -> None:
         """Remove one message."""
