@@ -20,6 +20,7 @@ from common.accounting import Accounting
 from common.db import Database
 from common.errors import Conflict, Forbidden, Unauthorized
 from common.models import Quota, QuotaState, Role, User
+from common.models.users import UserDocument
 from common.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
@@ -117,18 +118,11 @@ class AuthService:
         """
         email = email.strip().lower()
         now = clock.now()
-        doc: dict[str, Any] = {
-            "_id": str(ObjectId()),
-            "email": email,
-            "name": (name or email.split("@")[0]).strip()[:80],
-            "password_hash": hash_password(password),
-            "role": role.value,
-            "credits": credits,
-            "credit_keys": [],
-            "disabled": False,
-            "created_at": now,
-            "updated_at": now,
-        }
+        doc: dict[str, Any] = UserDocument(
+            id=str(ObjectId()), email=email, name=(name or email.split("@")[0]).strip()[:80],
+            password_hash=hash_password(password), role=role, credits=credits, credit_keys=[], disabled=False,
+            created_at=now, updated_at=now,
+        ).to_mongo()
         try:
             self._db.users.insert_one(doc)
         except DuplicateKeyError:

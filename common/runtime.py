@@ -160,10 +160,11 @@ class Services:
 
     @_lazy
     def accounting(self) -> Accounting:
-        """Credits and daily quotas."""
+        """Credits and daily quotas (the rules) on the MongoDB ledger store."""
         from common.accounting import Accounting
+        from common.ledger import MongoLedgerStore
 
-        return Accounting(self.db, pricing=self.pricing)
+        return Accounting(store=MongoLedgerStore(self.db), pricing=self.pricing, clock=self.clock)
 
     @_lazy
     def auth(self) -> AuthService:
@@ -251,7 +252,8 @@ class Services:
 
         s = self.settings
         use_password_profile(s.ARGON2_PROFILE)
-        return AccountService(db=self.db, mailer=self.mailer, public_base_url=s.PUBLIC_BASE_URL or f"http://127.0.0.1:{s.PORT}",
+        return AccountService(db=self.db, ledger=self.accounting.store, mailer=self.mailer,
+                              public_base_url=s.PUBLIC_BASE_URL or f"http://127.0.0.1:{s.PORT}",
                               reset_ttl_s=s.PASSWORD_RESET_TTL_S)
 
     @_lazy
