@@ -60,7 +60,7 @@ def race(n: int, fn: Callable[[], Any]) -> None:
         barrier.wait(timeout=10)
         try:
             fn()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(n)]
