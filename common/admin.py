@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from common.db import Database
     from common.generation import Generation
     from common.secrets import CachedSecrets
-    from common.tasks import TaskRepository
+    from common.tasks import TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class AdminService:
         db: Database,
         accounting: Accounting,
         accounts: Callable[[], AccountService],
-        tasks: TaskRepository,
+        tasks: TaskStore,
         generation: Callable[[], Generation],
         billing: Callable[[], BillingService],
         secrets: CachedSecrets,

@@ -491,22 +491,26 @@ class Generation:
             raise
 
     def _advance(self, doc: dict[str, Any], *, step: int) -> StepOutcome:
-        provider = self.providers.get(doc["provider"])
-        job = doc.get("job")
-        if job is None:
+        """One step of a claimed task: submit (no job yet) or poll, then wait, or fetch, store and complete.
+        The claimed document is read through TaskDocument: a malformed one fails the step (pydantic's
+        ValidationError is a ValueError: permanent, refunded) before any provider is called."""
+        stored = TaskDocument.model_validate(doc)
+        provider = self.providers.get(stored.provider)
+        if stored.job is None:
             status = provider.submit(self._request(doc))
         else:
-            status = provider.poll(job["id"], state=job.get("state") or {})
+            status = provider.poll(stored.job.id, state=dict(stored.job.state))
         if status.error is not None:
             raise status.error
-        job = {"id": status.job_id, "state": status.state, "fetch_failures": (job or {}).get("fetch_failures", 0)}
+        job: dict[str, Any] = {"id": status.job_id, "state": status.state,
+                               "fetch_failures": stored.job.fetch_failures if stored.job else 0}
         if not status.done:
-            if self.tasks.save_job(doc, job=job, progress=status.progress) is None and doc.get("job") is None:
+            if self.tasks.save_job(doc, job=job, progress=status.progress) is None and stored.job is None:
                 self._stop_orphan(provider, doc, status.job_id, status.state)  # canceled while we submitted
             return self._next(doc, step=step, delay_s=self.config.poll_interval_s)
         # Done at the provider: remember the job first, so a crash while
         # fetching re-fetches instead of generating (and paying) again.
-        if doc.get("job") is None:
+        if stored.job is None:
             self.tasks.save_job(doc, job=job, progress=status.progress)
         try:
             media = provider.fetch(status.job_id, state=status.state)
