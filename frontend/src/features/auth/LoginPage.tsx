@@ -11,7 +11,8 @@ import { useFeatureText } from '../featureText';
 import { useLogin } from './api';
 import { AuthLayout } from './AuthLayout';
 import { GoogleButton } from './GoogleButton';
-import { loginSchema, safeNext, type LoginForm } from './validation';
+import { safeNext } from './redirect';
+import { loginSchema, type LoginForm } from './validation';
 
 export default function LoginPage() {
   const { t } = useI18n();

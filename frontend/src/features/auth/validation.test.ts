@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkUpload, MAX_UPLOAD_BYTES } from '../media/ImageUpload';
 import { MAX_PROMPT, validatePrompt } from '../media/GenerateParts';
-import { registerSchema, safeNext, type RegisterForm } from './validation';
+import { safeNext } from './redirect';
+import { registerSchema, type RegisterForm } from './validation';
 
 /** The fields the register form would flag (the generated schema, counted in code points). */
 const flagged = (v: RegisterForm) => {

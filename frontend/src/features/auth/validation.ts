@@ -25,8 +25,3 @@ export type ResetForm = z.infer<typeof resetSchema>;
 
 /** The shortest password the API takes (RegisterRequest.password minLength). */
 export const MIN_PASSWORD = textLimits(zRegisterRequest.shape.password).min ?? 8;
-
-/** Only same-app paths are followed after sign-in (no open redirect through ?next=). */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/video';
-}
