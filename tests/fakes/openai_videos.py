@@ -82,6 +82,7 @@ class FakeOpenAIVideos(FakeServer):
         """`clock` stamps `created_at`/`completed_at`/`expires_at` (default: the system clock)."""
         super().__init__()
         self.accepted_keys = set(accepted_keys)
+        self._initial_keys = frozenset(accepted_keys)
         self.clock = clock
         self._videos: dict[str, dict[str, Any]] = {}
 
@@ -92,6 +93,11 @@ class FakeOpenAIVideos(FakeServer):
     @property
     def base_url(self) -> str:
         return f"{self.origin}/v1"
+
+    def reset(self) -> None:
+        """Forget requests and scripts, and accept the keys given at construction again."""
+        super().reset()
+        self.accepted_keys = set(self._initial_keys)
 
     def accept_only(self, *keys: str) -> None:
         self.accepted_keys = set(keys)
