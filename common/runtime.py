@@ -412,8 +412,10 @@ class Services:
             """The sandbox links' signing key, derived from the JWT key."""
             return hmac.new(self.jwt_key().encode(), b"sora-sandbox-checkout-v1", hashlib.sha256).hexdigest()
 
+        from common.billing.order_store import MongoOrderStore
+
         return BillingService(
-            db=self.db, accounting=self.accounting, stripe_key=lambda: self.secrets.get(STRIPE_SECRET_KEY),
+            orders=MongoOrderStore(self.db), accounting=self.accounting, stripe_key=lambda: self.secrets.get(STRIPE_SECRET_KEY),
             webhook_secret=lambda: self.secrets.get(STRIPE_WEBHOOK_SECRET), packages=packages,
             sandbox_key=sandbox_key, clock=self.clock,
             config=BillingConfig(
