@@ -386,12 +386,13 @@ class Services:
     @_lazy
     def chat(self) -> ChatService:
         """The assistant (common/chat/)."""
-        from common.chat import ChatConfig, ChatService, ConversationStore
+        from common.chat import ChatConfig, ChatService, MongoConversationStore
 
         return ChatService(
-            store=ConversationStore(self.db), accounting=self.accounting, storage=self.storage, signer=self.signer,
-            provider=self.providers.chat, config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
-            touch_uploads=self.uploads.touch,
+            store=MongoConversationStore(self.db, clock=self.clock), accounting=self.accounting, storage=self.storage,
+            signer=self.signer, provider=self.providers.chat,
+            config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
+            touch_uploads=self.uploads.touch, clock=self.clock,
         )
 
     @_lazy

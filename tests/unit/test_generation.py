@@ -56,7 +56,7 @@ class Scripted:
         self.canceled: list[str] = []
         self.on_submit: Callable[[], None] = lambda: None
         if not cancels:
-            self.cancel = None  # type: ignore[method-assign]
+            self.cancel = None  # type: ignore[method-assign,assignment]
 
     def _next(self) -> JobStatus:
         answer = self.statuses.pop(0)
@@ -126,8 +126,8 @@ class World:
         self.accounting = Accounting(store=self.money, clock=frozen, pricing=lambda: Pricing(
             quotas={"image": 0, "video": 0, "chat": 0}, costs={"image": IMAGE_COST, "video": 10, "chat": 1}))
         self.signer = MediaSigner(bucket="media", keys=lambda: ["unit-test-signing-key-0123456789"])
-        self.gen = Generation(tasks=self.tasks, accounting=self.accounting, storage=self.storage,  # type: ignore[arg-type]
-                              queue=self.queue, providers=Providers(provider), signer=self.signer,  # type: ignore[arg-type]
+        self.gen = Generation(tasks=self.tasks, accounting=self.accounting, storage=self.storage,
+                              queue=self.queue, providers=Providers(provider), signer=self.signer,
                               config=GenerationConfig(poll_interval_s=POLL_S, lease_s=LEASE_S, deadline_s=DEADLINE_S))
         self.money.add_user(USER, credits=10)
 
