@@ -434,7 +434,7 @@ class Services:
             db=self.db, accounting=self.accounting, accounts=lambda: self.accounts, tasks=self.tasks,
             generation=lambda: self.generation, billing=lambda: self.billing, secrets=self.secrets,
             provider_options=self.provider_options, provider_defaults=self.provider_defaults,
-            vertex_options=self.vertex_options, production=self.settings.ENV == "production",
+            vertex_options=self.vertex_options, production=self.settings.ENV == "production", clock=self.clock,
         )
 
     def cors_origins(self) -> list[str]:

@@ -55,6 +55,7 @@ class Scripted:
         self.calls: list[str] = []
         self.canceled: list[str] = []
         self.on_submit: Callable[[], None] = lambda: None
+        self.on_fetch: Callable[[], None] = lambda: None
         if not cancels:
             self.cancel = None  # type: ignore[method-assign,assignment]
 
@@ -78,6 +79,7 @@ class Scripted:
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
         """A real 64x64 PNG."""
         self.calls.append("fetch")
+        self.on_fetch()
         data, w, h = _png()
         return MediaResult(data=data, mime_type="image/png", width=w, height=h)
 
@@ -393,6 +395,33 @@ def test_the_sweep_fails_overdue_tasks_once_and_requeues_stalled_ones(world: Cal
         assert t.error is not None and t.error.code == "timeout" and t.refund == "done"
         assert w.ledger(f"refund:{doc['_id']}") == 1
     assert w.credits() == 10
+
+
+def test_a_task_that_runs_past_its_deadline_mid_step_stays_failed_and_refunded(world: Callable[..., World]) -> None:
+    p = Scripted(finished())
+    w = world(p)
+    doc = w.create()
+
+    def deadline_passes() -> None:  # while the step fetches, the clock passes the deadline and the sweep runs
+        w.clock.advance(DEADLINE_S + 1)
+        assert w.gen.sweep(idle_s=10 ** 6)["failed"] == 1
+
+    p.on_fetch = deadline_passes
+    assert w.gen.run_step(doc["_id"], step=0) is StepOutcome.NOTHING_TO_DO  # its completion matched nothing
+    t = w.task(doc["_id"])
+    assert (t.status.value, t.error.code if t.error else None, t.result, t.refund) == ("FAILED", "timeout", None, "done")
+    assert w.credits() == 10 and w.ledger(f"refund:{doc['_id']}") == 1
+
+
+def test_a_task_deleted_mid_step_leaves_no_media_behind(world: Callable[..., World]) -> None:
+    p = Scripted(finished())
+    w = world(p)
+    doc = w.create()
+    p.on_fetch = lambda: w.gen.delete(w.tasks.get(doc["_id"]))  # type: ignore[arg-type]
+    assert w.gen.run_step(doc["_id"], step=0) is StepOutcome.NOTHING_TO_DO
+    assert w.tasks.get(doc["_id"]) is None and w.storage.uploads == 2  # media and thumbnail were written...
+    assert not [n for n in w.storage.objects if doc["_id"] in n]  # ...and removed again
+    assert w.credits() == 10  # deleting a running task cancels it first; the provider stopped the job: refunded
 
 
 def test_the_sweep_finishes_a_refund_a_crash_interrupted(world: Callable[..., World]) -> None:
