@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -38,6 +39,7 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "e2e-admin-password-2026"  # throwaway stack in a temp dir
 STARTUP_TIMEOUT_S = 60.0
 RUN_TIMEOUT_S = 900.0  # the whole runner; each test has its own timeout in playwright.config.mjs
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -98,7 +100,7 @@ def _collect(suite: dict[str, Any], file: str, into: dict[str, list[SpecResult]]
     for spec in suite.get("specs", []):
         for test in spec.get("tests", []):
             results = test.get("results", [])
-            errors = [e.get("message") or e.get("value") or json.dumps(e) for r in results for e in r.get("errors", [])]
+            errors = [ANSI.sub("", e.get("message") or e.get("value") or json.dumps(e)) for r in results for e in r.get("errors", [])]
             into.setdefault(file, []).append(SpecResult(
                 title=f"{prefix}{spec['title']}", status=test.get("status", "?"),
                 duration_ms=sum(int(r.get("duration", 0)) for r in results), errors=errors))

@@ -1,7 +1,7 @@
 // The browser tier on the @playwright/test runner, driving Debian's Chromium (no browser is ever
 // downloaded). `make test` runs it through pytest (tests/e2e/conftest.py starts the stack and sets
-// BASE_URL); against `make dev` run one spec from the repository root with
-//   frontend/node_modules/.bin/playwright test -c tests/e2e/playwright.config.mjs chat.spec.mjs
+// BASE_URL); against `make dev` run one spec with
+//   cd frontend && npm run e2e -- chat.spec.mjs     (= npx playwright test -c ../tests/e2e/playwright.config.mjs chat.spec.mjs)
 // (BASE_URL defaults to http://127.0.0.1:8080, ADMIN_EMAIL/ADMIN_PASSWORD to make dev's admin).
 //
 // Project "setup" (auth.setup.mjs) signs the shared user and the admin in once and saves their
@@ -26,7 +26,7 @@ export default {
   // 2 cores: two browsers beside the stack. Specs (files) run in parallel; a spec's steps in order.
   workers: Number(process.env.E2E_WORKERS || 2),
   fullyParallel: false,
-  timeout: 120_000, // per test; every wait inside has its own, shorter deadline
+  timeout: 240_000, // per test (features.spec.mjs makes 3 videos one after the other); every wait inside has its own, shorter deadline
   expect: { timeout: 15_000 },
   reporter: [
     ['list'],
