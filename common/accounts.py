@@ -27,11 +27,13 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from common import clock
-from common.db import Database, decode_cursor, encode_cursor
+from common.accounting import LedgerStore
+from common.db import Database
 from common.errors import Conflict, InvalidRequest, NotFound, Unauthorized
 from common.ids import plausible_id
 from common.mailer import Mail, Mailer
 from common.models import ApiTokenCreated, ApiTokenInfo, UsageEntry
+from common.models.users import LedgerEntry
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,10 @@ class AccountService:
     """Account self-service beyond sign-in: password change and reset by mailed link, and developer API tokens
     (`sora_` prefix, stored as SHA-256 hashes, shown once).
     """
-    def __init__(self, *, db: Database, mailer: Mailer, public_base_url: str, reset_ttl_s: int = RESET_TTL_S) -> None:
+    def __init__(self, *, db: Database, ledger: LedgerStore, mailer: Mailer, public_base_url: str,
+                 reset_ttl_s: int = RESET_TTL_S) -> None:
         self._db = db
+        self._ledger = ledger
         self._mailer = mailer
         self._base = public_base_url.rstrip("/")
         self._reset_ttl_s = reset_ttl_s
@@ -177,22 +181,16 @@ class AccountService:
     # ---- usage --------------------------------------------------------------------
 
     def usage(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[UsageEntry], str | None]:
-        """One page of the user's own credit ledger, newest first (keyset on the ledger's ObjectId `_id`)."""
-        query: dict[str, Any] = {"user_id": user_id}
-        if cursor:
-            query["_id"] = {"$lt": ObjectId(decode_cursor(cursor))}
-        docs = list(self._db.ledger.find(query, sort=[("_id", -1)], limit=limit + 1))
-        more = len(docs) > limit
-        docs = docs[:limit]
-        items = [_usage_entry(d) for d in docs]
-        return items, (encode_cursor(str(docs[-1]["_id"])) if more and docs else None)
+        """One page of the user's own credit ledger, newest first, and the next cursor (the ledger store's keyset).
+        Raises InvalidRequest for a bad cursor."""
+        entries, next_cursor = self._ledger.entries(user_id=user_id, limit=limit, cursor=cursor)
+        return [_usage_entry(e) for e in entries], next_cursor
 
 
-def _usage_entry(doc: dict[str, Any]) -> UsageEntry:
-    key = str(doc.get("key", ""))
-    prefix = key.split(":", 1)[0]
+def _usage_entry(entry: LedgerEntry) -> UsageEntry:
+    prefix = entry.key.split(":", 1)[0]
     kind = {"charge": "charge", "refund": "refund", "order": "purchase", "admin": "adjustment",
             "order-refund": "refund"}.get(prefix, "other")
-    meta = doc.get("meta") or {}
-    return UsageEntry(at=clock.as_utc(doc["created_at"]), kind=kind, amount=int(doc.get("delta", 0)),
-                      reason=str(doc.get("reason", "")), task_id=meta.get("task_id"), order_id=meta.get("order_id"))
+    meta = entry.meta
+    return UsageEntry(at=clock.as_utc(entry.created_at), kind=kind, amount=entry.delta,
+                      reason=entry.reason, task_id=meta.get("task_id"), order_id=meta.get("order_id"))

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from common.db import Database
     from common.generation import Generation
     from common.secrets import CachedSecrets
-    from common.tasks import TaskRepository
+    from common.tasks import TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class AdminService:
         db: Database,
         accounting: Accounting,
         accounts: Callable[[], AccountService],
-        tasks: TaskRepository,
+        tasks: TaskStore,
         generation: Callable[[], Generation],
         billing: Callable[[], BillingService],
         secrets: CachedSecrets,
@@ -320,8 +320,10 @@ class AdminService:
     # ---- tasks ------------------------------------------------------------------------
 
     def tasks(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[AdminTask], str | None]:
-        """Every user's tasks matching `filters`, newest first, with their owners' emails, and the next cursor."""
-        docs, next_cursor = self._tasks.page(filters=filters, limit=limit, cursor=cursor)
+        """Every user's tasks matching `filters` ({user_id, type, status}, each optional), newest first, with their
+        owners' emails, and the next cursor."""
+        docs, next_cursor = self._tasks.page(user_id=filters.get("user_id"), kind=filters.get("type"),
+                                             status=filters.get("status"), limit=limit, cursor=cursor)
         return self._admin_tasks(docs), next_cursor
 
     def _admin_tasks(self, docs: list[dict[str, Any]]) -> list[AdminTask]:

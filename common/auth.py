@@ -20,17 +20,36 @@ from common.accounting import Accounting
 from common.db import Database
 from common.errors import Conflict, Forbidden, Unauthorized
 from common.models import Quota, QuotaState, Role, User
+from common.models.users import UserDocument
 from common.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters (64 MiB per hash)
+_profile = "RFC_9106_LOW_MEMORY"  # the argon2-cffi profile `_hasher` was made from
 # Each hash holds `memory_cost` KiB while it runs and argon2 releases the GIL, so N request
 # threads hashing at once need N x 64 MiB. At most HASH_CONCURRENCY hashes run at a time
 # (the others wait their turn): memory stays bounded at any request concurrency, and on
 # one CPU more parallel hashes would not finish sooner anyway.
 HASH_CONCURRENCY = max(1, int(os.environ.get("HASH_CONCURRENCY", "2")))
 _hash_slots = threading.BoundedSemaphore(HASH_CONCURRENCY)
+
+
+def use_password_profile(name: str) -> None:
+    """Hash new passwords with the argon2-cffi parameter profile `name` (`argon2.profiles.<name>`).
+
+    "RFC_9106_LOW_MEMORY" (the default: argon2id, t=3, 64 MiB, p=4, RFC 9106 section 4's second
+    recommendation) everywhere but tests; "CHEAPEST" (t=1, 8 KiB) only where `Settings` allows it
+    (never in production). Verification reads the parameters from each stored PHC string, so hashes
+    made under either profile keep verifying. Idempotent; raises AttributeError for an unknown name.
+    """
+    global _hasher, _profile
+    if name == _profile:
+        return
+    import argon2.profiles
+
+    _hasher = PasswordHasher.from_parameters(getattr(argon2.profiles, name))
+    _profile = name
 
 
 def hash_password(password: str) -> str:
@@ -99,18 +118,11 @@ class AuthService:
         """
         email = email.strip().lower()
         now = clock.now()
-        doc: dict[str, Any] = {
-            "_id": str(ObjectId()),
-            "email": email,
-            "name": (name or email.split("@")[0]).strip()[:80],
-            "password_hash": hash_password(password),
-            "role": role.value,
-            "credits": credits,
-            "credit_keys": [],
-            "disabled": False,
-            "created_at": now,
-            "updated_at": now,
-        }
+        doc: dict[str, Any] = UserDocument(
+            id=str(ObjectId()), email=email, name=(name or email.split("@")[0]).strip()[:80],
+            password_hash=hash_password(password), role=role, credits=credits, credit_keys=[], disabled=False,
+            created_at=now, updated_at=now,
+        ).to_mongo()
         try:
             self._db.users.insert_one(doc)
         except DuplicateKeyError:

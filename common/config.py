@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # Login throttling (common/throttle.py): free attempts per (account, client IP) and per client IP,
     # then each further attempt waits a doubling delay (LOGIN_BASE_DELAY_S .. LOGIN_MAX_DELAY_S);
     # counters forget after LOGIN_WINDOW_S without attempts. Nobody is locked out from another IP.
+    # argon2-cffi parameter profile for new password hashes (common.auth.use_password_profile).
+    # CHEAPEST exists so test suites that register hundreds of users do not spend minutes in argon2;
+    # production refuses it.
+    ARGON2_PROFILE: Literal["RFC_9106_LOW_MEMORY", "CHEAPEST"] = "RFC_9106_LOW_MEMORY"
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_IP_MAX_FAILURES: int = 30
     LOGIN_BASE_DELAY_S: int = 30
@@ -188,6 +192,8 @@ class Settings(BaseSettings):
                 problems.append(f"{name} is a placeholder or shorter than 32 characters")
         if self.ADMIN_PASSWORD in {"sora-admin-2026", *PLACEHOLDERS} or len(self.ADMIN_PASSWORD) < 12:
             problems.append("ADMIN_PASSWORD is the default or too short")
+        if self.ARGON2_PROFILE != "RFC_9106_LOW_MEMORY":
+            problems.append("ARGON2_PROFILE must be RFC_9106_LOW_MEMORY (CHEAPEST is for tests)")
         if problems:
             raise ValueError("refusing to start in production: " + "; ".join(problems))
         return self

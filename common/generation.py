@@ -33,6 +33,7 @@ from common.models import (
     TaskStatus,
     TaskType,
 )
+from common.models.documents import TaskDocument
 from common.provenance import SigningCredentials
 from common.providers.base import (
     CAPABILITIES,
@@ -48,7 +49,7 @@ from common.providers.base import (
 from common.providers.registry import ProviderRegistry
 from common.queue import Queue, RetryPolicy
 from common.storage import StorageService
-from common.tasks import TaskRepository, new_task_id
+from common.tasks import TaskStore, new_task_id
 from common.thumbnails import image_thumbnail, video_poster
 from common.uploads import Uploads
 
@@ -176,7 +177,7 @@ class Generation:
     def __init__(
         self,
         *,
-        tasks: TaskRepository,
+        tasks: TaskStore,
         accounting: Accounting,
         storage: StorageService,
         queue: Queue,
@@ -317,7 +318,7 @@ class Generation:
 
     def retry_failed(self, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The task-retry operation: a FAILED task back to PENDING at a fresh step, free (one atomic update,
-        TaskRepository.reset_for_retry), then its step enqueued. Returns (before, after).
+        TaskStore.reset_for_retry), then its step enqueued. Returns (before, after).
         Raises NotFound (no such task) or Conflict (not FAILED)."""
         current = self.tasks.get(task_id) if plausible_id(task_id) else None
         if current is None:
@@ -331,32 +332,32 @@ class Generation:
         return current, doc
 
     def to_api(self, doc: dict[str, Any]) -> Task:
-        """The API shape. Media URLs are signed now, so a rotated key re-signs every link."""
+        """The API shape of a stored task (read through TaskDocument, so a malformed document fails here, typed).
+        Media URLs are signed now, so a rotated key re-signs every link."""
+        t = TaskDocument.model_validate(doc)
         result = None
-        if doc.get("result"):
-            r = doc["result"]
+        if t.result is not None:
+            r = t.result
             result = TaskResult(
-                url=self.signer.url_for(r["object"]),
-                thumbnail_url=self.signer.url_for(r["thumbnail_object"]) if r.get("thumbnail_object") else None,
-                mime_type=r["mime_type"], bytes=r["bytes"], width=r.get("width"), height=r.get("height"),
-                duration_s=r.get("duration_s"),
+                url=self.signer.url_for(r.object),
+                thumbnail_url=self.signer.url_for(r.thumbnail_object) if r.thumbnail_object else None,
+                mime_type=r.mime_type, bytes=r.bytes, width=r.width, height=r.height, duration_s=r.duration_s,
             )
         hidden = ("start_object", "reference_objects", "end_object", "source_object", "source_ref")
-        params = {k: v for k, v in doc["params"].items() if k not in hidden}
-        if doc["params"].get("start_object"):
-            params["image_url"] = self.signer.url_for(doc["params"]["start_object"])
-        if doc["params"].get("end_object"):
-            params["last_frame_url"] = self.signer.url_for(doc["params"]["end_object"])
-        if doc["params"].get("reference_objects"):
-            params["reference_urls"] = [self.signer.url_for(n) for n in doc["params"]["reference_objects"]]
+        params = {k: v for k, v in t.params.items() if k not in hidden}
+        if t.params.get("start_object"):
+            params["image_url"] = self.signer.url_for(t.params["start_object"])
+        if t.params.get("end_object"):
+            params["last_frame_url"] = self.signer.url_for(t.params["end_object"])
+        if t.params.get("reference_objects"):
+            params["reference_urls"] = [self.signer.url_for(n) for n in t.params["reference_objects"]]
         return Task(
-            id=doc["_id"], type=doc["type"], status=doc["status"], progress=doc.get("progress", 0),
-            prompt=doc["prompt"], params=params, provider=doc["provider"], result=result,
-            error=TaskError(**doc["error"]) if doc.get("error") else None, cost=TaskCost(**doc["cost"]),
-            created_at=clock.as_utc(doc["created_at"]), updated_at=clock.as_utc(doc["updated_at"]),
-            started_at=clock.as_utc(doc["started_at"]) if doc.get("started_at") else None,
-            completed_at=clock.as_utc(doc["completed_at"]) if doc.get("completed_at") else None,
-            shared=bool(doc.get("share_token")),
+            id=t.id, type=t.type, status=t.status, progress=t.progress, prompt=t.prompt, params=params,
+            provider=t.provider, result=result,
+            error=TaskError(code=t.error.code, message=t.error.message) if t.error else None,
+            cost=TaskCost(credits=t.cost.credits, from_quota=t.cost.from_quota),
+            created_at=t.created_at, updated_at=t.updated_at, started_at=t.started_at, completed_at=t.completed_at,
+            shared=bool(t.share_token),
             refund_on_cancel=self.refund_on_cancel(doc),
             **self._whereabouts(doc),
         )
@@ -490,22 +491,26 @@ class Generation:
             raise
 
     def _advance(self, doc: dict[str, Any], *, step: int) -> StepOutcome:
-        provider = self.providers.get(doc["provider"])
-        job = doc.get("job")
-        if job is None:
+        """One step of a claimed task: submit (no job yet) or poll, then wait, or fetch, store and complete.
+        The claimed document is read through TaskDocument: a malformed one fails the step (pydantic's
+        ValidationError is a ValueError: permanent, refunded) before any provider is called."""
+        stored = TaskDocument.model_validate(doc)
+        provider = self.providers.get(stored.provider)
+        if stored.job is None:
             status = provider.submit(self._request(doc))
         else:
-            status = provider.poll(job["id"], state=job.get("state") or {})
+            status = provider.poll(stored.job.id, state=dict(stored.job.state))
         if status.error is not None:
             raise status.error
-        job = {"id": status.job_id, "state": status.state, "fetch_failures": (job or {}).get("fetch_failures", 0)}
+        job: dict[str, Any] = {"id": status.job_id, "state": status.state,
+                               "fetch_failures": stored.job.fetch_failures if stored.job else 0}
         if not status.done:
-            if self.tasks.save_job(doc, job=job, progress=status.progress) is None and doc.get("job") is None:
+            if self.tasks.save_job(doc, job=job, progress=status.progress) is None and stored.job is None:
                 self._stop_orphan(provider, doc, status.job_id, status.state)  # canceled while we submitted
             return self._next(doc, step=step, delay_s=self.config.poll_interval_s)
         # Done at the provider: remember the job first, so a crash while
         # fetching re-fetches instead of generating (and paying) again.
-        if doc.get("job") is None:
+        if stored.job is None:
             self.tasks.save_job(doc, job=job, progress=status.progress)
         try:
             media = provider.fetch(status.job_id, state=status.state)

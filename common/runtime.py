@@ -160,17 +160,19 @@ class Services:
 
     @_lazy
     def accounting(self) -> Accounting:
-        """Credits and daily quotas."""
+        """Credits and daily quotas (the rules) on the MongoDB ledger store."""
         from common.accounting import Accounting
+        from common.ledger import MongoLedgerStore
 
-        return Accounting(self.db, pricing=self.pricing)
+        return Accounting(store=MongoLedgerStore(self.db), pricing=self.pricing, clock=self.clock)
 
     @_lazy
     def auth(self) -> AuthService:
         """Passwords, sessions and tokens."""
-        from common.auth import AuthService
+        from common.auth import AuthService, use_password_profile
 
         s = self.settings
+        use_password_profile(s.ARGON2_PROFILE)
         return AuthService(
             db=self.db, accounting=self.accounting, jwt_key=self.jwt_key, issuer=s.JWT_ISSUER,
             audience=s.JWT_AUDIENCE, ttl_s=s.JWT_TTL_S, throttle=self.login_throttle,
@@ -246,9 +248,12 @@ class Services:
     def accounts(self) -> AccountService:
         """Account management: profile, password, developer API tokens, usage."""
         from common.accounts import AccountService
+        from common.auth import use_password_profile
 
         s = self.settings
-        return AccountService(db=self.db, mailer=self.mailer, public_base_url=s.PUBLIC_BASE_URL or f"http://127.0.0.1:{s.PORT}",
+        use_password_profile(s.ARGON2_PROFILE)
+        return AccountService(db=self.db, ledger=self.accounting.store, mailer=self.mailer,
+                              public_base_url=s.PUBLIC_BASE_URL or f"http://127.0.0.1:{s.PORT}",
                               reset_ttl_s=s.PASSWORD_RESET_TTL_S)
 
     @_lazy

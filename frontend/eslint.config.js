@@ -1,6 +1,6 @@
 // ESLint flat config (issue #13): the recommended rule sets of @eslint/js, typescript-eslint and
-// react-hooks, plus feature boundaries (import/no-restricted-paths). `npm run lint`; `make test`
-// runs it in the frontend-lint tier.
+// react-hooks, feature boundaries (import/no-restricted-paths) and no import cycles
+// (import/no-cycle). `npm run lint`; `make test` runs it in the frontend-lint tier.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
@@ -18,10 +18,10 @@ const features = readdirSync(new URL('./src/features', import.meta.url), { withF
 // paths, unresolved, so they are made absolute here.)
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SHARED = [
-  'media/**', // prompt/upload/image parts every generation page uses
+  'media/{GenerateParts,ImageUpload}.*', // prompt, result canvas and uploads every generation page uses
   'creative/{CreativeControls,TaskActions,creativeApi,useSource}.*', // creative tools on pages and task cards
-  'gallery/{TaskCard,TaskGrid}.*', // the task grid the generation pages show
-  'billing/money.*', // price formatting
+  'gallery/TaskGrid.*', // the task grid the generation pages show (through media/GenerateParts)
+  'billing/{api,money}.*', // billing's query keys (admin refreshes packages, account reads orders), price formatting
   'account/accountApi.*', // account endpoints (auth pages, sign-out)
   'admin/text.*', // admin labels the account page reuses
 ].map((glob) => `${HERE}src/features/${glob}`);
@@ -36,9 +36,16 @@ const featureZones = features.map((name) => ({
 
 const layerZones = [
   {
-    target: ['./src/api', './src/i18n', './src/components/ui'],
+    target: ['./src/api', './src/i18n', './src/components/ui', './src/components/media'],
     from: './src/features',
-    message: 'api, i18n and ui components are below features: they must not import from src/features.',
+    message: 'api, i18n, ui and media components are below features: they must not import from src/features.',
+  },
+  {
+    // media (the generation pages' parts) shows gallery's task grid; gallery never reaches back.
+    // What both need (MediaImage, formatEta) lives in src/components.
+    target: './src/features/gallery',
+    from: './src/features/media',
+    message: 'features/gallery must not import features/media (media → gallery is the one direction); share through src/components.',
   },
   {
     // The app shell mounts the task watcher and its notices; nothing else of features.
@@ -66,10 +73,15 @@ export default tseslint.config(
     settings: {
       // Resolve relative imports to files, else no-restricted-paths silently skips them.
       'import/resolver': { node: { extensions: ['.ts', '.tsx', '.js', '.json'] } },
+      // Parse imported TS files too, else no-cycle never follows an import into them.
+      'import/extensions': ['.ts', '.tsx', '.js'],
+      'import/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
     },
     rules: {
       ...reactHooks.configs['recommended-latest'].rules,
       'import/no-restricted-paths': ['error', { basePath: HERE, zones: [...layerZones, ...featureZones] }],
+      // A cycle between modules (hence between features) fails the lint.
+      'import/no-cycle': ['error', { ignoreExternal: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

@@ -140,15 +140,8 @@ def list_tasks(ctx: Ctx) -> TaskPage:
     listed `ids` (others' ids simply do not match).
     """
     q = ctx.query(TaskListQuery)
-    filters: dict[str, object] = {"user_id": ctx.user_id}
-    ids = q.id_list()
-    if ids is not None:
-        filters["_id"] = {"$in": ids}  # the (user_id, _id) index; others' ids simply do not match
-    if q.type:
-        filters["type"] = q.type.value
-    if q.status:
-        filters["status"] = q.status.value
-    docs, cursor = ctx.svc.tasks.page(filters=filters, limit=q.limit, cursor=q.cursor)
+    docs, cursor = ctx.svc.tasks.page(user_id=ctx.user_id, ids=q.id_list(), kind=q.type.value if q.type else None,
+                                      status=q.status.value if q.status else None, limit=q.limit, cursor=q.cursor)
     return TaskPage(items=[ctx.svc.generation.to_api(d) for d in docs], next_cursor=cursor)
 
 

@@ -27,7 +27,7 @@ from common.runtime import Services, use
 from localstack.app import create_app
 from localstack.emulator import StorageEmulator, free_port
 from localstack.mongo_server import MongoServer
-from tests.stack_process import LOOSE_RATE_LIMITS
+from tests.stack_process import TEST_SETTINGS
 
 WORKER_SECRET = "test-worker-secret-0123456789abcdef"
 
@@ -69,7 +69,7 @@ def make_settings(emulator: StorageEmulator, tmp_path: Path, *, mongodb_uri: str
         "LOGIN_MAX_FAILURES": 3,
         "SECRETS_TTL_S": 0.0,
         "CORS_ORIGINS": "https://studio.example",
-        **LOOSE_RATE_LIMITS,
+        **TEST_SETTINGS,
     }
     values.update(overrides)
     return Settings(**values)
@@ -117,7 +117,7 @@ def start_stack(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> tuple[Sta
     use(svc)
     svc.storage.ensure_bucket()
     server = make_server("127.0.0.1", port, create_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)  # shutdown() waits one poll
     thread.start()
     return Stack(svc=svc, url=f"http://127.0.0.1:{port}"), server
 

@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LOOSE_RATE_LIMITS = {name: "100000/minute" for name in (
     "RATE_LIMIT_IP", "RATE_LIMIT_LOGIN", "RATE_LIMIT_REGISTER", "RATE_LIMIT_GENERATE", "RATE_LIMIT_UPLOAD",
     "RATE_LIMIT_CHAT", "RATE_LIMIT_PROXY")}
+# What every test stack (in-process or a subprocess) runs with: loose rate limits (the abuse tests set
+# their own) and argon2's CHEAPEST profile, so registering hundreds of users costs milliseconds, not
+# minutes; the production tier (tests/prod) keeps the real profile.
+TEST_SETTINGS = {**LOOSE_RATE_LIMITS, "ARGON2_PROFILE": "CHEAPEST"}
 
 # A developer's shell may point the stack elsewhere; a test stack is always self-contained.
 _FOREIGN = ("MONGODB_URI", "STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "FRONTEND_DIST",
@@ -41,7 +45,7 @@ class StackProcess:
         self.log_path = log_path or data_dir.parent / f"stack-{self.port}.log"
         self.env = {k: v for k, v in os.environ.items() if k not in _FOREIGN}
         self.env.update({"ENV": "development", "PORT": str(self.port), "STORAGE_EMULATOR_PORT": str(self.storage_port),
-                         "DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **LOOSE_RATE_LIMITS, **env})
+                         "DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **TEST_SETTINGS, **env})
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> StackProcess:

@@ -53,7 +53,7 @@ class FakeGoogleIdentity:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.certs_url = f"http://127.0.0.1:{self._server.server_address[1]}/oauth2/v1/certs"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     def start(self) -> FakeGoogleIdentity:
         self._thread.start()

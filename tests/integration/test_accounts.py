@@ -306,7 +306,7 @@ def test_smtp_mailer_delivers_the_reset_mail_over_smtp() -> None:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         mailer = SmtpMailer(host="127.0.0.1", port=server.server_address[1], sender="Sora <no-reply@example.com>",
                             starttls=False, timeout_s=5)

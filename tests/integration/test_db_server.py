@@ -1,4 +1,4 @@
-"""The database on a real MongoDB wire server (SecantusDB): hot queries use indexes, a crash loses nothing.
+"""The database on a real MongoDB wire server (SecantusDB): hot queries use indexes (crash safety: test_db_server_lifecycle.py).
 
 The explain() tests need a real server's planner: they run in the database tier
 (`make test-db`, TEST_MONGODB=secantusdb) and are skipped on the embedded store.
@@ -22,7 +22,6 @@ from bson import ObjectId
 
 from common import clock
 from common.db import INDEXES, Database, connect, newest_first
-from localstack.mongo_server import MongoServer
 
 
 @pytest.fixture
@@ -140,42 +139,6 @@ def test_newest_first_pages_match_a_reference_on_random_data(db: Database) -> No
                 d[k] == v if not isinstance(v, dict) else (d[k] < v["$lt"] if "$lt" in v else d[k] in v["$in"])
                 for k, v in query.items())), reverse=True)[:limit]
             assert got == want, (query, limit)
-
-
-def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
-    """WiredTiger's journal, synced at each commit: every acknowledged write is back after SIGKILL.
-
-    (Without `sync_on_commit` the server acknowledges before its log is written:
-    measured here, 10 of 200 inserts lost to a kill -9.)
-    """
-    server = MongoServer(data_dir=tmp_path / "db", sync_on_commit=True).start()
-    client: Any = pymongo.MongoClient(server.uri)
-    try:
-        coll = client.crash.items
-        for i in range(60):
-            coll.insert_one({"_id": i})
-            coll.update_one({"_id": i}, {"$set": {"v": i}})
-        coll.find_one_and_update({"_id": 7}, {"$set": {"v": "last"}})
-        server.kill()
-        client.close()
-        server = MongoServer(data_dir=tmp_path / "db", port=server.port, sync_on_commit=True).start()
-        client = pymongo.MongoClient(server.uri)
-        coll = client.crash.items
-        assert coll.count_documents({}) == 60
-        assert coll.count_documents({"v": {"$exists": True}}) == 60
-        assert coll.find_one({"_id": 7})["v"] == "last"
-    finally:
-        client.close()
-        server.stop()
-
-
-def test_a_server_that_cannot_start_fails_loudly(tmp_path: Path) -> None:
-    first = MongoServer(data_dir=tmp_path / "db").start()
-    try:  # WiredTiger locks its directory: a second server on it exits, and start() says so
-        with pytest.raises(RuntimeError, match="secantusdb"):
-            MongoServer(data_dir=tmp_path / "db").start(timeout_s=20)
-    finally:
-        first.stop()
 
 
 def test_the_index_deploy_step_runs_as_a_module(mongodb_uri: str) -> None:

@@ -257,7 +257,7 @@ def backends() -> Iterator[Backends]:
     for name in SERVICES:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(name, state))
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         servers.append(server)
         state.urls[name] = f"http://127.0.0.1:{server.server_address[1]}"
     yield state

@@ -25,6 +25,29 @@ def test_production_starts_with_real_configuration() -> None:
     assert s.ENV == "production"
 
 
+def test_production_refuses_the_test_password_profile() -> None:
+    real = {"MONGODB_URI": "mongodb+srv://db.example/x", "QUEUE_BACKEND": "cloudtasks", "SECRETS_BACKEND": "secretmanager",
+            "WORKER_AUDIENCE": "https://worker.run.app", "TASKS_SERVICE_ACCOUNT": "tasks@p.iam.gserviceaccount.com",
+            "ADMIN_PASSWORD": "a-long-unique-admin-password"}
+    with pytest.raises(ValueError, match="ARGON2_PROFILE"):
+        Settings(ENV="production", ARGON2_PROFILE="CHEAPEST", **real)
+    assert Settings().ARGON2_PROFILE == "RFC_9106_LOW_MEMORY"
+
+
+def test_password_profiles_set_argon2_parameters_and_old_hashes_keep_verifying(monkeypatch: pytest.MonkeyPatch) -> None:
+    import common.auth as auth
+
+    monkeypatch.setattr(auth, "_hasher", auth._hasher)
+    monkeypatch.setattr(auth, "_profile", auth._profile)
+    auth.use_password_profile("RFC_9106_LOW_MEMORY")
+    strong = auth.hash_password("pw-1")
+    auth.use_password_profile("CHEAPEST")
+    cheap = auth.hash_password("pw-1")
+    assert strong.startswith("$argon2id$v=19$m=65536,t=3,p=4$")  # RFC 9106 4.(2)
+    assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert auth.verify_password(strong, "pw-1") and auth.verify_password(cheap, "pw-1")
+
+
 def test_development_defaults_need_nothing() -> None:
     s = Settings()
     assert s.embedded_db and s.QUEUE_BACKEND == "local" and s.IMAGE_PROVIDER == "sim"

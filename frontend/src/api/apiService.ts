@@ -163,6 +163,12 @@ function defaultUnauthorized(): void {
 
 let onUnauthorized: () => void = defaultUnauthorized;
 
+/** A request that carried the session token was answered 401: the session is over. */
+export function endRejectedSession(): void {
+  tokenStore.clear();
+  onUnauthorized();
+}
+
 /** The app swaps the hard redirect for a router navigation once it is mounted. */
 export function setUnauthorizedHandler(fn: (() => void) | null): void {
   onUnauthorized = fn ?? defaultUnauthorized;
@@ -352,10 +358,7 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   const error = toApiError(res.status, data, res.headers.get('Retry-After'));
   // A 401 on a request that carried a token means the session is over; a 401
   // from the login form (no token) is just a wrong password.
-  if (res.status === 401 && token) {
-    tokenStore.clear();
-    onUnauthorized();
-  }
+  if (res.status === 401 && token) endRejectedSession();
   throw error;
 }
 

@@ -10,3 +10,9 @@ export function formatBytes(bytes: number, lang: 'en' | 'zh' = 'en'): string {
   const digits = unit === 0 || value >= 10 ? 0 : 1;
   return `${value.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })} ${units[unit]}`;
 }
+
+/** A remaining time for a progress line: "45 s", "3 min" (short enough for a card). */
+export function formatEta(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
+}

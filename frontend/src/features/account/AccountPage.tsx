@@ -1,7 +1,6 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { api } from '../../api/apiService';
 import type { Order, QuotaKind } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
@@ -10,6 +9,7 @@ import { ErrorState, LoadingState, PageHeader } from '../../components/ui/States
 import { meKey, useMe, useSignOut } from '../../hooks/useSession';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useAdminText } from '../admin/text';
+import { useMyOrders } from '../billing/api';
 import { formatPrice } from '../billing/money';
 import { ApiTokensPanel, PasswordPanel, UsagePanel } from './AccountSections';
 
@@ -26,14 +26,10 @@ export default function AccountPage() {
   const [params] = useSearchParams();
   const returnedOrder = params.get('order');
   const [since] = useState(() => Date.now());
-  const orders = useQuery({
-    queryKey: ['billing', 'orders'],
-    queryFn: () => api.orders(),
+  const orders = useMyOrders({
     // Back from checkout: poll until the order the user just paid is settled.
-    refetchInterval: (query) => {
-      const o = query.state.data?.items.find((x) => x.id === returnedOrder);
-      return o?.status === 'PENDING' && Date.now() - since < POLL_FOR_MS ? POLL_MS : false;
-    },
+    pollWhile: (items) => items.find((x) => x.id === returnedOrder)?.status === 'PENDING' && Date.now() - since < POLL_FOR_MS,
+    pollMs: POLL_MS,
   });
   const returned: Order | undefined = orders.data?.items.find((o) => o.id === returnedOrder);
   const returnedStatus = returned?.status;

@@ -1,19 +1,15 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { api, resolveHref } from '../../api/apiService';
 import { Icon } from '../../components/layout/icons';
 import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { EmptyState, ErrorState, LoadingState, PageHeader } from '../../components/ui/States';
 import { useI18n } from '../../i18n';
+import { useCheckout, usePackages } from './api';
 import { formatPrice } from './money';
 
 export default function PricingPage() {
   const { t, lang } = useI18n();
-  const packages = useQuery({ queryKey: ['billing', 'packages'], queryFn: api.packages, staleTime: 60_000 });
-  const checkout = useMutation({
-    mutationFn: api.checkout,
-    onSuccess: (res) => window.location.assign(resolveHref(res.checkout_url)),
-  });
+  const packages = usePackages();
+  const checkout = useCheckout();
 
   return (
     <div>

@@ -4,7 +4,7 @@ import { Icon } from '../../components/layout/icons';
 import { cx } from '../../components/ui/cx';
 import { useI18n } from '../../i18n';
 import { ImageUpload, useDropFile, useImageUpload } from '../media/ImageUpload';
-import { MediaImage } from '../media/MediaImage';
+import { MediaImage } from '../../components/media/MediaImage';
 import { MAX_ATTACHMENTS } from './useChat';
 
 interface Props {

@@ -4,7 +4,7 @@ import { Icon, type IconName } from '../../components/layout/icons';
 import { ErrorState, LoadingState } from '../../components/ui/States';
 import { cx } from '../../components/ui/cx';
 import { useI18n } from '../../i18n';
-import { MediaImage } from '../media/MediaImage';
+import { MediaImage } from '../../components/media/MediaImage';
 import { Markdown } from './Markdown';
 import { STREAMING_ID } from './useChat';
 

@@ -4,11 +4,12 @@ import type { Task } from '../../api/types';
 import { Icon } from '../../components/layout/icons';
 import { ProgressBar } from '../../components/ui/ProgressBar';
 import { cx } from '../../components/ui/cx';
+import { formatEta } from '../../components/ui/format';
 import { useToast } from '../../components/ui/Toast';
 import { useSmoothProgress } from '../../hooks/useSmoothProgress';
 import { isActive, useCancelTask } from '../../hooks/useTasks';
 import { useI18n, type MessageKey } from '../../i18n';
-import { aspectStyle, MediaImage } from '../media/MediaImage';
+import { aspectStyle, MediaImage } from '../../components/media/MediaImage';
 import { TaskActions, VariationChip } from '../creative/TaskActions';
 
 interface Props {
@@ -198,10 +199,4 @@ function CancelButton({ task }: { task: Task }) {
       {label}
     </button>
   );
-}
-
-/** "45 s", "3 min" — short enough for a card. */
-export function formatEta(seconds: number): string {
-  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
-  return `${Math.round(seconds / 60)} min`;
 }

@@ -11,7 +11,7 @@ import { useTaskCreated } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
 import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
-import { MediaImage } from '../media/MediaImage';
+import { MediaImage } from '../../components/media/MediaImage';
 import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
 import { createdTasks, creativeApi } from '../creative/creativeApi';
 import { useReuse } from '../creative/useSource';
