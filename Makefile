@@ -57,7 +57,7 @@ system-deps: ## Debian packages the tests use (nginx with ssl/http2/slice, chrom
 dev: venv frontend-build ## run the whole platform on http://127.0.0.1:8080 (Ctrl-C stops it)
 	$(BIN)/python -m localstack
 
-openapi: venv frontend-deps ## regenerate openapi.json (from the declared routes), then frontend/src/api/generated.ts from it
+openapi: venv frontend-deps ## regenerate openapi.json (from the declared routes), then frontend/src/api/generated.ts and zod.gen.ts from it
 	$(BIN)/python -m scripts.gen_openapi
 	cd frontend && npm run --silent gen:api
 

@@ -22,6 +22,7 @@ from bson import ObjectId
 
 from common import clock
 from common.accounting import DEFAULT_COSTS, DEFAULT_QUOTAS
+from common.clock import SYSTEM_CLOCK, Clock
 from common.db import newest_first
 from common.errors import Conflict, InvalidRequest, NotFound, PaymentRequired
 from common.ids import plausible_id
@@ -111,8 +112,11 @@ class AdminService:
         provider_defaults: Callable[[], dict[str, Any]],
         vertex_options: Callable[[], dict[str, Any] | None],
         production: bool,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        """Each dependency by keyword; `accounts`, `generation` and `billing` are built on first use (callables)."""
+        """Each dependency by keyword; `accounts`, `generation` and `billing` are built on first use (callables);
+        `clock` stamps audit entries and changes and decides "today" on the dashboard."""
+        self._clock = clock
         self._db = db
         self._accounting = accounting
         self._accounts = accounts
@@ -182,7 +186,7 @@ class AdminService:
         """Append one entry to the audit log: who did what to which target, with only the changed fields before/after."""
         self._db.audit.insert_one({
             "_id": str(ObjectId()), "actor_id": str(actor["_id"]), "actor_email": actor.get("email"), "action": action,
-            "target_type": target_type, "target_id": target_id, "before": before, "after": after, "created_at": clock.now(),
+            "target_type": target_type, "target_id": target_id, "before": before, "after": after, "created_at": self._clock.now(),
         })
         log.info("admin change", extra={"actor_id": str(actor["_id"]), "action": action, "target_id": target_id})
 
@@ -203,7 +207,7 @@ class AdminService:
             pipeline.append({"$group": {"_id": f"${field}", "n": {"$sum": f"${total}" if total else 1}}})
             return {str(row["_id"]): int(row["n"]) for row in coll.aggregate(pipeline) if row["_id"] is not None}
 
-        midnight = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = self._clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
         return AdminStats(
             users=self._db.users.count_documents({}),
             disabled_users=self._db.users.count_documents({"disabled": True}),
@@ -278,7 +282,7 @@ class AdminService:
             self._adjust_credits(actor=actor, target=target, delta=patch.credits_delta, note=patch.note,
                                  idempotency_key=idempotency_key)
         if changes:
-            update: dict[str, Any] = {"$set": {**changes, "updated_at": clock.now()}}
+            update: dict[str, Any] = {"$set": {**changes, "updated_at": self._clock.now()}}
             if "disabled" in changes and changes["disabled"] != before["disabled"]:
                 # Disabling or enabling retires every session token issued so far (re-enabling revives none).
                 update["$inc"] = {"token_version": 1}
@@ -406,7 +410,7 @@ class AdminService:
         """Validate everything first, then write: one `$set` per settings document, a new version per key."""
         self._validate(update)
         before = self.settings().model_dump(mode="json")
-        now = clock.now()
+        now = self._clock.now()
         if update.pricing is not None:
             fields: dict[str, Any] = {}
             for part in ("quotas", "costs"):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from common import clock
 from common.accounting import Accounting, Charge
@@ -42,13 +42,13 @@ from common.providers.base import (
     JobStatus,
     MediaKind,
     MediaResult,
+    Provider,
     ProviderError,
     ReferenceImage,
     supporting,
 )
-from common.providers.registry import ProviderRegistry
 from common.queue import Queue, RetryPolicy
-from common.storage import StorageService
+from common.storage import ObjectInfo
 from common.tasks import TaskStore, new_task_id
 from common.thumbnails import image_thumbnail, video_poster
 from common.uploads import Uploads
@@ -89,6 +89,43 @@ def task_whereabouts(doc: dict[str, Any], *, now: datetime, median_s: float | No
     elif median_s is not None:
         eta = median_s - max(0.0, (now - clock.as_utc(doc["created_at"])).total_seconds())
     return {"stage": stage, "eta_s": None if eta is None else max(1, round(eta))}
+
+
+class MediaStore(Protocol):
+    """The object store as the pipeline uses it (common/storage.py StorageService in production; an in-memory one in
+    tests/fakes/memory/storage.py): object names, bytes, MIME types."""
+
+    def upload_bytes(self, name: str, data: bytes, *, content_type: str) -> ObjectInfo:
+        """Write `data` as object `name` (replacing any); its metadata. Transient errors propagate."""
+        ...
+
+    def stat(self, name: str, *, fresh: bool = False) -> ObjectInfo:
+        """Metadata of `name`; NotFound when absent."""
+        ...
+
+    def exists(self, name: str) -> bool:
+        """Whether `name` exists now."""
+        ...
+
+    def read_bytes(self, name: str, *, max_bytes: int) -> bytes:
+        """The whole object; NotFound when absent or larger than `max_bytes`."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object whose name starts with `prefix`; how many."""
+        ...
+
+
+class ProviderLookup(Protocol):
+    """Which provider serves a kind, and the provider by name (common/providers/registry.py ProviderRegistry)."""
+
+    def name_for(self, kind: MediaKind | str) -> str:
+        """The configured provider name for `kind`."""
+        ...
+
+    def get(self, name: str) -> Provider:
+        """The media provider `name`; ProviderNotConfigured for an unknown name."""
+        ...
 
 
 class InvalidInput(AppError):
@@ -179,9 +216,9 @@ class Generation:
         *,
         tasks: TaskStore,
         accounting: Accounting,
-        storage: StorageService,
+        storage: MediaStore,
         queue: Queue,
-        providers: ProviderRegistry,
+        providers: ProviderLookup,
         signer: MediaSigner,
         config: GenerationConfig,
         watermark_text: Callable[[], str | None] = lambda: None,

@@ -32,6 +32,12 @@ def video_frame(video: bytes, *, last: bool) -> bytes:
         return frame.read_bytes()
 
 
+def is_mp4(data: bytes) -> bool:
+    """True when `data` is an ISO base media file (MP4): an `ftyp` box first, or at least a `moov` box
+    (ISO/IEC 14496-12). An HTML error page or an empty body is not."""
+    return (len(data) >= 8 and data[4:8] == b"ftyp") or _child(data, 0, len(data), b"moov") is not None
+
+
 def mp4_facts(data: bytes) -> tuple[int | None, int | None, float | None]:
     """Width, height and duration read from an MP4's `moov` box; Nones where it cannot tell."""
     moov = _child(data, 0, len(data), b"moov")

@@ -386,12 +386,13 @@ class Services:
     @_lazy
     def chat(self) -> ChatService:
         """The assistant (common/chat/)."""
-        from common.chat import ChatConfig, ChatService, ConversationStore
+        from common.chat import ChatConfig, ChatService, MongoConversationStore
 
         return ChatService(
-            store=ConversationStore(self.db), accounting=self.accounting, storage=self.storage, signer=self.signer,
-            provider=self.providers.chat, config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
-            touch_uploads=self.uploads.touch,
+            store=MongoConversationStore(self.db, clock=self.clock), accounting=self.accounting, storage=self.storage,
+            signer=self.signer, provider=self.providers.chat,
+            config=ChatConfig(max_attachment_bytes=self.settings.MAX_UPLOAD_BYTES),
+            touch_uploads=self.uploads.touch, clock=self.clock,
         )
 
     @_lazy
@@ -412,8 +413,10 @@ class Services:
             """The sandbox links' signing key, derived from the JWT key."""
             return hmac.new(self.jwt_key().encode(), b"sora-sandbox-checkout-v1", hashlib.sha256).hexdigest()
 
+        from common.billing.order_store import MongoOrderStore
+
         return BillingService(
-            db=self.db, accounting=self.accounting, stripe_key=lambda: self.secrets.get(STRIPE_SECRET_KEY),
+            orders=MongoOrderStore(self.db), accounting=self.accounting, stripe_key=lambda: self.secrets.get(STRIPE_SECRET_KEY),
             webhook_secret=lambda: self.secrets.get(STRIPE_WEBHOOK_SECRET), packages=packages,
             sandbox_key=sandbox_key, clock=self.clock,
             config=BillingConfig(
@@ -431,7 +434,7 @@ class Services:
             db=self.db, accounting=self.accounting, accounts=lambda: self.accounts, tasks=self.tasks,
             generation=lambda: self.generation, billing=lambda: self.billing, secrets=self.secrets,
             provider_options=self.provider_options, provider_defaults=self.provider_defaults,
-            vertex_options=self.vertex_options, production=self.settings.ENV == "production",
+            vertex_options=self.vertex_options, production=self.settings.ENV == "production", clock=self.clock,
         )
 
     def cors_origins(self) -> list[str]:

@@ -92,16 +92,35 @@ def target(move: str) -> str:
     return TRANSITIONS[move].target.value
 
 
-def cas_filter(task_id: str, move: str) -> dict[str, Any]:
-    """The state part of `move`'s compare-and-set filter: `task_id` while its status (and refund state) allow the
-    move. The repository adds the move's guard. Raises KeyError for an unknown move."""
+def written(move: str, *, refund: bool = True) -> dict[str, Any]:
+    """The status and refund fields `move` writes, from the table: `{"status": target}` plus `{"refund": state}`
+    unless the move keeps it. `refund` chooses for `cancel` ("pending" when True, else "kept").
+    Raises KeyError for an unknown move."""
+    t = TRANSITIONS[move]
+    out: dict[str, Any] = {"status": t.target.value}
+    if t.refund_target == "chosen":
+        out["refund"] = "pending" if refund else "kept"
+    elif t.refund_target != "keep":
+        out["refund"] = t.refund_target
+    return out
+
+
+def state_filter(move: str) -> dict[str, Any]:
+    """The MongoDB filter on status (and refund state) of the tasks that may make `move` (pure; the sweeps use it
+    alone). Raises KeyError for an unknown move."""
     t = TRANSITIONS[move]
     sources = [s.value for s in t.sources]
-    query: dict[str, Any] = {"_id": task_id, "status": sources[0] if len(sources) == 1 else {"$in": sources}}
+    query: dict[str, Any] = {"status": sources[0] if len(sources) == 1 else {"$in": sources}}
     if set(t.refund_sources) != set(ANY_REFUND):
         refunds = list(t.refund_sources)
         query["refund"] = refunds[0] if len(refunds) == 1 else {"$in": refunds}
     return query
+
+
+def cas_filter(task_id: str, move: str) -> dict[str, Any]:
+    """The state part of `move`'s compare-and-set filter: `task_id` while its status (and refund state) allow the
+    move. The repository adds the move's guard. Raises KeyError for an unknown move."""
+    return {"_id": task_id, **state_filter(move)}
 
 
 def new_task_id() -> str:
@@ -291,7 +310,7 @@ class TaskRepository:
         or expired; GENERATING, `started_at` set on the first claim. None: not ours to run now."""
         now = clock.now()
         query = cas_filter(task_id, "claim") | {"step": step, "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]}
-        doc = self._move(query, {"$set": {"status": target("claim"), "lease_id": uuid.uuid4().hex,
+        doc = self._move(query, {"$set": {**written("claim"), "lease_id": uuid.uuid4().hex,
                                           "lease_until": now + timedelta(seconds=lease_s), "updated_at": now}})
         if doc is not None and doc.get("started_at") is None:
             self._db.tasks.update_one({"_id": task_id, "started_at": None}, {"$set": {"started_at": now}})
@@ -324,7 +343,7 @@ class TaskRepository:
         """
         now = clock.now()
         return self._owned_update(doc, "complete", {"$set": {
-            "status": target("complete"), "progress": 100, "result": result, "error": None,
+            **written("complete"), "progress": 100, "result": result, "error": None,
             "completed_at": now, "lease_id": None, "lease_until": None, "job": None,
         }})
 
@@ -336,8 +355,8 @@ class TaskRepository:
         if lease_id is not None:
             query["lease_id"] = lease_id
         return self._move(query, {"$set": {
-            "status": target("fail"), "error": {"code": code, "message": message}, "completed_at": now,
-            "updated_at": now, "lease_id": None, "lease_until": None, "refund": "pending"}})
+            **written("fail"), "error": {"code": code, "message": message}, "completed_at": now,
+            "updated_at": now, "lease_id": None, "lease_until": None}})
 
     def cancel(self, doc: dict[str, Any], *, refund: bool, message: str, only_if_unsubmitted: bool = False) -> dict[str, Any] | None:
         """Move `cancel`: an active task to FAILED with code `canceled`; `refund` marks the refund pending (else "kept").
@@ -355,12 +374,12 @@ class TaskRepository:
         else:
             query["job.id"] = doc["job"].get("id")
         return self._move(query, {"$set": {
-            "status": target("cancel"), "error": {"code": "canceled", "message": message}, "completed_at": now,
-            "updated_at": now, "lease_id": None, "lease_until": None, "refund": "pending" if refund else "kept"}})
+            **written("cancel", refund=refund), "error": {"code": "canceled", "message": message},
+            "completed_at": now, "updated_at": now, "lease_id": None, "lease_until": None}})
 
     def mark_refunded(self, task_id: str) -> None:
         """Move `refunded`: the refund of a FAILED task went through (pending -> done); a no-op otherwise."""
-        self._db.tasks.update_one(cas_filter(task_id, "refunded"), {"$set": {"refund": "done"}})
+        self._db.tasks.update_one(cas_filter(task_id, "refunded"), {"$set": written("refunded")})
 
     def reset_for_retry(self, task_id: str) -> dict[str, Any] | None:
         """Move `retry` (admin), in one atomic update: a FAILED task back to PENDING at a fresh step, free for the
@@ -368,8 +387,8 @@ class TaskRepository:
         refund is still running)."""
         now = clock.now()
         return self._move(cas_filter(task_id, "retry"), {
-            "$set": {"status": target("retry"), "error": None, "progress": 0, "job": None,
-                     "completed_at": None, "updated_at": now, "attempts": 0, "refund": None,
+            "$set": {**written("retry"), "error": None, "progress": 0, "job": None,
+                     "completed_at": None, "updated_at": now, "attempts": 0,
                      "lease_id": None, "lease_until": None, "cost": {"credits": 0, "from_quota": False}},
             "$inc": {"step": 1}})
 
@@ -403,7 +422,7 @@ class TaskRepository:
 
     def refunds_pending(self, *, limit: int = 200) -> list[dict[str, Any]]:
         """FAILED tasks whose refund is still pending (at most `limit`): the sweeper finishes them idempotently."""
-        return list(self._db.tasks.find({"status": TaskStatus.FAILED.value, "refund": "pending"}, limit=limit))
+        return list(self._db.tasks.find(state_filter("refunded"), limit=limit))
 
 
 def as_datetime(value: datetime | None) -> datetime | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import requests
 
 from localstack.emulator import free_port
+from tests.processes import terminate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,13 +78,7 @@ class StackProcess:
         """SIGTERM (the stack stops its server and emulator itself), then whatever is left of its group."""
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        terminate(self.proc, grace_s=15)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

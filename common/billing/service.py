@@ -2,8 +2,8 @@
 
 An order moves   PENDING ──pay──► PAID ──refund──► REFUNDED
                     └──cancel/expire──► CANCELED
-and every move is ONE `find_one_and_update` with the expected status in the
-filter. Credits move only through `Accounting.apply_credits` with a key per
+and every move is ONE compare-and-set of the `OrderStore` (common/billing/orders.py)
+with the move's allowed sources in the filter. Credits move only through `Accounting.apply_credits` with a key per
 order (`order:<id>`, `order-refund:<id>`), which applies at most once per key.
 
 Exactly-once fulfilment: the CAS PENDING→PAID stores `fulfilled: False`; the
@@ -25,17 +25,16 @@ from typing import Any
 
 from bson import ObjectId
 from pydantic import BaseModel, ConfigDict, StrictInt, ValidationError
-from pymongo import ReturnDocument
 
 from common import clock
 from common.accounting import Accounting
-from common.billing import orders
-from common.billing.stripe_gateway import STRIPE_API_BASE, BadSignature, StripeGateway
+from common.billing.orders import OrderStore
+from common.billing.stripe_gateway import STRIPE_API_BASE, BadSignature, PaymentGateway, StripeGateway
 from common.clock import SYSTEM_CLOCK, Clock
-from common.db import Database, newest_first
 from common.errors import AppError, Conflict, Forbidden, InvalidRequest, NotFound, PaymentRequired, ServiceUnavailable
 from common.ids import plausible_id
 from common.models.billing import CheckoutResponse, Order, OrderStatus, Package
+from common.models.orders import OrderDocument
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ class BillingService:
     def __init__(
         self,
         *,
-        db: Database,
+        orders: OrderStore,
         accounting: Accounting,
         stripe_key: Callable[[], str | None],
         webhook_secret: Callable[[], str | None],
@@ -71,10 +70,13 @@ class BillingService:
         sandbox_key: Callable[[], str],
         config: BillingConfig,
         clock: Clock = SYSTEM_CLOCK,
+        gateway: PaymentGateway | None = None,
     ) -> None:
-        """Secrets are read through the callables on every use, so a key the admin rotates applies at once;
-        `packages()` is the admin's package list (None: the defaults)."""
-        self._db = db
+        """`orders` keeps the orders; users' credits move only through `accounting`. Secrets are read through the
+        callables on every use, so a key the admin rotates applies at once; `packages()` is the admin's package list
+        (None: the defaults). `gateway` replaces the Stripe SDK gateway (tests); by default one is built for
+        `config.stripe_api_base`."""
+        self._orders = orders
         self._accounting = accounting
         self._stripe_key = stripe_key
         self._webhook_secret = webhook_secret
@@ -82,11 +84,14 @@ class BillingService:
         self._sandbox_key = sandbox_key
         self.config = config
         self._clock = clock
+        self._gateway = gateway
         self._gateways: dict[str, StripeGateway] = {}
 
     @property
-    def stripe(self) -> StripeGateway:
-        """The Stripe gateway for the configured API base."""
+    def stripe(self) -> PaymentGateway:
+        """The Stripe gateway: the injected one, else the SDK's for the configured API base."""
+        if self._gateway is not None:
+            return self._gateway
         base = self.config.stripe_api_base
         gateway = self._gateways.get(base)
         if gateway is None:
@@ -124,13 +129,14 @@ class BillingService:
             raise ServiceUnavailable("Payments are not configured on this server yet.", code="provider_unavailable")
         now = self._clock.now()
         order_id = str(ObjectId())
-        order: dict[str, Any] = {
-            "_id": order_id, "user_id": str(user["_id"]), "package_id": package.id, "package_name": package.name,
-            "credits": package.credits, "price_cents": package.price_cents, "currency": package.currency,
-            "status": OrderStatus.PENDING.value, "provider": "stripe" if stripe_key else "sandbox",
-            "fulfilled": False, "created_at": now, "updated_at": now, "paid_at": None,
-        }
-        self._db.orders.insert_one(order)
+        document = OrderDocument(
+            id=order_id, user_id=str(user["_id"]), package_id=package.id, package_name=package.name,
+            credits=package.credits, price_cents=package.price_cents, currency=package.currency,
+            status=OrderStatus.PENDING, provider="stripe" if stripe_key else "sandbox",
+            fulfilled=False, created_at=now, updated_at=now, paid_at=None,
+        )
+        self._orders.insert(document)
+        order = document.to_mongo()
         log.info("order created", extra={"order_id": order["_id"], "user_id": order["user_id"], "provider": order["provider"]})
         if not stripe_key:
             return CheckoutResponse(order=self.to_api(order), checkout_url=self.sandbox_url(order_id, str(user["_id"])))
@@ -139,7 +145,7 @@ class BillingService:
         except AppError:
             self._cancel(order_id, reason="checkout could not be created")
             raise
-        self._db.orders.update_one({"_id": order["_id"]}, {"$set": {"stripe_session_id": session["id"]}})
+        self._orders.attach_session(order_id, session["id"])
         order["stripe_session_id"] = session["id"]
         return CheckoutResponse(order=self.to_api(order), checkout_url=str(session["url"]))
 
@@ -169,7 +175,7 @@ class BillingService:
         """The sandbox order behind a signed link. Unknown, unsigned or someone else's: 403."""
         if self.config.production:
             raise NotFound("The sandbox checkout is not available on this server.", code="not_enabled")
-        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
+        order = self.get(order_id)
         if order is None or order.get("provider") != "sandbox" or not hmac.compare_digest(
             self._sandbox_sig(order["_id"], order["user_id"]), sig or ""
         ):
@@ -191,7 +197,7 @@ class BillingService:
         paid = self._mark_paid(order["_id"], move="pay", extra={})
         if paid is not None:
             return self._fulfil(paid)
-        current = self._db.orders.find_one({"_id": order["_id"]}) or order
+        current = self._orders.get(order["_id"]) or order
         if current["status"] == OrderStatus.PAID.value and not current.get("fulfilled"):
             self._fulfil(current)  # a payment interrupted half-way (or still running): the credit lands once
         raise Conflict(f"This order is {current['status'].lower()}; it cannot be paid.", details={"status": current["status"]})
@@ -201,7 +207,7 @@ class BillingService:
         order = self.sandbox_order(order_id, sig)
         canceled = self._cancel(order["_id"], reason="canceled in the sandbox")
         if canceled is None:
-            current = self._db.orders.find_one({"_id": order["_id"]}) or order
+            current = self._orders.get(order["_id"]) or order
             raise Conflict(f"This order is {current['status'].lower()}; it cannot be canceled.", details={"status": current["status"]})
         return canceled
 
@@ -209,11 +215,7 @@ class BillingService:
 
     def _mark_paid(self, order_id: str, *, move: str, extra: dict[str, Any]) -> dict[str, Any] | None:
         now = self._clock.now()
-        return self._db.orders.find_one_and_update(
-            orders.cas_filter(order_id, move),
-            {"$set": {"status": orders.target(move), "fulfilled": False, "paid_at": now, "updated_at": now, **extra}},
-            return_document=ReturnDocument.AFTER,
-        )
+        return self._orders.move(order_id, move, fields={"fulfilled": False, "paid_at": now, "updated_at": now, **extra})
 
     def _fulfil(self, order: dict[str, Any]) -> dict[str, Any]:
         """Credit a PAID order (idempotent per order), then mark it fulfilled."""
@@ -221,29 +223,20 @@ class BillingService:
             user_id=order["user_id"], delta=int(order["credits"]), key=f"order:{order['_id']}",
             reason="credits purchase", meta={"order_id": order["_id"], "package_id": order["package_id"]},
         )
-        done = self._db.orders.find_one_and_update(
-            {"_id": order["_id"]}, {"$set": {"fulfilled": True}}, return_document=ReturnDocument.AFTER
-        )
+        done = self._orders.mark_fulfilled(order["_id"])
         log.info("order fulfilled", extra={"order_id": order["_id"], "user_id": order["user_id"], "credits": order["credits"]})
         return done or order
 
     def finish_unfulfilled(self, *, user_id: str | None = None, limit: int = 100) -> int:
         """Complete credits a crash interrupted (PAID, not fulfilled). Safe to run any time."""
-        query: dict[str, Any] = {"status": {"$in": [OrderStatus.PAID.value, OrderStatus.REFUNDED.value]}, "fulfilled": False}
-        if user_id:
-            query["user_id"] = user_id
-        docs = list(self._db.orders.find(query, limit=limit))
+        docs = self._orders.unfulfilled(user_id=user_id, limit=limit)
         for doc in docs:
             self._fulfil(doc)
         return len(docs)
 
     def _cancel(self, order_id: str, *, reason: str) -> dict[str, Any] | None:
         now = self._clock.now()
-        return self._db.orders.find_one_and_update(
-            orders.cas_filter(order_id, "cancel"),
-            {"$set": {"status": orders.target("cancel"), "canceled_at": now, "updated_at": now, "cancel_reason": reason}},
-            return_document=ReturnDocument.AFTER,
-        )
+        return self._orders.move(order_id, "cancel", fields={"canceled_at": now, "updated_at": now, "cancel_reason": reason})
 
     # ---- the Stripe webhook -------------------------------------------------------------
 
@@ -280,7 +273,7 @@ class BillingService:
 
     def _order_for_session(self, session: dict[str, Any]) -> dict[str, Any] | None:
         order_id = str((session.get("metadata") or {}).get("order_id") or session.get("client_reference_id") or "")
-        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
+        order = self.get(order_id)
         if order is None or order.get("provider") != "stripe":
             log.warning("webhook for an unknown order", extra={"order_id": order_id[:64], "session_id": str(session.get("id"))[:100]})
             return None
@@ -304,7 +297,7 @@ class BillingService:
         if paid is not None:
             self._fulfil(paid)
             return "fulfilled"
-        current = self._db.orders.find_one({"_id": order["_id"]}) or order
+        current = self._orders.get(order["_id"]) or order
         if current["status"] in (OrderStatus.PAID.value, OrderStatus.REFUNDED.value) and not current.get("fulfilled"):
             self._fulfil(current)
             return "fulfilled"
@@ -319,7 +312,7 @@ class BillingService:
         A Stripe order is refunded at Stripe first (idempotency key per order), so the money
         goes back before our books say so; a crash after that is finished by the next call.
         """
-        order = self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
+        order = self.get(order_id)
         if order is None:
             raise NotFound("Order not found.")
         if order["status"] == OrderStatus.REFUNDED.value and order.get("refund", {}).get("state") == "pending":
@@ -332,12 +325,8 @@ class BillingService:
         if order["provider"] == "stripe":
             self._refund_at_stripe(order)
         now = self._clock.now()
-        refunded = self._db.orders.find_one_and_update(
-            orders.cas_filter(order_id, "refund"),
-            {"$set": {"status": orders.target("refund"), "refunded_at": now, "updated_at": now,
-                      "refund": {"state": "pending", "actor_id": actor_id}}},
-            return_document=ReturnDocument.AFTER,
-        )
+        refunded = self._orders.move(order_id, "refund", fields={
+            "refunded_at": now, "updated_at": now, "refund": {"state": "pending", "actor_id": actor_id}})
         if refunded is None:
             raise Conflict("This order was refunded meanwhile.")
         return self._take_back(refunded)
@@ -354,8 +343,7 @@ class BillingService:
         key = f"order-refund:{order['_id']}"
         credits = int(order["credits"])
         for _ in range(REFUND_ATTEMPTS):
-            user = self._db.users.find_one({"_id": order["user_id"]}, {"credits": 1})
-            balance = max(0, int((user or {}).get("credits", 0)))
+            balance = max(0, self._accounting.balance(order["user_id"]) or 0)
             take = min(credits, balance)
             try:
                 self._accounting.apply_credits(
@@ -369,17 +357,19 @@ class BillingService:
                 break  # the account is gone; nothing to take back
         else:
             raise Conflict("The balance kept changing; try the refund again.")
-        done = self._db.orders.find_one_and_update(
-            {"_id": order["_id"]}, {"$set": {"refund.state": "done"}}, return_document=ReturnDocument.AFTER
-        )
+        done = self._orders.finish_refund(order["_id"])
         log.info("order refunded", extra={"order_id": order["_id"], "user_id": order["user_id"]})
         return done or order
 
     # ---- reads ---------------------------------------------------------------------------
 
     def page(self, *, filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        """Orders matching `filters`, newest first (`limit` per page) and the next cursor. Raises InvalidRequest for a bad cursor."""
-        return newest_first(self._db.orders, filters, limit=limit, cursor=cursor)
+        """Orders matching `filters` ({"user_id"?: str, "status"?: str}), newest first (`limit` per page) and the next
+        cursor. Raises InvalidRequest for a bad cursor, ValueError for another filter key (a programming error)."""
+        unknown = set(filters) - {"user_id", "status"}
+        if unknown:
+            raise ValueError(f"orders cannot be filtered by {sorted(unknown)}")
+        return self._orders.page(user_id=filters.get("user_id"), status=filters.get("status"), limit=limit, cursor=cursor)
 
     def own_orders(self, *, user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """The user's orders, newest first; finishes any credit a crash interrupted first (idempotent)."""
@@ -388,7 +378,7 @@ class BillingService:
 
     def get(self, order_id: str) -> dict[str, Any] | None:
         """The order document, or None (also for an implausible id)."""
-        return self._db.orders.find_one({"_id": order_id}) if plausible_id(order_id) else None
+        return self._orders.get(order_id) if plausible_id(order_id) else None
 
     @staticmethod
     def to_api(doc: dict[str, Any]) -> Order:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import stripe
 
@@ -24,6 +24,22 @@ WEBHOOK_TOLERANCE_S = 300  # Stripe's default: a signature older or newer than 5
 
 class BadSignature(InvalidRequest):
     """A webhook whose Stripe-Signature does not verify: 400, nothing changes."""
+
+
+class PaymentGateway(Protocol):
+    """What the billing service asks of Stripe (`StripeGateway`; tests inject an in-memory one)."""
+
+    def create_checkout_session(self, *, key: str, order: dict[str, Any], email: str, base_url: str) -> tuple[str, str]:
+        """A Checkout Session for `order`: `(session id, checkout url)`. Raises ServiceUnavailable."""
+        ...
+
+    def refund(self, *, key: str, payment_intent: str, order_id: str) -> None:
+        """Refund the whole payment, once per order. Raises ServiceUnavailable."""
+        ...
+
+    def verify_event(self, *, payload: bytes, signature_header: str, secret: str, now: datetime) -> dict[str, Any]:
+        """The event of a signed webhook. Raises BadSignature / InvalidRequest."""
+        ...
 
 
 class StripeGateway:

@@ -1,7 +1,9 @@
 """The multimodal assistant: conversations, messages, and one streamed reply per user message.
 
-store.py owns the collections, turn.py one reply (JSON or server-sent events),
-service.py starts turns and reads conversations; the providers live in common/providers/.
+ports.py is the storage port (`ConversationStore`, a Protocol) that service.py and turn.py depend on;
+store.py its MongoDB adapter (`MongoConversationStore`); turn.py one reply (JSON or server-sent events);
+service.py starts turns and reads conversations; the providers live in common/providers/. The stored
+documents are typed: `ConversationDocument`, `MessageDocument` (common/models/chat.py).
 
 Persistence rules (API.md, docs/chat.md):
 
@@ -14,10 +16,12 @@ Persistence rules (API.md, docs/chat.md):
   charge is given back.
 """
 
+from common.chat.ports import ConversationStore
 from common.chat.service import ChatService, title_for
-from common.chat.store import ConversationStore
+from common.chat.store import MongoConversationStore
 from common.chat.turn import HEARTBEAT, ChatConfig, ChatEvent, Turn, provider_failure
 from common.providers.sim_chat import sim_reply
 
-__all__ = ["HEARTBEAT", "ChatConfig", "ChatEvent", "ChatService", "ConversationStore", "Turn", "provider_failure",
+__all__ = ["HEARTBEAT", "ChatConfig", "ChatEvent", "ChatService", "ConversationStore", "MongoConversationStore",
+           "Turn", "provider_failure",
            "sim_reply", "title_for"]

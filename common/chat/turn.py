@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,11 +12,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from common import clock
 from common.accounting import Accounting, Charge
-from common.chat.store import ConversationStore, new_id
+from common.chat.ports import ConversationStore, new_id
+from common.clock import SYSTEM_CLOCK, Clock
 from common.errors import AppError, InvalidRequest, ServiceUnavailable
-from common.models.chat import ChatDelta, ChatDone, ChatMessage, ChatResponse, ChatStreamError
+from common.models.chat import (
+    ChatDelta,
+    ChatDone,
+    ChatMessage,
+    ChatResponse,
+    ChatStreamError,
+    MessageDocument,
+    MessageError,
+)
 from common.providers.base import (
     ChatProvider,
     InvalidProviderRequest,
@@ -124,20 +131,23 @@ class Turn:
         *,
         store: ConversationStore,
         accounting: Accounting,
-        present: Callable[[dict[str, Any]], ChatMessage],
+        present: Callable[[MessageDocument], ChatMessage],
         config: Callable[[], ChatConfig],
         provider: ChatProvider,
         conversation_id: str,
-        user_message: dict[str, Any],
+        user_message: MessageDocument,
         charge: Charge,
         charge_id: str,
         charged_at: datetime,
         history: list[tuple[str, str]],
         attachments: list[ReferenceImage],
         replaces: str | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """`user_message` is stored and charged (`charge`, keyed `charge_id`); `replaces` is the id of an
-        earlier reply this one supersedes (regenerate): it is deleted when the new reply's first text is stored."""
+        earlier reply this one supersedes (regenerate): it is deleted when the new reply's first text is stored.
+        `clock` stamps the reply and paces its checkpoints (at most one write per `checkpoint_s` of its time)."""
+        self._clock = clock
         self.conversation_id = conversation_id
         self._store = store
         self._accounting = accounting
@@ -150,19 +160,19 @@ class Turn:
         self._user_message = user_message
         self._charge = charge
         self._history = history
-        self._message = str(user_message["text"])
+        self._message = user_message.text
         self._attachments = attachments
         self._text: list[str] = []
-        self._reply: dict[str, Any] | None = None
+        self._reply: MessageDocument | None = None
         self._finished = False
         self._lock = threading.RLock()
-        self._last_checkpoint = 0.0
+        self._last_checkpoint: datetime | None = None
         self._pump: _Pump | None = None
 
     @property
     def _log(self) -> dict[str, Any]:
-        return {"user_id": self._user_message["user_id"], "conversation_id": self.conversation_id,
-                "message_id": self._user_message["_id"], "provider": self._provider.name}
+        return {"user_id": self._user_message.user_id, "conversation_id": self.conversation_id,
+                "message_id": self._user_message.id, "provider": self._provider.name}
 
     def _produce(self) -> Iterator[str]:
         return iter(self._provider.stream_text(self._history, self._message, self._attachments))
@@ -220,7 +230,7 @@ class Turn:
                 return
             self._save_reply(partial=True)
             log.info("chat reply interrupted; partial reply kept",
-                     extra={**self._log, "reply_id": self._reply["_id"], "chars": len("".join(self._text))})
+                     extra={**self._log, "reply_id": self._reply.id, "chars": len("".join(self._text))})
 
     # ---- persistence -----------------------------------------------------------------
 
@@ -232,19 +242,18 @@ class Turn:
             if self._finished:
                 return False
             self._text.append(chunk)
-            now = time.monotonic()
+            now = self._clock.now()
             if self._reply is None:
-                self._reply = self._store.insert_message({
-                    "_id": new_id(), "conversation_id": self.conversation_id,
-                    "user_id": self._user_message["user_id"], "role": "assistant", "text": chunk,
-                    "attachments": [], "partial": True, "reply_to": self._user_message["_id"],
-                    "provider": self._provider.name, "created_at": clock.now(),
-                })
+                self._reply = self._store.insert_message(MessageDocument(
+                    id=new_id(), conversation_id=self.conversation_id, user_id=self._user_message.user_id,
+                    role="assistant", text=chunk, attachments=[], partial=True, reply_to=self._user_message.id,
+                    provider=self._provider.name, created_at=now,
+                ))
                 self._last_checkpoint = now
                 if self._replaces:
                     self._store.delete_message(self._replaces)
-            elif now - self._last_checkpoint >= self._config().checkpoint_s:
-                self._store.update_message(self._reply["_id"], {"text": "".join(self._text)})
+            elif self._last_checkpoint is None or (now - self._last_checkpoint).total_seconds() >= self._config().checkpoint_s:
+                self._store.update_message(self._reply.id, text="".join(self._text))
                 self._last_checkpoint = now
             return True
 
@@ -254,7 +263,7 @@ class Turn:
                 raise self._failed(ProviderUnavailable("The assistant returned an empty reply. Please try again."))
             self._finished = True
             reply = self._save_reply(partial=False)
-        log.info("chat reply stored", extra={**self._log, "reply_id": reply["_id"], "chars": len(reply["text"])})
+        log.info("chat reply stored", extra={**self._log, "reply_id": reply.id, "chars": len(reply.text)})
         return self._present(reply)
 
     def _failed(self, exc: Exception) -> AppError:
@@ -267,24 +276,24 @@ class Turn:
             self._finished = True
             if self._reply is None:
                 self._refund()
-                self._store.update_message(self._user_message["_id"], {"error": {"code": error.code, "message": error.message}})
+                self._store.update_message(self._user_message.id, error=MessageError(code=error.code, message=error.message))
                 log.warning("chat reply failed before any text: %s", error.code, extra=self._log)
             else:
                 self._save_reply(partial=True)
                 log.warning("chat reply failed mid-way: %s; partial reply kept", error.code, extra=self._log)
         return error
 
-    def _save_reply(self, *, partial: bool) -> dict[str, Any]:
+    def _save_reply(self, *, partial: bool) -> MessageDocument:
         assert self._reply is not None
-        self._reply.update(text="".join(self._text), partial=partial)
-        self._store.update_message(self._reply["_id"], {"text": self._reply["text"], "partial": partial})
+        self._reply = self._reply.model_copy(update={"text": "".join(self._text), "partial": partial})
+        self._store.update_message(self._reply.id, text=self._reply.text, partial=partial)
         if not self._store.touch(self.conversation_id):
-            self._store.delete_message(self._reply["_id"])  # the conversation was deleted while it streamed
+            self._store.delete_message(self._reply.id)  # the conversation was deleted while it streamed
         return self._reply
 
     def _refund(self) -> None:
         """Give the charge back (no text was produced); keyed, so a second call changes nothing."""
         self._accounting.refund_task(
-            user_id=self._user_message["user_id"], kind="chat", task_id=self._charge_id,
+            user_id=self._user_message.user_id, kind="chat", task_id=self._charge_id,
             charge=self._charge, created_at=self._charged_at,
         )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from common.models.core import MAX_MEDIA_URL, Out, Strict
+from common.models.documents import Stored as StoredDocument
 
 MAX_CHAT_MESSAGE = 8000
 MAX_CHAT_ATTACHMENTS = 4
@@ -93,6 +94,68 @@ class ChatStreamError(Out):
     code: str
     message: str
     conversation_id: str
+
+
+# ---- stored documents (collections `conversations` and `messages`; not part of the HTTP contract) -------------------
+
+# An object name in the media bucket (`uploads/<user>/<file>`, `media/<user>/<task>.<ext>`), never a URL.
+ObjectName = Annotated[str, Field(pattern=r"^(media|uploads)/[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_.-]{1,128}$")]
+_OBJECT_ID = r"^[0-9a-f]{24}$"
+
+
+class _ChatStored(StoredDocument):
+    """A stored chat document (common.models.documents.Stored: unknown keys ignored on read, times aware UTC,
+    immutable: change one with `model_copy(update=...)`)."""
+
+    def to_document(self) -> dict[str, Any]:
+        """The MongoDB document: `_id` for `id`, unset optional fields left out (as the collections always held them)."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class ConversationDocument(_ChatStored):
+    """`conversations`: one conversation of one user; `updated_at` moves with each message (the list's order)."""
+
+    id: str = Field(alias="_id", pattern=_OBJECT_ID)
+    user_id: str = Field(min_length=1, max_length=64)
+    title: str = Field(max_length=200)
+    created_at: datetime
+    updated_at: datetime
+
+
+class StoredCharge(StoredDocument):
+    """How a user message was paid (Accounting.Charge): `credits` taken (0 for a quota unit), `from_quota`."""
+
+    credits: int = Field(ge=0)
+    from_quota: bool
+
+
+class MessageError(StoredDocument):
+    """The clean error recorded on a user message whose reply failed before any text (API.md error `code`, `message`)."""
+
+    code: str = Field(min_length=1)
+    message: str
+
+
+class MessageDocument(_ChatStored):
+    """`messages`: one message of a conversation. Attachments are object names, signed into URLs when read.
+
+    A user message carries its `charge` (and `error` when the reply failed before any text); an assistant
+    message its `reply_to` (the user message it answers), `provider`, and `partial` while it streams or when
+    it was cut short.
+    """
+
+    id: str = Field(alias="_id", pattern=_OBJECT_ID)
+    conversation_id: str = Field(pattern=_OBJECT_ID)
+    user_id: str = Field(min_length=1, max_length=64)
+    role: Literal["user", "assistant"]
+    text: str
+    attachments: list[ObjectName] = Field(default_factory=list, max_length=MAX_CHAT_ATTACHMENTS)
+    partial: bool = False
+    created_at: datetime
+    charge: StoredCharge | None = None
+    reply_to: str | None = Field(None, pattern=_OBJECT_ID)
+    provider: str | None = None
+    error: MessageError | None = None
 
 
 SCHEMA_MODELS: list[type[BaseModel]] = [

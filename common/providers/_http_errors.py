@@ -60,6 +60,12 @@ def looks_like_safety(*texts: str | None) -> bool:
     return any(word in joined for word in _SAFETY_WORDS)
 
 
+def unreadable_answer(what: str, *, detail: str) -> ProviderError:
+    """A 200 answer we cannot use (not JSON, missing fields, not the media it claims): permanent, since asking again
+    the same way gets the same answer. `what` names it for users ("video", "answer"); `detail` is for logs."""
+    return ProviderError(f"The AI provider sent a {what} that could not be read.", detail=detail)
+
+
 # ---- google-genai --------------------------------------------------------------
 
 

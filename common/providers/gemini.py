@@ -318,14 +318,18 @@ class GeminiChat:
 
     @staticmethod
     def _stream(chat: Any, parts: list[Any], *, model: str) -> Iterator[str]:
+        said = False
         try:
             for chunk in chat.send_message_stream(parts):
                 raise_if_blocked(chunk)
                 for candidate in chunk.candidates or ():
                     for part in (candidate.content.parts if candidate.content else None) or ():
                         if part.text and not part.thought:
+                            said = True
                             yield part.text
         except ProviderError:
             raise
         except Exception as exc:
             raise map_google_error(exc, model=model, setting="chat_model") from exc
+        if not said:  # a stream that ended without a word (no events, or only thoughts)
+            raise ProviderError("The AI provider sent an empty answer.", detail=f"{model}: stream ended without text")

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 from PIL import Image as PILImage
 
-from common.media_probe import mp4_facts
-from common.providers._http_errors import map_failed_job, map_openai_error
+from common.media_probe import is_mp4, mp4_facts
+from common.providers._http_errors import map_failed_job, map_openai_error, unreadable_answer
 from common.providers.base import (
     GenerationRequest,
     InvalidProviderRequest,
@@ -128,12 +128,13 @@ class OpenAIVideoProvider:
             if not source_id:
                 raise InvalidProviderRequest("The source video cannot be remixed at this provider.")
             video = self._sdk_call(lambda: client.videos.remix(source_id, prompt=request.prompt))
-            log.info("sora remix submitted", extra={"task_id": request.task_id, "job_id": video.id})
-            return self._status(video, {"seconds": str(getattr(video, "seconds", "") or params["seconds"]), "size": size})
+            status = self._status(video, {"seconds": str(getattr(video, "seconds", "") or params["seconds"]), "size": size})
+            log.info("sora remix submitted", extra={"task_id": request.task_id, "job_id": status.job_id})
+            return status
         video = self._sdk_call(lambda: client.videos.create(**params), model=params["model"])
-        log.info("sora job submitted", extra={"task_id": request.task_id, "job_id": video.id})
-        state: dict[str, object] = {"seconds": params["seconds"], "size": size}
-        return self._status(video, state)
+        status = self._status(video, {"seconds": params["seconds"], "size": size})
+        log.info("sora job submitted", extra={"task_id": request.task_id, "job_id": status.job_id})
+        return status
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
         """The job's state via `videos.retrieve` (GET /v1/videos/{id}): queued/in_progress with progress, completed, or failed
@@ -163,6 +164,8 @@ class OpenAIVideoProvider:
         client = self._client()
         content = self._sdk_call(lambda: client.videos.download_content(job_id), not_found=ResultExpired)
         data = content.read()
+        if not is_mp4(data):
+            raise unreadable_answer("video", detail=f"{job_id}: content is not an MP4 ({len(data)} bytes: {data[:16]!r})")
         # What the file says wins; the requested size and length are the fallback.
         width, height, duration = mp4_facts(data)
         if width is None:
@@ -172,6 +175,10 @@ class OpenAIVideoProvider:
         return MediaResult(data=data, mime_type="video/mp4", width=width, height=height, duration_s=duration)
 
     def _status(self, video: Any, state: dict[str, object]) -> JobStatus:
+        # The SDK hands back the raw text when a gateway answers 200 with something other than JSON,
+        # and an object without an id for JSON without the video's fields.
+        if not isinstance(getattr(video, "id", None), str) or not video.id:
+            raise unreadable_answer("answer", detail=f"not a video object: {str(video)[:120]!r}")
         if video.expires_at:
             state["expires_at"] = int(video.expires_at)
         progress = max(0, min(100, int(video.progress or 0)))

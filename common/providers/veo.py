@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from common.media_probe import mp4_facts
-from common.providers._http_errors import map_google_error, map_operation_error
+from common.media_probe import is_mp4, mp4_facts
+from common.providers._http_errors import map_google_error, map_operation_error, unreadable_answer
 from common.providers.base import (
     GenerationRequest,
     InvalidProviderRequest,
@@ -121,12 +121,15 @@ class VeoVideoProvider:
         model_path = _transformers.t_model(client._api_client, request.model or self._model)
         try:
             response = client._api_client.request("post", f"{model_path}:predictLongRunning", body)
-            operation = json.loads(response.body or "{}")
         except Exception as exc:
             raise map_google_error(exc, model=request.model or self._model, setting="veo_model") from exc
-        job_id = str(operation.get("name") or "")
+        try:
+            operation = json.loads(response.body or "{}")
+        except ValueError as exc:
+            raise unreadable_answer("answer", detail=f"predictLongRunning answered no JSON: {exc}") from exc
+        job_id = str(operation.get("name") or "") if isinstance(operation, dict) else ""
         if not job_id:
-            raise ProviderError(detail="predictLongRunning answered without an operation name")
+            raise unreadable_answer("answer", detail="predictLongRunning answered without an operation name")
         log.info("veo job submitted", extra={"task_id": request.task_id, "job_id": job_id})
         state: dict[str, object] = {"submitted_at": self._clock(), "duration_s": duration}
         return JobStatus(job_id=job_id, done=False, progress=0, state=state)
@@ -147,7 +150,7 @@ class VeoVideoProvider:
         except Exception as exc:
             raise map_google_error(exc, model=model, setting="veo_model") from exc
         if not operation.name:
-            raise ProviderError(detail="generate_videos answered without an operation name")
+            raise unreadable_answer("answer", detail="generate_videos answered without an operation name")
         log.info("veo job submitted (vertex)", extra={"task_id": request.task_id, "job_id": operation.name})
         return JobStatus(job_id=str(operation.name), done=False, progress=0,
                          state={"submitted_at": self._clock(), "duration_s": duration})
@@ -222,5 +225,7 @@ def _finished_video(operation: Any) -> Any:
 
 
 def _video_result(data: bytes) -> MediaResult:
+    if not is_mp4(data):
+        raise unreadable_answer("video", detail=f"download is not an MP4 ({len(data)} bytes: {data[:16]!r})")
     width, height, duration = mp4_facts(data)
     return MediaResult(data=data, mime_type="video/mp4", width=width, height=height, duration_s=duration)

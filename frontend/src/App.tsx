@@ -3,7 +3,7 @@ import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { setUnauthorizedHandler } from './api/apiService';
 import { AppShell } from './components/layout/AppShell';
-import { safeNext } from './features/auth/validation';
+import { safeNext } from './features/auth/redirect';
 import { LoadingState } from './components/ui/States';
 import { ToastProvider } from './components/ui/Toast';
 import { useMe, useToken } from './hooks/useSession';

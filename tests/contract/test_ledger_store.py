@@ -40,11 +40,11 @@ class Ledger:
 def _mongo(request: pytest.FixtureRequest) -> Ledger:
     db = request.getfixturevalue("mongo_db")
 
-    def add_user(user_id: str | None = None, *, credits: int = 0) -> str:
+    def add_user(user_id: str | None = None, *, credits: int = 0, credit_keys: list[str] | None = None) -> str:
         uid = user_id or str(ObjectId())
         db.users.insert_one(UserDocument.model_validate({
             "_id": uid, "email": f"{uid}@example.com", "name": "u", "password_hash": "x", "role": Role.USER,
-            "credits": credits, "credit_keys": [], "created_at": NOW, "updated_at": NOW}).to_mongo())
+            "credits": credits, "credit_keys": credit_keys or [], "created_at": NOW, "updated_at": NOW}).to_mongo())
         return uid
 
     def documents() -> dict[str, list[dict[str, Any]]]:
@@ -138,12 +138,13 @@ def test_an_unknown_user_has_no_balance_and_gets_nothing(ledger: Ledger) -> None
 
 
 def test_the_recent_keys_keep_only_the_newest(ledger: Ledger) -> None:
-    uid = ledger.add_user()
-    for i in range(RECENT_KEYS + 2):
-        assert ledger.store.change_credits(user_id=uid, delta=1, key=f"k{i}") == i + 1
+    uid = ledger.add_user(credit_keys=[f"k{i}" for i in range(RECENT_KEYS - 1)])
+    for i in range(RECENT_KEYS - 1, RECENT_KEYS + 2):
+        assert ledger.store.change_credits(user_id=uid, delta=1, key=f"k{i}") is not None
     state = ledger.store.credit_state(uid)
-    assert state is not None and len(state.recent_keys) == RECENT_KEYS
+    assert state is not None and state.credits == 3 and len(state.recent_keys) == RECENT_KEYS
     assert state.recent_keys[0] == "k2" and state.recent_keys[-1] == f"k{RECENT_KEYS + 1}"
+    assert ledger.store.change_credits(user_id=uid, delta=1, key="k1") == 4  # a key this old is no longer guarded here
 
 
 # ---- the ledger ----------------------------------------------------------------------------

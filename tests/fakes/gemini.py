@@ -35,6 +35,23 @@ _ROUTES = (
 )
 VERTEX_TOKEN = "vertex-adc-token"  # what tests' fake Application Default Credentials present
 
+
+def fake_service_account() -> Any:
+    """Credentials standing in for Application Default Credentials: bearer `VERTEX_TOKEN`, refreshed on demand
+    (`refreshes` counts the refreshes)."""
+    from google.auth import credentials as ga_credentials
+
+    class FakeServiceAccount(ga_credentials.Credentials):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.refreshes = 0
+
+        def refresh(self, request: Any) -> None:
+            self.refreshes += 1
+            self.token = VERTEX_TOKEN
+
+    return FakeServiceAccount()
+
 # What `GET /v1beta/models` lists (name, displayName, supportedGenerationMethods), two per page.
 MODELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("gemini-3.1-pro-preview", "Gemini 3.1 Pro Preview", ("generateContent", "countTokens")),
@@ -166,10 +183,16 @@ class FakeGemini(FakeServer):
     def __init__(self, *, accepted_keys: tuple[str, ...] = ("test-key",)) -> None:
         super().__init__()
         self.accepted_keys = set(accepted_keys)
+        self._initial_keys = frozenset(accepted_keys)
 
     @property
     def base_url(self) -> str:
         return self.origin
+
+    def reset(self) -> None:
+        """Forget requests and scripts, and accept the keys given at construction again."""
+        super().reset()
+        self.accepted_keys = set(self._initial_keys)
 
     def accept_only(self, *keys: str) -> None:
         """Rotate: from now on only these keys work."""

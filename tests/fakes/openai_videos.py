@@ -1,12 +1,17 @@
-"""A fake OpenAI-style `/v1/videos` API (Sora's format), as described in PROVIDERS.md."""
+"""A fake OpenAI-style `/v1/videos` API (Sora's format), as described in PROVIDERS.md.
+
+Its timestamps (`created_at`, `completed_at`, `expires_at`, Unix seconds) come from an injected
+`common.clock.Clock` (the system clock by default), so a test can move time past `expires_at`
+without waiting and without wall-clock arithmetic.
+"""
 
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import Any
 
+from common.clock import SYSTEM_CLOCK, Clock
 from tests.fakes.media import mp4_bytes
 from tests.fakes.server import Behaviour, FakeServer, RecordedRequest, Reply
 
@@ -52,15 +57,17 @@ def video_status(
     error: dict[str, str] | None = None,
     expires_in_s: float | None = 3600,
 ) -> Behaviour:
-    """Answer `GET /v1/videos/{id}` with this status for the requested video."""
+    """Answer `GET /v1/videos/{id}` with this status for the requested video; `expires_at` is
+    `expires_in_s` seconds after the fake's clock (None: no expiry announced)."""
 
     def behaviour(request: RecordedRequest, fake: FakeServer) -> Reply:
         assert isinstance(fake, FakeOpenAIVideos)
         video = dict(fake.video(request.path.split("/")[3]))
         video.update(status=status, progress=progress, error=error)
+        now = fake.unix_now()
         if status == "completed":
-            video["completed_at"] = int(time.time())
-        video["expires_at"] = int(time.time() + expires_in_s) if expires_in_s is not None else None
+            video["completed_at"] = int(now)
+        video["expires_at"] = int(now + expires_in_s) if expires_in_s is not None else None
         return Reply.json(video)
 
     return behaviour
@@ -71,20 +78,34 @@ class FakeOpenAIVideos(FakeServer):
 
     ROUTES = _ROUTES
 
-    def __init__(self, *, accepted_keys: tuple[str, ...] = ("test-key",)) -> None:
+    def __init__(self, *, accepted_keys: tuple[str, ...] = ("test-key",), clock: Clock = SYSTEM_CLOCK) -> None:
+        """`clock` stamps `created_at`/`completed_at`/`expires_at` (default: the system clock)."""
         super().__init__()
         self.accepted_keys = set(accepted_keys)
+        self._initial_keys = frozenset(accepted_keys)
+        self.clock = clock
         self._videos: dict[str, dict[str, Any]] = {}
+
+    def unix_now(self) -> float:
+        """The fake's current time in Unix seconds, from its clock."""
+        return self.clock.now().timestamp()
 
     @property
     def base_url(self) -> str:
         return f"{self.origin}/v1"
 
+    def reset(self) -> None:
+        """Forget requests and scripts, and accept the keys given at construction again."""
+        super().reset()
+        self.accepted_keys = set(self._initial_keys)
+
     def accept_only(self, *keys: str) -> None:
         self.accepted_keys = set(keys)
 
     def video(self, video_id: str) -> dict[str, Any]:
-        return self._videos.get(video_id) or _video(video_id, model="sora-2", seconds="4", size="720x1280")
+        """The stored video object of `video_id`, or a queued 4 s sora-2 one for an id the fake never made."""
+        return self._videos.get(video_id) or _video(video_id, model="sora-2", seconds="4", size="720x1280",
+                                                    created_at=self.unix_now())
 
     def authorize(self, request: RecordedRequest) -> Reply | None:
         if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.accepted_keys:
@@ -103,6 +124,7 @@ class FakeOpenAIVideos(FakeServer):
                 model=form["model"].text if "model" in form else "sora-2",
                 seconds=form["seconds"].text if "seconds" in form else "4",
                 size=form["size"].text if "size" in form else "720x1280",
+                created_at=self.unix_now(),
             )
             return Reply.json(self._videos[video_id])
         if request.endpoint == "remix":
@@ -111,7 +133,8 @@ class FakeOpenAIVideos(FakeServer):
                 return self.not_found(request)
             source = self._videos[source_id]
             video_id = f"video_{uuid.uuid4().hex}"
-            self._videos[video_id] = {**_video(video_id, model=source["model"], seconds=source["seconds"], size=source["size"]),
+            self._videos[video_id] = {**_video(video_id, model=source["model"], seconds=source["seconds"], size=source["size"],
+                                             created_at=self.unix_now()),
                                       "remixed_from_video_id": source_id, "prompt": request.json().get("prompt")}
             return Reply.json(self._videos[video_id])
         if request.endpoint == "retrieve":
@@ -129,7 +152,7 @@ class FakeOpenAIVideos(FakeServer):
         return openai_error(404, "Video not found.", code="not_found")
 
 
-def _video(video_id: str, *, model: str, seconds: str, size: str) -> dict[str, Any]:
+def _video(video_id: str, *, model: str, seconds: str, size: str, created_at: float) -> dict[str, Any]:
     return {
         "id": video_id,
         "object": "video",
@@ -137,7 +160,7 @@ def _video(video_id: str, *, model: str, seconds: str, size: str) -> dict[str, A
         "status": "queued",
         "progress": 0,
         "error": None,
-        "created_at": int(time.time()),
+        "created_at": int(created_at),
         "completed_at": None,
         "expires_at": None,
         "seconds": seconds,

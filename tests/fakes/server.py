@@ -152,6 +152,12 @@ class FakeServer:
         with self._lock:
             self._scripts[endpoint].extend(behaviours)
 
+    def reset(self) -> None:
+        """Forget the recorded requests and the queued behaviours (a fake shared by several tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._scripts.clear()
+
     def requests_to(self, endpoint: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.endpoint == endpoint]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +12,10 @@ from localstack.emulator import StorageEmulator
 from tests.abuse_helpers import error_of, stack_with, wait_task, wait_until
 from tests.conftest import Stack
 from tests.fakes import FakeGemini, FakeOpenAIVideos
+from tests.fakes.fixtures import GEMINI_KEY, OPENAI_KEY
 from tests.fakes.gemini import veo_running
 from tests.fakes.openai_videos import video_status
 from tests.integration.test_abuse_media import HeldQueue
-
-
-@pytest.fixture
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini(accepted_keys=("gem-key-1",)) as fake:
-        yield fake
-
-
-@pytest.fixture
-def openai_fake() -> Iterator[FakeOpenAIVideos]:
-    with FakeOpenAIVideos(accepted_keys=("sk-test-1",)) as fake:
-        yield fake
 
 
 def video(stack: Stack, token: str, **body: Any) -> Any:
@@ -43,7 +31,7 @@ def test_deleting_running_veo_videos_does_not_give_free_renders(emulator: Storag
     """The issue's example: 0 credits, a quota of 3, start-and-delete 6 videos once GENERATING."""
     gemini.script("operation", *[veo_running()] * 10_000)
     with stack_with(emulator, tmp_path, VIDEO_PROVIDER="veo", GEMINI_BASE_URL=gemini.base_url, POLL_INTERVAL_S=0.2) as stack:
-        stack.svc.secrets.put(GEMINI_API_KEY, "gem-key-1")
+        stack.svc.secrets.put(GEMINI_API_KEY, GEMINI_KEY)
         token = stack.register()
         answers = []
         for _ in range(6):
@@ -65,7 +53,7 @@ def test_cancel_at_an_openai_style_gateway_stops_the_job_and_refunds(emulator: S
     openai_fake.script("retrieve", *[video_status("in_progress", progress=10)] * 10_000)
     with stack_with(emulator, tmp_path, VIDEO_PROVIDER="sora", OPENAI_BASE_URL=openai_fake.base_url,
                     POLL_INTERVAL_S=0.2) as stack:
-        stack.svc.secrets.put(OPENAI_API_KEY, "sk-test-1")
+        stack.svc.secrets.put(OPENAI_API_KEY, OPENAI_KEY)
         token = stack.register()
         task = video(stack, token).json()
         running = wait_task(stack, token, task["id"], until=("GENERATING",))
@@ -105,7 +93,7 @@ def test_a_job_submitted_while_the_task_was_canceled_is_stopped_at_the_provider(
     the job the worker got back is deleted at the gateway."""
     openai_fake.script("retrieve", *[video_status("in_progress", progress=10)] * 10_000)
     with stack_with(emulator, tmp_path, VIDEO_PROVIDER="sora", OPENAI_BASE_URL=openai_fake.base_url) as stack:
-        stack.svc.secrets.put(OPENAI_API_KEY, "sk-test-1")
+        stack.svc.secrets.put(OPENAI_API_KEY, OPENAI_KEY)
         held = HeldQueue()
         monkeypatch.setattr(stack.svc.generation, "queue", held)
         token = stack.register()

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from localstack.emulator import free_port
+from tests.processes import terminate
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "nginx" / "sora.conf.tmpl"
@@ -360,18 +361,8 @@ def start_nginx(prefix: Path, conf: Path, port: int) -> subprocess.Popen[bytes]:
                 return proc
         except OSError:
             time.sleep(0.05)
-    stop_nginx(proc)
+    terminate(proc)
     raise RuntimeError("nginx did not start listening")
-
-
-def stop_nginx(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @contextmanager
@@ -386,7 +377,7 @@ def running_proxy(
     try:
         yield RunningNginx(prefix, conf, port)
     finally:
-        stop_nginx(proc)
+        terminate(proc)
 
 
 @pytest.fixture(scope="module")
@@ -805,7 +796,7 @@ def tls_proxy(backends: Backends, tmp_path_factory: pytest.TempPathFactory) -> I
     try:
         yield RunningNginx(prefix, conf, http_port, https_port)
     finally:
-        stop_nginx(proc)
+        terminate(proc)
 
 
 def test_tls_config_passes_nginx_t(tls_proxy: RunningNginx) -> None:

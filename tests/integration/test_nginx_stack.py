@@ -37,9 +37,9 @@ from tests.integration.test_nginx import (
     base_values,
     render_config,
     start_nginx,
-    stop_nginx,
 )
 from tests.integration.test_proxy import StorageCalls
+from tests.processes import terminate
 
 pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx binary not installed (`make system-deps`)")
 
@@ -59,7 +59,7 @@ def edge(stack: Stack, tmp_path: Path) -> Iterator[RunningNginx]:
     try:
         yield RunningNginx(tmp_path, conf, port)
     finally:
-        stop_nginx(proc)
+        terminate(proc)
 
 
 def get(edge: RunningNginx, path: str, byte_range: str | None = None) -> tuple[int, bytes, dict[str, str]]:

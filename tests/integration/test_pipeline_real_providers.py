@@ -17,20 +17,9 @@ from common.config import Settings
 from common.secrets import GEMINI_API_KEY, OPENAI_API_KEY
 from tests.conftest import Stack, start_stack, stop_stack
 from tests.fakes import FakeGemini, FakeOpenAIVideos
+from tests.fakes.fixtures import GEMINI_KEY, OPENAI_KEY
 from tests.fakes.gemini import safety_stop
 from tests.fakes.openai_videos import video_status
-
-
-@pytest.fixture
-def gemini() -> Iterator[FakeGemini]:
-    with FakeGemini(accepted_keys=("gem-key-1",)) as fake:
-        yield fake
-
-
-@pytest.fixture
-def openai_fake() -> Iterator[FakeOpenAIVideos]:
-    with FakeOpenAIVideos(accepted_keys=("sk-test-1",)) as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -40,8 +29,8 @@ def real_stack(settings: Settings, gemini: FakeGemini, openai_fake: FakeOpenAIVi
         "GEMINI_BASE_URL": gemini.base_url, "OPENAI_BASE_URL": openai_fake.base_url,
     })
     stack, server = start_stack(settings)
-    stack.svc.secrets.put(GEMINI_API_KEY, "gem-key-1")
-    stack.svc.secrets.put(OPENAI_API_KEY, "sk-test-1")
+    stack.svc.secrets.put(GEMINI_API_KEY, GEMINI_KEY)
+    stack.svc.secrets.put(OPENAI_API_KEY, OPENAI_KEY)
     yield stack
     stop_stack(stack, server)
 
@@ -61,7 +50,7 @@ def test_gemini_image_lands_in_storage_as_a_real_png(real_stack: Stack, gemini: 
     png = real_stack.api("GET", done["result"]["url"]).content
     assert Image.open(io.BytesIO(png)).format == "PNG"
     sent = gemini.requests_to("generate")[0]
-    assert sent.headers["x-goog-api-key"] == "gem-key-1"
+    assert sent.headers["x-goog-api-key"] == GEMINI_KEY
     assert len(gemini.requests_to("generate")) == 1  # generated once
 
 

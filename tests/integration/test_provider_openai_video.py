@@ -1,61 +1,55 @@
-"""OpenAIVideoProvider through the real openai SDK against FakeOpenAIVideos (/v1/videos)."""
+"""OpenAIVideoProvider through the real openai SDK against FakeOpenAIVideos (/v1/videos): what is Sora's own.
+
+Credentials, model 404, 429/5xx, timeouts, malformed answers and cancel: test_provider_contract.py, for every adapter.
+"""
 
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
 
+from common.clock import FrozenClock
 from common.providers.base import (
     GenerationRequest,
     InvalidProviderRequest,
     MediaKind,
-    ProviderAuthError,
     ProviderError,
-    ProviderNotConfigured,
-    ProviderRateLimited,
-    ProviderUnavailable,
     ReferenceImage,
     ResultExpired,
     SafetyRefusal,
 )
 from common.providers.openai_video import OpenAIVideoProvider
-from tests.fakes import FakeOpenAIVideos, mp4_bytes, png_bytes, slow
+from tests.fakes import FakeOpenAIVideos, mp4_bytes, png_bytes
 from tests.fakes.media import MP4_HEIGHT, MP4_SECONDS, MP4_WIDTH
 from tests.fakes.openai_videos import (
     moderation_rejected,
     openai_error,
-    rate_limited,
-    server_error,
     video_status,
 )
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeOpenAIVideos]:
-    with FakeOpenAIVideos() as server:
+def clock() -> FrozenClock:
+    """The one clock of the gateway and the adapter: moved by hand, never read from the wall."""
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def fake(clock: FrozenClock) -> Iterator[FakeOpenAIVideos]:
+    with FakeOpenAIVideos(clock=clock) as server:
         yield server
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def provider(fake: FakeOpenAIVideos, clock: FakeClock) -> OpenAIVideoProvider:
-    return OpenAIVideoProvider(api_key=lambda: "test-key", base_url=fake.base_url, timeout_s=5, clock=clock)
+def provider(fake: FakeOpenAIVideos, clock: FrozenClock) -> OpenAIVideoProvider:
+    return OpenAIVideoProvider(api_key=lambda: "test-key", base_url=fake.base_url, timeout_s=5,
+                               clock=lambda: clock.now().timestamp())
 
 
 def video_request(*, aspect_ratio: str = "16:9", duration_s: int | None = 8, **kwargs: object) -> GenerationRequest:
@@ -99,12 +93,12 @@ def test_job_reports_provider_progress_then_fetches_a_real_mp4(
     assert download.path == f"/v1/videos/{submitted.job_id}/content"
 
 
-def test_completed_job_keeps_expires_at_in_state(provider: OpenAIVideoProvider, clock: FakeClock) -> None:
+def test_completed_job_keeps_expires_at_in_state(provider: OpenAIVideoProvider) -> None:
     submitted = provider.submit(video_request())
 
     finished = provider.poll(submitted.job_id, state=submitted.state)
 
-    assert isinstance(finished.state["expires_at"], int) and finished.state["expires_at"] > clock.now
+    assert finished.state["expires_at"] == int(T0.timestamp()) + 3600  # the fake's default: an hour after completion
     assert finished.state["seconds"] == "8" and finished.state["size"] == "1280x720"
 
 
@@ -233,11 +227,11 @@ def test_unknown_status_is_a_terminal_failure_never_still_running(
 
 
 def test_fetch_after_expires_at_is_result_expired_without_a_download(
-    provider: OpenAIVideoProvider, fake: FakeOpenAIVideos, clock: FakeClock
+    provider: OpenAIVideoProvider, fake: FakeOpenAIVideos, clock: FrozenClock
 ) -> None:
     submitted = provider.submit(video_request())
     finished = provider.poll(submitted.job_id, state=submitted.state)
-    clock.now = float(finished.state["expires_at"]) + 1  # type: ignore[arg-type]
+    clock.advance(3600)  # exactly at expires_at: too late
 
     with pytest.raises(ResultExpired):
         provider.fetch(submitted.job_id, state=finished.state)
@@ -251,7 +245,7 @@ def test_download_answering_404_is_result_expired(provider: OpenAIVideoProvider,
         provider.fetch("video_gone", state={})
 
 
-# ---- request errors, transport and credentials -----------------------------------------------
+# ---- request errors and remix -----------------------------------------------------------------
 
 
 def test_moderation_rejection_at_create_is_a_safety_refusal(
@@ -274,71 +268,6 @@ def test_other_bad_request_at_create_is_a_permanent_invalid_request(
         provider.submit(video_request())
 
     assert not caught.value.retryable
-
-
-def test_invalid_api_key_is_a_permanent_auth_error(fake: FakeOpenAIVideos) -> None:
-    provider = OpenAIVideoProvider(api_key=lambda: "revoked-key", base_url=fake.base_url)
-
-    with pytest.raises(ProviderAuthError) as caught:
-        provider.submit(video_request())
-
-    assert not caught.value.retryable
-    assert caught.value.message == ProviderAuthError.user_message
-
-
-def test_rate_limit_is_retryable(provider: OpenAIVideoProvider, fake: FakeOpenAIVideos) -> None:
-    fake.script("create", rate_limited())
-
-    with pytest.raises(ProviderRateLimited) as caught:
-        provider.submit(video_request())
-
-    assert caught.value.retryable
-
-
-def test_server_error_is_retryable_and_the_next_call_succeeds_without_sdk_retries(
-    provider: OpenAIVideoProvider, fake: FakeOpenAIVideos
-) -> None:
-    submitted = provider.submit(video_request())
-    fake.script("retrieve", server_error())
-
-    with pytest.raises(ProviderUnavailable) as caught:
-        provider.poll(submitted.job_id, state=submitted.state)
-    assert caught.value.retryable
-    assert len(fake.requests_to("retrieve")) == 1
-
-    assert provider.poll(submitted.job_id, state=submitted.state).done
-
-
-def test_answer_slower_than_the_timeout_is_retryable_unavailable(fake: FakeOpenAIVideos) -> None:
-    provider = OpenAIVideoProvider(api_key=lambda: "test-key", base_url=fake.base_url, timeout_s=0.5)
-    fake.script("create", slow(5))
-
-    with pytest.raises(ProviderUnavailable):
-        provider.submit(video_request())
-    assert len(fake.requests_to("create")) == 1
-
-
-def test_missing_key_is_not_configured(fake: FakeOpenAIVideos) -> None:
-    provider = OpenAIVideoProvider(api_key=lambda: "", base_url=fake.base_url)
-
-    with pytest.raises(ProviderNotConfigured):
-        provider.submit(video_request())
-    assert fake.requests == []
-
-
-def test_rotated_key_is_used_on_the_next_call(fake: FakeOpenAIVideos) -> None:
-    current = {"key": "key-1"}
-    fake.accept_only("key-1")
-    provider = OpenAIVideoProvider(api_key=lambda: current["key"], base_url=fake.base_url)
-    submitted = provider.submit(video_request())
-
-    current["key"] = "key-2"
-    fake.accept_only("key-2")
-    status = provider.poll(submitted.job_id, state=submitted.state)
-
-    assert status.done and status.error is None
-    assert fake.requests_to("create")[0].headers["authorization"] == "Bearer key-1"
-    assert fake.requests_to("retrieve")[0].headers["authorization"] == "Bearer key-2"
 
 
 def test_remix_posts_the_new_prompt_to_the_source_videos_remix_endpoint(provider: OpenAIVideoProvider, fake: FakeOpenAIVideos) -> None:

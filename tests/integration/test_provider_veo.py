@@ -1,4 +1,7 @@
-"""VeoVideoProvider through the real google-genai SDK against FakeGemini's Veo endpoints."""
+"""VeoVideoProvider through the real google-genai SDK against FakeGemini's Veo endpoints: what is Veo's own.
+
+Credentials, model 404, 429/5xx, timeouts and malformed answers: test_provider_contract.py, for every adapter.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,6 @@ from common.providers.base import (
     InvalidProviderRequest,
     JobStatus,
     MediaKind,
-    ProviderAuthError,
-    ProviderNotConfigured,
     ProviderRateLimited,
     ProviderUnavailable,
     ReferenceImage,
@@ -21,11 +22,9 @@ from common.providers.base import (
     SafetyRefusal,
 )
 from common.providers.veo import VeoVideoProvider
-from tests.fakes import FakeGemini, mp4_bytes, png_bytes, slow
+from tests.fakes import FakeGemini, mp4_bytes, png_bytes
 from tests.fakes.gemini import (
-    internal_error,
     not_found,
-    quota_exhausted,
     veo_done,
     veo_failed,
     veo_filtered,
@@ -228,72 +227,7 @@ def test_download_of_an_expired_file_is_result_expired(provider: VeoVideoProvide
         provider.fetch(submitted.job_id, state=finished.state)
 
 
-# ---- transport and credentials --------------------------------------------------------------
-
-
-def test_invalid_api_key_is_a_permanent_auth_error(fake: FakeGemini, clock: FakeClock) -> None:
-    provider = VeoVideoProvider(api_key=lambda: "revoked-key", base_url=fake.base_url, clock=clock)
-
-    with pytest.raises(ProviderAuthError) as caught:
-        provider.submit(video_request())
-
-    assert not caught.value.retryable
-    assert_clean(caught.value)
-
-
-def test_quota_exhausted_on_submit_is_a_retryable_rate_limit(provider: VeoVideoProvider, fake: FakeGemini) -> None:
-    fake.script("predict", quota_exhausted())
-
-    with pytest.raises(ProviderRateLimited) as caught:
-        provider.submit(video_request())
-
-    assert caught.value.retryable
-
-
-def test_server_error_on_poll_is_retryable_and_the_next_poll_succeeds(
-    provider: VeoVideoProvider, fake: FakeGemini
-) -> None:
-    submitted = provider.submit(video_request())
-    fake.script("operation", internal_error())
-
-    with pytest.raises(ProviderUnavailable) as caught:
-        provider.poll(submitted.job_id, state=submitted.state)
-    assert caught.value.retryable
-    assert len(fake.requests_to("operation")) == 1  # no SDK retry
-
-    assert provider.poll(submitted.job_id, state=submitted.state).done
-
-
-def test_poll_slower_than_the_timeout_is_retryable_unavailable(fake: FakeGemini, clock: FakeClock) -> None:
-    provider = VeoVideoProvider(api_key=lambda: "test-key", base_url=fake.base_url, timeout_s=0.5, clock=clock)
-    submitted = provider.submit(video_request())
-    fake.script("operation", slow(5))
-
-    with pytest.raises(ProviderUnavailable):
-        provider.poll(submitted.job_id, state=submitted.state)
-
-
-def test_missing_key_is_not_configured(fake: FakeGemini) -> None:
-    provider = VeoVideoProvider(api_key=lambda: None, base_url=fake.base_url)
-
-    with pytest.raises(ProviderNotConfigured):
-        provider.poll("models/veo/operations/x", state={})
-    assert fake.requests == []
-
-
-def test_rotated_key_is_used_on_the_next_poll(fake: FakeGemini, clock: FakeClock) -> None:
-    current = {"key": "key-1"}
-    fake.accept_only("key-1")
-    provider = VeoVideoProvider(api_key=lambda: current["key"], base_url=fake.base_url, clock=clock)
-    submitted = provider.submit(video_request())
-
-    current["key"] = "key-2"
-    fake.accept_only("key-2")
-    status = provider.poll(submitted.job_id, state=submitted.state)
-
-    assert status.done and status.error is None
-    assert fake.requests_to("predict")[0].headers["x-goog-api-key"] == "key-1"
-    assert fake.requests_to("operation")[0].headers["x-goog-api-key"] == "key-2"
+# ---- creative controls --------------------------------------------------------------------------
 
 
 def test_seed_negative_prompt_last_frame_and_extension_reach_the_request(provider: VeoVideoProvider, fake: FakeGemini) -> None:

@@ -5,28 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from google.auth import credentials as ga_credentials
 
 from localstack.emulator import StorageEmulator
 from tests.conftest import Stack, make_settings, start_stack, stop_stack
 from tests.fakes import FakeGemini
-from tests.fakes.gemini import VERTEX_TOKEN
+from tests.fakes.gemini import VERTEX_TOKEN, fake_service_account
 from tests.integration.test_admin import admin_token
-
-
-class FakeServiceAccount(ga_credentials.Credentials):  # type: ignore[misc]
-    """Stands in for Application Default Credentials: a bearer token, refreshed on demand."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.refreshes = 0
-
-    def refresh(self, request: Any) -> None:
-        self.refreshes += 1
-        self.token = VERTEX_TOKEN
 
 
 @pytest.fixture
@@ -40,7 +26,7 @@ def gemini() -> Iterator[FakeGemini]:
 def vertex_stack(emulator: StorageEmulator, tmp_path: Path, gemini: FakeGemini) -> Iterator[Stack]:
     stack, server = start_stack(make_settings(emulator, tmp_path, GEMINI_BASE_URL=gemini.base_url,
                                               IMAGE_PROVIDER="gemini", VIDEO_PROVIDER="veo"))
-    stack.svc.vertex_credentials = FakeServiceAccount()
+    stack.svc.vertex_credentials = fake_service_account()
     yield stack
     stop_stack(stack, server)
 

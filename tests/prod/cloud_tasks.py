@@ -9,6 +9,10 @@ after its IAM check: Google's claims for `oidcToken.serviceAccountEmail` and
 `oidcToken.audience`, signature replaced by `SIGNATURE_REMOVED_BY_GOOGLE`. A
 caller without `roles/run.invoker` on the worker (`invokers`) is refused with
 403 before the container, as Cloud Run's front end would.
+
+When a task is due (its `scheduleTime`, and the backoff of its retries) is read
+from an injected `common.clock.Clock`, the system clock by default; a test with
+a `FrozenClock` moves it and calls `wake()` to let the dispatcher look again.
 """
 
 from __future__ import annotations
@@ -17,13 +21,13 @@ import base64
 import heapq
 import itertools
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import requests
 
+from common.clock import SYSTEM_CLOCK, Clock
 from tests.fakes.oidc import forwarded_token, google_claims
 from tests.integration.gcp_fakes import FakeCloudTasks
 
@@ -47,8 +51,11 @@ class DeliveringCloudTasks(FakeCloudTasks):
     """Stores tasks like FakeCloudTasks and delivers them to their HTTP target."""
 
     def __init__(self, *, invokers: set[str], max_attempts: int = 30, min_backoff_s: float = 0.1,
-                 max_backoff_s: float = 1.0) -> None:
+                 max_backoff_s: float = 1.0, clock: Clock = SYSTEM_CLOCK) -> None:
+        """`invokers`: service accounts holding run.invoker on the target; a failed delivery is retried after
+        min(`max_backoff_s`, `min_backoff_s` * 2**attempt) seconds of `clock` time, `max_attempts` times at most."""
         super().__init__()
+        self.clock = clock
         self.invokers = invokers
         self.max_attempts = max_attempts
         self.min_backoff_s = min_backoff_s
@@ -65,7 +72,7 @@ class DeliveringCloudTasks(FakeCloudTasks):
     def handle(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         status, answer = super().handle(method, path, body)
         if status == 200:
-            due = _parse_time(answer.get("scheduleTime"))
+            due = _parse_time(answer.get("scheduleTime"), default=self._now())
             with self._cv:
                 heapq.heappush(self._heap, _Due(due, next(self._seq), answer["name"]))
                 self._cv.notify()
@@ -84,14 +91,23 @@ class DeliveringCloudTasks(FakeCloudTasks):
         super().__exit__(*exc)
 
     def pending(self) -> int:
+        """How many tasks wait for a (first or retried) delivery."""
         with self._cv:
             return len(self._heap)
+
+    def wake(self) -> None:
+        """Make the dispatcher read the clock again (after a test moved a frozen clock)."""
+        with self._cv:
+            self._cv.notify_all()
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
 
     def _loop(self) -> None:
         while True:
             with self._cv:
-                while not self._stopping and (not self._heap or self._heap[0].at > time.time()):
-                    self._cv.wait(timeout=None if not self._heap else max(0.0, self._heap[0].at - time.time()))
+                while not self._stopping and (not self._heap or self._heap[0].at > self._now()):
+                    self._cv.wait(timeout=None if not self._heap else max(0.0, self._heap[0].at - self._now()))
                 if self._stopping:
                     return
                 due = heapq.heappop(self._heap)
@@ -124,11 +140,11 @@ class DeliveringCloudTasks(FakeCloudTasks):
             return
         backoff = min(self.max_backoff_s, self.min_backoff_s * 2 ** due.attempt)
         with self._cv:
-            heapq.heappush(self._heap, _Due(time.time() + backoff, next(self._seq), due.name, due.attempt + 1))
+            heapq.heappush(self._heap, _Due(self._now() + backoff, next(self._seq), due.name, due.attempt + 1))
             self._cv.notify()
 
 
-def _parse_time(value: str | None) -> float:
+def _parse_time(value: str | None, *, default: float) -> float:
     if not value:
-        return time.time()
+        return default
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()

@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import requests
 
@@ -37,6 +36,7 @@ from localstack.emulator import StorageEmulator, free_port
 from localstack.mongo_server import MongoServer
 from tests.fakes import FakeGemini
 from tests.integration.gcp_fakes import FakeSecretManager
+from tests.processes import terminate
 from tests.prod.cloud_tasks import DeliveringCloudTasks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,7 +214,7 @@ class Cluster:
             [str(BIN / "functions-framework"), f"--target={name}", "--source=main.py", "--host=127.0.0.1",
              f"--port={port}"],
             cwd=self.app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self._stops.append(lambda: _terminate(proc))
+        self._stops.append(lambda: terminate(proc))
         return Function(name, port, proc, log_path)
 
     def _alive(self, fn: Function) -> bool:
@@ -239,7 +239,7 @@ class Cluster:
         values["media_cache_enabled"] = False
         conf = nginx.render_config(prefix, values)
         proc = nginx.start_nginx(prefix, conf, self.nginx_port)
-        self._stops.append(lambda: nginx.stop_nginx(proc))
+        self._stops.append(lambda: terminate(proc))
 
 
 def dockerfile_copies() -> list[tuple[list[str], str]]:
@@ -270,13 +270,3 @@ def _remove_read_only(root: Path) -> None:
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size) for p in root.rglob("*")}
-
-
-def _terminate(proc: subprocess.Popen[Any]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

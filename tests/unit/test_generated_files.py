@@ -1,4 +1,5 @@
-"""openapi.json (from the declared routes) and the frontend's generated client types are never stale."""
+"""openapi.json (from the declared routes) and the frontend's generated files (TypeScript types,
+zod schemas) are never stale."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ def test_openapi_json_matches_the_declared_routes() -> None:
     assert main(["--check"]) == 0, "run `make openapi` and commit the result"
 
 
-def test_generated_typescript_matches_openapi_json() -> None:
+def test_generated_typescript_and_zod_match_openapi_json() -> None:
     node = shutil.which("node")
     assert node, "node is needed (make test installs the frontend's dependencies)"
-    assert (ROOT / "frontend" / "node_modules" / "openapi-typescript").is_dir(), "run `make frontend-deps`"
+    for generator in ("openapi-typescript", "@hey-api/openapi-ts"):
+        assert (ROOT / "frontend" / "node_modules" / generator).is_dir(), "run `make frontend-deps`"
     result = subprocess.run([node, "scripts/gen-api.mjs", "--check"], cwd=ROOT / "frontend", capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr + result.stdout

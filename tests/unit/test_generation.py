@@ -2,15 +2,14 @@
 
 Built from in-memory parts: the task store fake (tests/fakes/memory/tasks.py, held to the adapter's contract),
 an in-memory object store and queue, a scripted provider (or the sim provider rendering real PNGs at zero
-duration), and the real `Accounting` on the embedded store. The clock is frozen (`common.clock.now`).
+duration), and the real `Accounting` on the in-memory ledger (tests/fakes/memory/money.py). The clock is frozen (`common.clock.now`).
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,8 @@ from PIL import Image
 from common import clock
 from common.accounting import Accounting, Charge, Pricing
 from common.clock import FrozenClock
-from common.db import Database, connect
 from common.errors import Conflict, NotFound, PaymentRequired, ServiceUnavailable
 from common.generation import MAX_TRANSIENT_ATTEMPTS, Generation, GenerationConfig, StepOutcome
-from common.ledger import MongoLedgerStore
 from common.media import MediaSigner
 from common.models import CreateImageRequest
 from common.models.documents import TaskDocument
@@ -37,6 +34,7 @@ from common.providers.base import (
     SafetyRefusal,
 )
 from common.providers.sim import SimProvider, render_png
+from tests.fakes.memory.money import MemoryLedgerStore
 from tests.fakes.memory.storage import MemoryQueue, MemoryStorage
 from tests.fakes.memory.tasks import MemoryTaskStore
 
@@ -57,8 +55,9 @@ class Scripted:
         self.calls: list[str] = []
         self.canceled: list[str] = []
         self.on_submit: Callable[[], None] = lambda: None
+        self.on_fetch: Callable[[], None] = lambda: None
         if not cancels:
-            self.cancel = None  # type: ignore[method-assign]
+            self.cancel = None  # type: ignore[method-assign,assignment]
 
     def _next(self) -> JobStatus:
         answer = self.statuses.pop(0)
@@ -80,6 +79,7 @@ class Scripted:
     def fetch(self, job_id: str, *, state: dict[str, object]) -> MediaResult:
         """A real 64x64 PNG."""
         self.calls.append("fetch")
+        self.on_fetch()
         data, w, h = _png()
         return MediaResult(data=data, mime_type="image/png", width=w, height=h)
 
@@ -121,22 +121,23 @@ class Providers:
 class World:
     """A Generation on in-memory parts, and what the tests look at."""
 
-    def __init__(self, provider: Any, db: Database, frozen: FrozenClock) -> None:
-        self.provider, self.db, self.clock = provider, db, frozen
+    def __init__(self, provider: Any, frozen: FrozenClock) -> None:
+        self.provider, self.clock = provider, frozen
         self.tasks, self.storage, self.queue = MemoryTaskStore(), MemoryStorage(), MemoryQueue()
-        self.accounting = Accounting(store=MongoLedgerStore(db), pricing=lambda: Pricing(quotas={"image": 0, "video": 0, "chat": 0},
-                                                                 costs={"image": IMAGE_COST, "video": 10, "chat": 1}))
+        self.money = MemoryLedgerStore()
+        self.accounting = Accounting(store=self.money, clock=frozen, pricing=lambda: Pricing(
+            quotas={"image": 0, "video": 0, "chat": 0}, costs={"image": IMAGE_COST, "video": 10, "chat": 1}))
         self.signer = MediaSigner(bucket="media", keys=lambda: ["unit-test-signing-key-0123456789"])
-        self.gen = Generation(tasks=self.tasks, accounting=self.accounting, storage=self.storage,  # type: ignore[arg-type]
-                              queue=self.queue, providers=Providers(provider), signer=self.signer,  # type: ignore[arg-type]
+        self.gen = Generation(tasks=self.tasks, accounting=self.accounting, storage=self.storage,
+                              queue=self.queue, providers=Providers(provider), signer=self.signer,
                               config=GenerationConfig(poll_interval_s=POLL_S, lease_s=LEASE_S, deadline_s=DEADLINE_S))
-        db.users.insert_one({"_id": USER, "email": "u1@example.com", "credits": 10, "credit_keys": []})
+        self.money.add_user(USER, credits=10)
 
     def credits(self) -> int:
-        return int(self.db.users.find_one({"_id": USER})["credits"])  # type: ignore[index]
+        return int(self.money.users[USER]["credits"])
 
     def ledger(self, key: str) -> int:
-        return self.db.ledger.count_documents({"key": key})
+        return sum(entry["key"] == key for _, entry in self.money.ledger)
 
     def create(self, prompt: str = "a lighthouse at dusk", **body: Any) -> dict[str, Any]:
         docs = self.gen.create_image(user_id=USER, body=CreateImageRequest(prompt=prompt, **body))
@@ -160,16 +161,8 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
 
 
 @pytest.fixture
-def db() -> Iterator[Database]:
-    d = connect(uri="", name=f"g{uuid.uuid4().hex[:10]}")
-    d.ensure_indexes()
-    yield d
-    d.close()
-
-
-@pytest.fixture
-def world(db: Database, frozen: FrozenClock) -> Callable[..., World]:
-    return lambda provider: World(provider, db, frozen)
+def world(frozen: FrozenClock) -> Callable[..., World]:
+    return lambda provider: World(provider, frozen)
 
 
 # ---- create -----------------------------------------------------------------------------
@@ -402,6 +395,33 @@ def test_the_sweep_fails_overdue_tasks_once_and_requeues_stalled_ones(world: Cal
         assert t.error is not None and t.error.code == "timeout" and t.refund == "done"
         assert w.ledger(f"refund:{doc['_id']}") == 1
     assert w.credits() == 10
+
+
+def test_a_task_that_runs_past_its_deadline_mid_step_stays_failed_and_refunded(world: Callable[..., World]) -> None:
+    p = Scripted(finished())
+    w = world(p)
+    doc = w.create()
+
+    def deadline_passes() -> None:  # while the step fetches, the clock passes the deadline and the sweep runs
+        w.clock.advance(DEADLINE_S + 1)
+        assert w.gen.sweep(idle_s=10 ** 6)["failed"] == 1
+
+    p.on_fetch = deadline_passes
+    assert w.gen.run_step(doc["_id"], step=0) is StepOutcome.NOTHING_TO_DO  # its completion matched nothing
+    t = w.task(doc["_id"])
+    assert (t.status.value, t.error.code if t.error else None, t.result, t.refund) == ("FAILED", "timeout", None, "done")
+    assert w.credits() == 10 and w.ledger(f"refund:{doc['_id']}") == 1
+
+
+def test_a_task_deleted_mid_step_leaves_no_media_behind(world: Callable[..., World]) -> None:
+    p = Scripted(finished())
+    w = world(p)
+    doc = w.create()
+    p.on_fetch = lambda: w.gen.delete(w.tasks.get(doc["_id"]))  # type: ignore[arg-type]
+    assert w.gen.run_step(doc["_id"], step=0) is StepOutcome.NOTHING_TO_DO
+    assert w.tasks.get(doc["_id"]) is None and w.storage.uploads == 2  # media and thumbnail were written...
+    assert not [n for n in w.storage.objects if doc["_id"] in n]  # ...and removed again
+    assert w.credits() == 10  # deleting a running task cancels it first; the provider stopped the job: refunded
 
 
 def test_the_sweep_finishes_a_refund_a_crash_interrupted(world: Callable[..., World]) -> None:

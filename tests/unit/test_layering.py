@@ -7,6 +7,7 @@ is a circle for the reader even when Python tolerates it at run time).
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 COMMON = Path(__file__).resolve().parents[2] / "common"
@@ -19,20 +20,31 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+@functools.cache
+def _nodes(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of one source file, parsed once per test session (the unit tier's slowest part was re-parsing)."""
+    return tuple(ast.walk(ast.parse(path.read_text())))
+
+
 def import_graph() -> dict[str, set[str]]:
-    """module -> the common.* modules it imports (package imports resolved to the package module)."""
+    """module -> the common.* modules it imports (package imports resolved to the package module); a fresh copy."""
+    return {name: set(targets) for name, targets in _import_graph().items()}
+
+
+@functools.cache
+def _import_graph() -> dict[str, frozenset[str]]:
     modules = {_module_name(p): p for p in COMMON.rglob("*.py")}
-    graph: dict[str, set[str]] = {}
+    graph: dict[str, frozenset[str]] = {}
     for name, path in modules.items():
         targets: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _nodes(path):
             found: list[str] = []
             if isinstance(node, ast.Import):
                 found = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 found = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             targets |= {f for f in found if f in modules and f != name}
-        graph[name] = targets
+        graph[name] = frozenset(targets)
     return graph
 
 
@@ -84,7 +96,7 @@ def test_no_service_receives_services() -> None:
     for path in COMMON.rglob("*.py"):
         if path.name == "runtime.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in _nodes(path):
             if isinstance(node, ast.FunctionDef) and node.name in ("__init__", "from_services"):
                 for arg in node.args.args + node.args.kwonlyargs:
                     if arg.arg in ("svc", "services") or "Services" in ast.unparse(arg.annotation or ast.Constant("")):
@@ -106,7 +118,7 @@ def test_public_functions_and_classes_have_docstrings() -> None:
             rel = path.relative_to(COMMON.parent).as_posix()
             if any(rel == skip or rel.startswith(skip + "/") for skip in UNDOCUMENTED):
                 continue
-            for node in ast.walk(ast.parse(path.read_text())):
+            for node in _nodes(path):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and not node.name.startswith("_"):
                     one_liner = isinstance(node, ast.FunctionDef) and len(node.body) == 1 and isinstance(node.body[0], ast.Expr)
                     if not ast.get_docstring(node) and not one_liner:

@@ -38,6 +38,17 @@ def test_a_move_becomes_the_state_part_of_one_compare_and_set_filter() -> None:
         tasks.allowed("teleport", "PENDING")
 
 
+def test_each_move_writes_its_target_and_refund_state_from_the_table() -> None:
+    assert tasks.written("claim") == {"status": "GENERATING"}  # the refund state is left alone
+    assert tasks.written("complete") == {"status": "COMPLETED", "refund": None}
+    assert tasks.written("fail") == {"status": "FAILED", "refund": "pending"}
+    assert tasks.written("cancel") == {"status": "FAILED", "refund": "pending"}
+    assert tasks.written("cancel", refund=False) == {"status": "FAILED", "refund": "kept"}
+    assert tasks.written("refunded") == {"status": "FAILED", "refund": "done"}
+    assert tasks.written("retry") == {"status": "PENDING", "refund": None}
+    assert tasks.state_filter("refunded") == {"status": "FAILED", "refund": "pending"}
+
+
 def test_completed_is_final_and_failed_leaves_only_by_refund_or_retry() -> None:
     leaving = {s: {m for m, t in tasks.TRANSITIONS.items() if s in t.sources} for s in TaskStatus}
     assert leaving[TaskStatus.COMPLETED] == set()

@@ -46,6 +46,6 @@ export function useSignOut() {
       navigate('/login', { replace: true });
     };
     if (!tokenStore.get()) return done();
-    void import('../features/account/accountApi').then(({ accountApi }) => accountApi.logout()).catch(() => undefined).then(done);
+    void import('../features/account/api').then(({ logout }) => logout()).catch(() => undefined).then(done);
   }, [qc, navigate]);
 }

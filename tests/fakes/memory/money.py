@@ -15,10 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from common.accounting import CreditState
+from common.billing import orders
 from common.db import decode_cursor, encode_cursor
 from common.models.core import Role
+from common.models.orders import OrderDocument
 from common.models.users import RECENT_KEYS, LedgerEntry, QuotaUsage, UserDocument
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -144,3 +147,80 @@ class MemoryLedgerStore:
             return {"users": copy.deepcopy(list(self.users.values())),
                     "ledger": copy.deepcopy([d for _, d in self.ledger]),
                     "quota_usage": copy.deepcopy(list(self.quota.values()))}
+
+
+class MemoryOrderStore:
+    """`OrderStore` in a dictionary; a move checks the status against `orders.TRANSITIONS` under the lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.orders: dict[str, dict[str, Any]] = {}
+
+    def _save(self, doc: dict[str, Any]) -> dict[str, Any]:
+        OrderDocument.model_validate(doc)  # every write keeps the stored shape
+        self.orders[doc["_id"]] = doc
+        return copy.deepcopy(doc)
+
+    def insert(self, order: OrderDocument) -> None:
+        """See `OrderStore.insert` (a second order with the same id is refused, as the unique `_id`)."""
+        with self._lock:
+            if order.id in self.orders:
+                raise DuplicateKeyError(f"order {order.id} exists")
+            self._save(order.to_mongo())
+
+    def get(self, order_id: str) -> dict[str, Any] | None:
+        """See `OrderStore.get`."""
+        with self._lock:
+            doc = self.orders.get(order_id)
+            return copy.deepcopy(doc) if doc else None
+
+    def move(self, order_id: str, move: str, *, fields: dict[str, Any]) -> dict[str, Any] | None:
+        """See `OrderStore.move`."""
+        target = orders.target(move)
+        with self._lock:
+            doc = self.orders.get(order_id)
+            if doc is None or not orders.allowed(doc["status"], move):
+                return None
+            return self._save({**copy.deepcopy(doc), **copy.deepcopy(fields), "status": target})
+
+    def attach_session(self, order_id: str, session_id: str) -> None:
+        """See `OrderStore.attach_session`."""
+        with self._lock:
+            if order_id in self.orders:
+                self._save({**self.orders[order_id], "stripe_session_id": session_id})
+
+    def mark_fulfilled(self, order_id: str) -> dict[str, Any] | None:
+        """See `OrderStore.mark_fulfilled`."""
+        with self._lock:
+            doc = self.orders.get(order_id)
+            return None if doc is None else self._save({**doc, "fulfilled": True})
+
+    def finish_refund(self, order_id: str) -> dict[str, Any] | None:
+        """See `OrderStore.finish_refund`."""
+        with self._lock:
+            doc = self.orders.get(order_id)
+            if doc is None or not doc.get("refund"):
+                return None
+            return self._save({**doc, "refund": {**doc["refund"], "state": "done"}})
+
+    def unfulfilled(self, *, user_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """See `OrderStore.unfulfilled`."""
+        with self._lock:
+            found = [d for d in self.orders.values() if d["status"] in ("PAID", "REFUNDED") and not d["fulfilled"]
+                     and (not user_id or d["user_id"] == user_id)]
+            return copy.deepcopy(found[:limit])
+
+    def page(self, *, user_id: str | None, status: str | None, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """See `OrderStore.page`."""
+        before = decode_cursor(cursor) if cursor else None
+        with self._lock:
+            found = sorted((d for d in self.orders.values()
+                            if (user_id is None or d["user_id"] == user_id) and (status is None or d["status"] == status)
+                            and (before is None or d["_id"] < before)), key=lambda d: d["_id"], reverse=True)
+            page = copy.deepcopy(found[:limit])
+        return page, (encode_cursor(page[-1]["_id"]) if len(found) > limit and page else None)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Copies of every stored order (tests)."""
+        with self._lock:
+            return copy.deepcopy(list(self.orders.values()))

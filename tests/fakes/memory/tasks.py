@@ -22,7 +22,7 @@ from common.db import decode_cursor, encode_cursor
 from common.errors import NotFound
 from common.ids import plausible_id
 from common.models import TaskStatus, TaskType
-from common.tasks import ACTIVE, TRANSITIONS, allowed, new_document, target
+from common.tasks import ACTIVE, allowed, new_document, written
 
 
 class MemoryTaskStore:
@@ -108,7 +108,7 @@ class MemoryTaskStore:
         now = clock.now()
 
         def change(doc: dict[str, Any]) -> None:
-            doc.update(status=target("claim"), lease_id=uuid.uuid4().hex, lease_until=now + timedelta(seconds=lease_s),
+            doc.update(written("claim"), lease_id=uuid.uuid4().hex, lease_until=now + timedelta(seconds=lease_s),
                        updated_at=now)
             if doc.get("started_at") is None:
                 doc["started_at"] = now
@@ -145,19 +145,19 @@ class MemoryTaskStore:
         """Move `complete` (guard: the lease of `doc`)."""
         now = clock.now()
         return self._owned(doc, "complete", lambda d: d.update(
-            status=target("complete"), progress=100, result=copy.deepcopy(result), error=None, completed_at=now,
+            written("complete"), progress=100, result=copy.deepcopy(result), error=None, completed_at=now,
             lease_id=None, lease_until=None, job=None))
 
     @staticmethod
-    def _failed(move: str, code: str, message: str, refund: str) -> Callable[[dict[str, Any]], None]:
+    def _failed(move: str, code: str, message: str, refund: bool = True) -> Callable[[dict[str, Any]], None]:
         now = clock.now()
-        return lambda d: d.update(status=target(move), error={"code": code, "message": message},
-                                  completed_at=now, updated_at=now, lease_id=None, lease_until=None, refund=refund)
+        return lambda d: d.update(written(move, refund=refund), error={"code": code, "message": message},
+                                  completed_at=now, updated_at=now, lease_id=None, lease_until=None)
 
     def fail(self, task_id: str, *, code: str, message: str, lease_id: str | None = None) -> dict[str, Any] | None:
         """Move `fail` (guard: `lease_id` when given); refund pending."""
         return self._move(task_id, "fail", lambda d: lease_id is None or d.get("lease_id") == lease_id,
-                          self._failed("fail", code, message, "pending"))
+                          self._failed("fail", code, message))
 
     def cancel(self, doc: dict[str, Any], *, refund: bool, message: str, only_if_unsubmitted: bool = False) -> dict[str, Any] | None:
         """Move `cancel` (guard: the job `doc` shows; or no job and no live lease when `only_if_unsubmitted`)."""
@@ -172,18 +172,18 @@ class MemoryTaskStore:
             return d.get("job") is not None and d["job"].get("id") == job_id
 
         return self._move(doc["_id"], "cancel", guard,
-                          self._failed("cancel", "canceled", message, "pending" if refund else "kept"))
+                          self._failed("cancel", "canceled", message, refund))
 
     def mark_refunded(self, task_id: str) -> None:
         """Move `refunded` (pending -> done); nothing otherwise."""
-        self._move(task_id, "refunded", lambda d: True, lambda d: d.update(refund=TRANSITIONS["refunded"].refund_target))
+        self._move(task_id, "refunded", lambda d: True, lambda d: d.update(written("refunded")))
 
     def reset_for_retry(self, task_id: str) -> dict[str, Any] | None:
         """Move `retry`: PENDING at the next step, free, attempts and error cleared."""
         now = clock.now()
         return self._move(task_id, "retry", lambda d: True, lambda d: d.update(
-            status=target("retry"), error=None, progress=0, job=None, completed_at=None, updated_at=now, attempts=0,
-            refund=None, lease_id=None, lease_until=None, cost={"credits": 0, "from_quota": False}, step=d["step"] + 1))
+            written("retry"), error=None, progress=0, job=None, completed_at=None, updated_at=now, attempts=0,
+            lease_id=None, lease_until=None, cost={"credits": 0, "from_quota": False}, step=d["step"] + 1))
 
     # ---- sweeps -------------------------------------------------------------------
 
@@ -205,8 +205,7 @@ class MemoryTaskStore:
     def refunds_pending(self, *, limit: int = 200) -> list[dict[str, Any]]:
         """FAILED tasks whose refund is pending."""
         with self._lock:
-            return [copy.deepcopy(d) for d in self._docs.values()
-                    if d["status"] == TaskStatus.FAILED.value and d.get("refund") == "pending"][:limit]
+            return [copy.deepcopy(d) for d in self._docs.values() if allowed("refunded", d["status"], d.get("refund"))][:limit]
 
     def all(self) -> list[dict[str, Any]]:
         """Copies of every stored document (tests: validate what the store wrote)."""

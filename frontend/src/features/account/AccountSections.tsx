@@ -1,9 +1,14 @@
 // Account page sections for issue 12: password change, developer API tokens, usage history.
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
 import { useNavigate } from 'react-router-dom';
+import { z } from 'zod';
 import { tokenStore } from '../../api/apiService';
 import type { ApiTokenCreated } from '../../api/generated';
+import { textField } from '../../api/schemas';
+import { zChangePasswordRequest, zCreateApiTokenRequest } from '../../api/zod.gen';
 import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { Input } from '../../components/ui/Input';
@@ -11,39 +16,48 @@ import { ErrorState, LoadingState } from '../../components/ui/States';
 import { useToast } from '../../components/ui/Toast';
 import { useI18n } from '../../i18n';
 import { useFeatureText, type FeatureTextKey } from '../featureText';
-import { accountApi } from './accountApi';
+import { useApiTokens, useChangePassword, useCreateApiToken, useRevokeApiToken, useUsage } from './api';
+
+// The generated request schemas, text counted in code points as the API counts it.
+const passwordSchema = z.object({
+  current_password: textField(zChangePasswordRequest.shape.current_password, { trim: false }),
+  new_password: textField(zChangePasswordRequest.shape.new_password, { trim: false }),
+});
+const tokenSchema = z.object({ name: textField(zCreateApiTokenRequest.shape.name) });
 
 export function PasswordPanel({ email }: { email: string }) {
   const f = useFeatureText();
   const toast = useToast();
   const navigate = useNavigate();
   const qc = useQueryClient();
-  const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const change = useMutation({
-    mutationFn: accountApi.changePassword,
-    onSuccess: () => {
-      // Every older session token (this one too) stopped working: sign in again with the new password.
-      toast.show(f('passwordChanged'), 'success');
-      tokenStore.clear();
-      qc.clear();
-      navigate(`/login?email=${encodeURIComponent(email)}`, { replace: true });
-    },
+  // onChange: the button is enabled once both passwords are acceptable.
+  const form = useForm<z.infer<typeof passwordSchema>>({
+    resolver: zodResolver(passwordSchema),
+    defaultValues: { current_password: '', new_password: '' },
+    mode: 'onChange',
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    change.mutate({ current_password: current, new_password: next });
-  };
+  const change = useChangePassword();
+  const submit = form.handleSubmit((body) =>
+    change.mutate(body, {
+      onSuccess: () => {
+        // Every older session token (this one too) stopped working: sign in again with the new password.
+        toast.show(f('passwordChanged'), 'success');
+        tokenStore.clear();
+        qc.clear();
+        navigate(`/login?email=${encodeURIComponent(email)}`, { replace: true });
+      },
+    }),
+  );
   return (
     <GlassPanel data-testid="password-panel">
       <h2 className="label">{f('security')}</h2>
       <form className="flex flex-col gap-3" onSubmit={submit} noValidate>
-        <Input label={f('currentPassword')} type="password" autoComplete="current-password" value={current}
-          onChange={(e) => setCurrent(e.target.value)} data-testid="current-password" />
-        <Input label={f('newPassword')} type="password" autoComplete="new-password" value={next}
-          onChange={(e) => setNext(e.target.value)} data-testid="new-password" />
+        <Input label={f('currentPassword')} type="password" autoComplete="current-password"
+          data-testid="current-password" {...form.register('current_password')} />
+        <Input label={f('newPassword')} type="password" autoComplete="new-password"
+          data-testid="new-password" {...form.register('new_password')} />
         {change.isError && <ErrorState error={change.error} compact />}
-        <Button type="submit" loading={change.isPending} disabled={!current || next.length < 8} data-testid="change-password">
+        <Button type="submit" loading={change.isPending} disabled={!form.formState.isValid} data-testid="change-password">
           {f('changePassword')}
         </Button>
       </form>
@@ -54,36 +68,28 @@ export function PasswordPanel({ email }: { email: string }) {
 export function ApiTokensPanel() {
   const f = useFeatureText();
   const { formatDate } = useI18n();
-  const qc = useQueryClient();
-  const [name, setName] = useState('');
   const [created, setCreated] = useState<ApiTokenCreated | null>(null);
   const [copied, setCopied] = useState(false);
-  const tokens = useQuery({ queryKey: ['auth', 'tokens'], queryFn: accountApi.tokens });
-  const create = useMutation({
-    mutationFn: accountApi.createToken,
-    onSuccess: (t) => {
-      setCreated(t);
-      setCopied(false);
-      setName('');
-      void qc.invalidateQueries({ queryKey: ['auth', 'tokens'] });
-    },
-  });
-  const revoke = useMutation({
-    mutationFn: accountApi.revokeToken,
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['auth', 'tokens'] }),
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (name.trim()) create.mutate(name.trim());
-  };
+  const form = useForm<z.infer<typeof tokenSchema>>({ resolver: zodResolver(tokenSchema), defaultValues: { name: '' }, mode: 'onChange' });
+  const tokens = useApiTokens();
+  const create = useCreateApiToken();
+  const revoke = useRevokeApiToken();
+  const submit = form.handleSubmit(({ name }) =>
+    create.mutate(name, {
+      onSuccess: (t) => {
+        setCreated(t);
+        setCopied(false);
+        form.reset();
+      },
+    }),
+  );
   return (
     <GlassPanel data-testid="tokens-panel">
       <h2 className="label">{f('tokens')}</h2>
       <p className="mb-3 text-xs text-slate-400">{f('tokensHint')}</p>
       <form className="flex items-end gap-2" onSubmit={submit}>
-        <Input className="flex-1" label={f('tokenName')} value={name} maxLength={60}
-          onChange={(e) => setName(e.target.value)} data-testid="token-name" />
-        <Button type="submit" loading={create.isPending} disabled={!name.trim()} data-testid="create-token">
+        <Input className="flex-1" label={f('tokenName')} data-testid="token-name" {...form.register('name')} />
+        <Button type="submit" loading={create.isPending} disabled={!form.formState.isValid} data-testid="create-token">
           {f('createToken')}
         </Button>
       </form>
@@ -130,12 +136,7 @@ export function ApiTokensPanel() {
 export function UsagePanel() {
   const f = useFeatureText();
   const { formatDate } = useI18n();
-  const usage = useInfiniteQuery({
-    queryKey: ['auth', 'usage'],
-    queryFn: ({ pageParam }) => accountApi.usage(pageParam),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
-  });
+  const usage = useUsage();
   const items = usage.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <GlassPanel className="lg:col-span-2" data-testid="usage-panel">

@@ -3,9 +3,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { ErrorState } from '../../components/ui/States';
 import { useI18n } from '../../i18n';
-import { accountApi, loadPublicConfig } from '../account/accountApi';
 import type { AuthResponse } from '../../api/generated';
+import { useLatest } from '../../hooks/useLatest';
 import { useFeatureText } from '../featureText';
+import { loadPublicConfig, signInWithGoogle } from './api';
 
 interface GoogleId {
   accounts: {
@@ -37,9 +38,7 @@ export function GoogleButton({ onSignedIn }: { onSignedIn: (auth: AuthResponse) 
   const ref = useRef<HTMLDivElement>(null);
   const [clientId, setClientId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const signedIn = useRef(onSignedIn);
-  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
-  signedIn.current = onSignedIn;
+  const signedIn = useLatest(onSignedIn);
 
   useEffect(() => {
     let alive = true;
@@ -57,13 +56,13 @@ export function GoogleButton({ onSignedIn }: { onSignedIn: (auth: AuthResponse) 
         google.accounts.id.initialize({
           client_id: clientId,
           callback: (r) => {
-            accountApi.google(r.credential).then((auth) => signedIn.current(auth), setError);
+            signInWithGoogle(r.credential).then((auth) => signedIn.current(auth), setError);
           },
         });
         google.accounts.id.renderButton(el, { theme: 'filled_black', size: 'large', shape: 'pill', text: 'continue_with', locale: lang === 'zh' ? 'zh_CN' : 'en' });
       })
       .catch(setError);
-  }, [clientId, lang]);
+  }, [clientId, lang, signedIn]);
 
   if (!clientId) return null;
   return (

@@ -18,7 +18,7 @@ describe('auth forms', () => {
     renderWithProviders(<LoginPage />, { route: '/login' });
     fireEvent.change(screen.getByTestId('email-input'), { target: { value: 'not-an-email' } });
     fireEvent.click(screen.getByTestId('submit-button'));
-    expect(screen.getByText('Enter a valid email address.')).toBeTruthy();
+    expect(await screen.findByText('Enter a valid email address.')).toBeTruthy();
     expect(screen.getByText('Enter your password.')).toBeTruthy();
     expect(screen.getByTestId('email-input').getAttribute('aria-invalid')).toBe('true');
     // The only request is the public config (is Google sign-in on?); no sign-in was sent.
@@ -40,7 +40,7 @@ describe('auth forms', () => {
     fireEvent.change(screen.getByTestId('email-input'), { target: { value: 'neo@example.com' } });
     fireEvent.change(screen.getByTestId('password-input'), { target: { value: 'short' } });
     fireEvent.click(screen.getByTestId('submit-button'));
-    expect(screen.getByRole('alert').textContent).toBe('Password must be at least 8 characters.');
+    expect((await screen.findByRole('alert')).textContent).toBe('Password must be at least 8 characters.');
     expect(await signIns()).toEqual([]);
   });
 

@@ -1,42 +1,33 @@
-import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useForm } from 'react-hook-form';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { api } from '../../api/apiService';
+import type { AuthResponse } from '../../api/generated';
 import { Button } from '../../components/ui/Button';
 import { Input } from '../../components/ui/Input';
 import { ErrorState } from '../../components/ui/States';
 import { useSignIn } from '../../hooks/useSession';
 import { useI18n } from '../../i18n';
 import { useFeatureText } from '../featureText';
+import { useLogin } from './api';
 import { AuthLayout } from './AuthLayout';
 import { GoogleButton } from './GoogleButton';
-import { safeNext, validateLogin, type FieldErrors } from './validation';
+import { safeNext } from './redirect';
+import { loginSchema, type LoginForm } from './validation';
 
 export default function LoginPage() {
   const { t } = useI18n();
   const f = useFeatureText();
   const [params] = useSearchParams();
-  const [email, setEmail] = useState(params.get('email') ?? '');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrors<'email' | 'password'>>({});
+  const form = useForm<LoginForm>({ resolver: zodResolver(loginSchema), defaultValues: { email: params.get('email') ?? '', password: '' } });
+  const { errors } = form.formState;
   const signIn = useSignIn();
   const navigate = useNavigate();
-
-  const login = useMutation({
-    mutationFn: api.login,
-    onSuccess: (auth) => {
-      signIn(auth);
-      navigate(safeNext(params.get('next')), { replace: true });
-    },
-  });
-
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found = validateLogin({ email, password });
-    setErrors(found);
-    if (Object.keys(found).length) return;
-    login.mutate({ email: email.trim(), password });
+  const login = useLogin();
+  const signedIn = (auth: AuthResponse) => {
+    signIn(auth);
+    navigate(safeNext(params.get('next')), { replace: true });
   };
+  const onSubmit = form.handleSubmit((values) => login.mutate(values, { onSuccess: signedIn }));
 
   return (
     <AuthLayout title={t('auth.login.title')} subtitle={t('auth.login.subtitle')}>
@@ -44,22 +35,18 @@ export default function LoginPage() {
         <Input
           label={t('auth.email')}
           type="email"
-          name="email"
           autoComplete="email"
           data-testid="email-input"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={errors.email && t(errors.email)}
+          error={errors.email && t('auth.err.email')}
+          {...form.register('email')}
         />
         <Input
           label={t('auth.password')}
           type="password"
-          name="password"
           autoComplete="current-password"
           data-testid="password-input"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.password && t(errors.password)}
+          error={errors.password && t('auth.err.passwordRequired')}
+          {...form.register('password')}
         />
         {login.isError && (
           <div data-testid="form-error">
@@ -77,12 +64,7 @@ export default function LoginPage() {
         </Link>
       </form>
       <div className="mt-4">
-        <GoogleButton
-          onSignedIn={(auth) => {
-            signIn(auth);
-            navigate(safeNext(params.get('next')), { replace: true });
-          }}
-        />
+        <GoogleButton onSignedIn={signedIn} />
       </div>
     </AuthLayout>
   );

@@ -1,74 +1,61 @@
-import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useForm } from 'react-hook-form';
 import { Link, useNavigate } from 'react-router-dom';
-import { api } from '../../api/apiService';
 import { Button } from '../../components/ui/Button';
 import { Input } from '../../components/ui/Input';
 import { ErrorState } from '../../components/ui/States';
 import { useSignIn } from '../../hooks/useSession';
 import { useI18n } from '../../i18n';
+import { useRegister } from './api';
 import { AuthLayout } from './AuthLayout';
-import { MAX_NAME, MIN_PASSWORD, validateRegister, type FieldErrors } from './validation';
+import { MIN_PASSWORD, registerSchema, type RegisterForm } from './validation';
 
 export default function RegisterPage() {
   const { t } = useI18n();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [name, setName] = useState('');
-  const [errors, setErrors] = useState<FieldErrors<'email' | 'password' | 'name'>>({});
+  const form = useForm<RegisterForm>({ resolver: zodResolver(registerSchema), defaultValues: { email: '', password: '', name: '' } });
+  const { errors } = form.formState;
   const signIn = useSignIn();
   const navigate = useNavigate();
-
-  const register = useMutation({
-    mutationFn: api.register,
-    onSuccess: (auth) => {
-      signIn(auth);
-      navigate('/video', { replace: true });
-    },
-  });
-
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const found = validateRegister({ email, password, name });
-    setErrors(found);
-    if (Object.keys(found).length) return;
-    register.mutate({ email: email.trim(), password, ...(name.trim() ? { name: name.trim() } : {}) });
-  };
+  const register = useRegister();
+  const onSubmit = form.handleSubmit(({ email, password, name }) =>
+    register.mutate(
+      { email, password, ...(name ? { name } : {}) },
+      {
+        onSuccess: (auth) => {
+          signIn(auth);
+          navigate('/video', { replace: true });
+        },
+      },
+    ),
+  );
 
   return (
     <AuthLayout title={t('auth.register.title')} subtitle={t('auth.register.subtitle')}>
       <form noValidate onSubmit={onSubmit} data-testid="register-form" className="flex flex-col gap-4">
         <Input
           label={t('auth.nameOptional')}
-          name="name"
           autoComplete="name"
           data-testid="name-input"
-          value={name}
-          maxLength={MAX_NAME}
-          onChange={(e) => setName(e.target.value)}
-          error={errors.name && t(errors.name)}
+          error={errors.name && t('auth.err.name')}
+          {...form.register('name')}
         />
         <Input
           label={t('auth.email')}
           type="email"
-          name="email"
           autoComplete="email"
           data-testid="email-input"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={errors.email && t(errors.email)}
+          error={errors.email && t('auth.err.email')}
+          {...form.register('email')}
         />
         <Input
           label={t('auth.password')}
           type="password"
-          name="password"
           autoComplete="new-password"
           minLength={MIN_PASSWORD}
           data-testid="password-input"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.password && t(errors.password)}
+          error={errors.password && t('auth.err.password')}
           hint={t('auth.err.password')}
+          {...form.register('password')}
         />
         {register.isError && (
           <div data-testid="form-error">

@@ -1,28 +1,27 @@
-import { FIELD_LIMITS, textLength } from '../../api/generated';
-import type { MessageKey } from '../../i18n';
+// The sign-in forms' schemas: the generated request schemas (zod.gen.ts, from openapi.json), text
+// counted in code points as the API counts it (api/schemas.ts). No limit is written here by hand.
+import { z } from 'zod';
+import { textField, textLimits } from '../../api/schemas';
+import { zLoginRequest, zPasswordResetConfirm, zPasswordResetRequest, zRegisterRequest } from '../../api/zod.gen';
 
-export type FieldErrors<F extends string> = Partial<Record<F, MessageKey>>;
+export const loginSchema = z.object({
+  email: textField(zLoginRequest.shape.email),
+  password: textField(zLoginRequest.shape.password, { trim: false }),
+});
+export type LoginForm = z.infer<typeof loginSchema>;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export const MIN_PASSWORD = FIELD_LIMITS['RegisterRequest.password'].minLength;
-export const MAX_NAME = FIELD_LIMITS['RegisterRequest.name'].maxLength;
+export const registerSchema = z.object({
+  email: textField(zRegisterRequest.shape.email),
+  password: textField(zRegisterRequest.shape.password, { trim: false }),
+  name: textField(zRegisterRequest.shape.name),
+});
+export type RegisterForm = z.infer<typeof registerSchema>;
 
-export function validateLogin(v: { email: string; password: string }): FieldErrors<'email' | 'password'> {
-  const errors: FieldErrors<'email' | 'password'> = {};
-  if (!EMAIL.test(v.email.trim())) errors.email = 'auth.err.email';
-  if (!v.password) errors.password = 'auth.err.passwordRequired';
-  return errors;
-}
+export const forgotSchema = z.object({ email: textField(zPasswordResetRequest.shape.email) });
+export type ForgotForm = z.infer<typeof forgotSchema>;
 
-export function validateRegister(v: { email: string; password: string; name: string }): FieldErrors<'email' | 'password' | 'name'> {
-  const errors: FieldErrors<'email' | 'password' | 'name'> = {};
-  if (!EMAIL.test(v.email.trim())) errors.email = 'auth.err.email';
-  if (textLength(v.password) < MIN_PASSWORD) errors.password = 'auth.err.password';
-  if (textLength(v.name.trim()) > MAX_NAME) errors.name = 'auth.err.name';
-  return errors;
-}
+export const resetSchema = z.object({ new_password: textField(zPasswordResetConfirm.shape.new_password, { trim: false }) });
+export type ResetForm = z.infer<typeof resetSchema>;
 
-/** Only same-app paths are followed after sign-in (no open redirect through ?next=). */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/video';
-}
+/** The shortest password the API takes (RegisterRequest.password minLength). */
+export const MIN_PASSWORD = textLimits(zRegisterRequest.shape.password).min ?? 8;

@@ -1,11 +1,20 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useEffect, useRef, useState } from 'react';
+import { useForm, useWatch } from 'react-hook-form';
+import { z } from 'zod';
+import { textField, textLimits } from '../../api/schemas';
 import type { UploadResult } from '../../api/types';
+import { zChatRequest } from '../../api/zod.gen';
 import { Icon } from '../../components/layout/icons';
 import { cx } from '../../components/ui/cx';
 import { useI18n } from '../../i18n';
 import { ImageUpload, useDropFile, useImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../../components/media/MediaImage';
 import { MAX_ATTACHMENTS } from './useChat';
+
+// ChatRequest.message from the generated schema, counted in code points as the API counts it.
+const composerSchema = z.object({ message: textField(zChatRequest.shape.message) });
+const MAX_MESSAGE = textLimits(zChatRequest.shape.message).max;
 
 interface Props {
   busy: boolean;
@@ -18,21 +27,24 @@ interface Props {
 /** The fixed composer: a full-width, growing text box with icon buttons; images by picker, drop or paste. */
 export function Composer({ busy, returned, onSend, onStop }: Props) {
   const { t } = useI18n();
-  const [draft, setDraft] = useState('');
+  const form = useForm<z.infer<typeof composerSchema>>({ resolver: zodResolver(composerSchema), defaultValues: { message: '' } });
+  const draft = useWatch({ control: form.control, name: 'message' });
+  const tooLong = form.formState.errors.message?.type === 'too_big';
   const [attachments, setAttachments] = useState<UploadResult[]>([]);
-  const box = useRef<HTMLTextAreaElement>(null);
+  const box = useRef<HTMLTextAreaElement | null>(null);
 
   const add = (r: UploadResult) => setAttachments((xs) => (xs.length < MAX_ATTACHMENTS && !xs.some((x) => x.url === r.url) ? [...xs, r] : xs));
   const upload = useImageUpload(add);
   const canAttach = attachments.length < MAX_ATTACHMENTS && !busy;
   const drop = useDropFile(upload.put, canAttach);
 
+  // A returned text (a refused message, or the last one to edit) replaces the draft once per hand-back.
+  const { setValue } = form;
   useEffect(() => {
     if (!returned) return;
-    // eslint-disable-next-line react-hooks/set-state-in-effect -- a returned prompt (edit last) replaces the draft once
-    setDraft(returned.text);
+    setValue('message', returned.text, { shouldValidate: false });
     box.current?.focus();
-  }, [returned]);
+  }, [returned, setValue]);
 
   // Grow with the text up to a third of the screen, then scroll inside.
   useEffect(() => {
@@ -42,17 +54,16 @@ export function Composer({ busy, returned, onSend, onStop }: Props) {
     el.style.height = `${Math.min(el.scrollHeight, Math.round(window.innerHeight / 3))}px`;
   }, [draft]);
 
-  const submit = (e?: FormEvent) => {
-    e?.preventDefault();
-    const text = draft.trim();
-    if (!text || busy) return;
+  const submit = form.handleSubmit(({ message }) => {
+    if (busy) return;
     onSend(
-      text,
+      message,
       attachments.map((a) => a.url),
     );
-    setDraft('');
+    form.reset({ message: '' });
     setAttachments([]);
-  };
+  });
+  const { ref: registerBox, ...messageField } = form.register('message');
 
   return (
     <form
@@ -78,6 +89,11 @@ export function Composer({ busy, returned, onSend, onStop }: Props) {
           ))}
         </div>
       )}
+      {tooLong && (
+        <p role="alert" className="mb-2 px-2 text-xs text-rose-300" data-testid="chat-error">
+          {t('chat.err.long', { max: MAX_MESSAGE ?? '' })}
+        </p>
+      )}
       {upload.error && (
         <p role="alert" className="mb-2 px-2 text-xs text-rose-300" data-testid="upload-error">
           {upload.error}
@@ -90,9 +106,11 @@ export function Composer({ busy, returned, onSend, onStop }: Props) {
         </label>
         <textarea
           id="chat-input"
-          ref={box}
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
+          ref={(el) => {
+            registerBox(el);
+            box.current = el;
+          }}
+          {...messageField}
           onPaste={(e) => {
             const file = Array.from(e.clipboardData.files)[0];
             if (file && canAttach) {
@@ -103,7 +121,7 @@ export function Composer({ busy, returned, onSend, onStop }: Props) {
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault();
-              submit();
+              void submit();
             }
           }}
           rows={1}
