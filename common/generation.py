@@ -355,11 +355,14 @@ class Generation:
 
     def retry_failed(self, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The task-retry operation: a FAILED task back to PENDING at a fresh step, free (one atomic update,
-        TaskStore.reset_for_retry), then its step enqueued. Returns (before, after).
-        Raises NotFound (no such task) or Conflict (not FAILED)."""
+        TaskStore.reset_for_retry), then its step enqueued. A refund the failure still owes (refund "pending":
+        the worker fails, then refunds) is paid first, so a retry right after the failure is not refused.
+        Returns (before, after). Raises NotFound (no such task) or Conflict (not FAILED)."""
         current = self.tasks.get(task_id) if plausible_id(task_id) else None
         if current is None:
             raise NotFound("Task not found.")
+        if current["status"] == TaskStatus.FAILED.value and current.get("refund") == "pending":
+            self._refund(current)  # the refund the failure owes goes through first (idempotent by key)
         doc = self.tasks.reset_for_retry(task_id)
         if doc is None:
             raise Conflict(f"Only failed tasks can be retried; this one is {current['status'].lower()}.",

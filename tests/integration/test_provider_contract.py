@@ -541,11 +541,15 @@ def test_a_malformed_or_empty_answer_is_a_clean_permanent_error(case: Case, call
     assert harness.fake is not None
     harness.fake.script(call.endpoint, reply)
 
-    result = outcome(run)
-
-    if call.phase == "cancel":  # an unconfirmed cancel is "not stopped" (False) or an error: never a crash
+    if call.phase == "cancel":  # an answer that does not confirm is "not stopped" (no refund), never a crash
+        try:
+            confirmed = run()
+        except ProviderError as error:
+            assert_clean(error)
+        else:
+            assert confirmed is False
         return
-    assert_permanent(result)
+    assert_permanent(outcome(run))
 
 
 # ---- the sim's markers ----------------------------------------------------------------------------------------

@@ -365,3 +365,59 @@ def test_local_base_urls_are_allowed_outside_production_only(world: World) -> No
         world.put({"providers": {"gemini_base_url": "http://127.0.0.1:9000"}})
     with pytest.raises(InvalidRequest):
         world.put({"cors_origins": ["http://studio.example"]})
+
+
+# ---- the dashboard, the lists, the audit log --------------------------------------------------
+
+
+def test_stats_count_today_by_the_injected_clock_and_revenue_of_paid_orders_only(world: World) -> None:
+    world.clock.set(datetime(2026, 6, 4, 0, 30, tzinfo=UTC))  # half past midnight: "today" is 30 minutes old
+    world.patch(world.add_user("off@example.com"), disabled=True)
+
+    def task(at: datetime, status: str, kind: str = "image", provider: str = "sim") -> None:
+        world.db.tasks.insert_one({"_id": str(ObjectId()), "type": kind, "status": status, "provider": provider,
+                                   "created_at": at})
+
+    task(datetime(2026, 6, 4, 0, 10, tzinfo=UTC), "COMPLETED")
+    task(datetime(2026, 6, 4, 0, 20, tzinfo=UTC), "FAILED", kind="video", provider="veo")
+    task(datetime(2026, 6, 3, 23, 59, tzinfo=UTC), "COMPLETED")  # yesterday
+    task(datetime(2026, 5, 1, tzinfo=UTC), "PENDING")  # outside the 14-day window
+    for status, cents, currency in [("PAID", 499, "usd"), ("PAID", 1000, "eur"), ("REFUNDED", 2000, "usd"), ("PENDING", 99, "usd")]:
+        world.db.orders.insert_one({"_id": str(ObjectId()), "status": status, "price_cents": cents, "currency": currency,
+                                    "paid_at": datetime(2026, 6, 3, 12, tzinfo=UTC)})
+
+    stats = world.admin.stats()
+    assert (stats.users, stats.disabled_users, stats.generations_today) == (2, 1, 2)
+    assert stats.tasks_by_status == {"PENDING": 1, "GENERATING": 0, "COMPLETED": 2, "FAILED": 1}
+    assert stats.tasks_by_type == {"image": 3, "video": 1}
+    assert stats.revenue_cents == {"usd": 499, "eur": 1000}
+    days = {d.day: d for d in stats.daily}
+    assert len(stats.daily) == 14 and stats.daily[-1].day == "2026-06-04" and stats.daily[0].day == "2026-05-22"
+    assert (days["2026-06-04"].image, days["2026-06-04"].video, days["2026-06-04"].failed) == (1, 1, 1)
+    assert (days["2026-06-03"].completed, days["2026-06-03"].revenue_cents) == (1, 1499)
+    assert [(p.provider, p.finished, p.failed, p.failure_rate) for p in stats.providers] == [("sim", 2, 0, 0.0), ("veo", 1, 1, 1.0)]
+
+
+def test_the_task_list_shows_every_users_tasks_with_their_emails_and_filters(world: World) -> None:
+    alice, bob = world.add_user("alice@example.com"), world.add_user("bob@example.com")
+    failed = _failed_task(world, alice)
+    pending = str(ObjectId())
+    world.tasks.insert(task_id=pending, user_id=bob, kind=TaskType.IMAGE, prompt="p", params={}, provider="sim",
+                       cost={"credits": 2, "from_quota": False}, deadline_s=3600)
+    items, cursor = world.admin.tasks(filters={}, limit=10, cursor=None)
+    assert [(t.id, t.email) for t in items] == [(pending, "bob@example.com"), (failed, "alice@example.com")] and cursor is None
+    assert [t.id for t in world.admin.tasks(filters={"status": "FAILED"}, limit=10, cursor=None)[0]] == [failed]
+    assert [t.id for t in world.admin.tasks(filters={"user_id": bob}, limit=10, cursor=None)[0]] == [pending]
+
+
+def test_the_audit_log_pages_newest_first_and_names_the_actor(world: World) -> None:
+    uid = world.add_user("a@example.com")
+    for delta in (1, 2, 3):
+        world.clock.advance(1)
+        world.patch(uid, credits_delta=delta)
+    first, cursor = world.admin.audit_page(limit=2, cursor=None)
+    rest, end = world.admin.audit_page(limit=2, cursor=cursor)
+    assert [e.after["credits_delta"] for e in first + rest] == [3, 2, 1] and end is None
+    assert {(e.actor_id, e.actor_email, e.action, e.target_id) for e in first + rest} == {
+        (world.actor["_id"], "root@example.com", "user.update", uid)}
+    assert first[0].created_at == world.clock.now()

@@ -1,11 +1,10 @@
 import { useEffect, useRef } from 'react';
+import { useLatest } from './useLatest';
 
 /** Calls onReach when the returned sentinel scrolls near the viewport. */
 export function useInfiniteScroll<T extends Element>(onReach: () => void, enabled: boolean) {
   const ref = useRef<T>(null);
-  const callback = useRef(onReach);
-  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
-  callback.current = onReach;
+  const callback = useLatest(onReach);
 
   useEffect(() => {
     const node = ref.current;
@@ -18,7 +17,7 @@ export function useInfiniteScroll<T extends Element>(onReach: () => void, enable
     );
     observer.observe(node);
     return () => observer.disconnect();
-  }, [enabled]);
+  }, [enabled, callback]);
 
   return ref;
 }

@@ -1,4 +1,4 @@
-import { Suspense, useEffect, useState, useSyncExternalStore } from 'react';
+import { Suspense, useState, useSyncExternalStore } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import type { QuotaKind, User } from '../../api/types';
 import { TaskWatcher, usePageTitle } from '../../features/notifications/TaskWatcher';
@@ -35,10 +35,11 @@ export function navItemFor(pathname: string): NavItem | undefined {
 export function AppShell() {
   const { t } = useI18n();
   const me = useMe();
-  const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
-  // eslint-disable-next-line react-hooks/set-state-in-effect -- close the mobile menu after navigation
-  useEffect(() => setMenuOpen(false), [location.pathname]);
+  // The mobile menu is open on the page where it was opened: navigating closes it.
+  const [menuOpenOn, setMenuOpenOn] = useState<string | null>(null);
+  const menuOpen = menuOpenOn === location.pathname;
+  const setMenuOpen = (open: boolean) => setMenuOpenOn(open ? location.pathname : null);
   const current = navItemFor(location.pathname);
   usePageTitle(current ? t(current.key) : '');
   const unseen = useSyncExternalStore(notices.subscribe, notices.unseen, notices.unseen);
@@ -110,7 +111,7 @@ export function AppShell() {
       </aside>
 
       <TaskWatcher />
-      <Header user={me.data} menuOpen={menuOpen} onMenu={() => setMenuOpen((v) => !v)} unseen={unseen} />
+      <Header user={me.data} menuOpen={menuOpen} onMenu={() => setMenuOpen(!menuOpen)} unseen={unseen} />
 
       <main
         id="main"

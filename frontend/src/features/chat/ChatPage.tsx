@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { api, errorMessage } from '../../api/apiService';
 import type { ChatSummary, Page } from '../../api/types';
@@ -26,7 +26,10 @@ export default function ChatPage() {
   const navigate = useNavigate();
   const { id } = useParams();
   const activeId = id ?? null;
-  const [drawer, setDrawer] = useState(false);
+  // The conversation drawer (phones) belongs to the conversation it was opened on: picking one closes it.
+  const [drawerOn, setDrawerOn] = useState<{ id: string | null } | null>(null);
+  const drawer = drawerOn !== null && drawerOn.id === activeId;
+  const setDrawer = (open: boolean) => setDrawerOn(open ? { id: activeId } : null);
   const [toDelete, setToDelete] = useState<ChatSummary | null>(null);
   const [hidden, setHidden] = useState<Set<string>>(() => new Set(pendingDeletes.keys()));
 
@@ -34,9 +37,6 @@ export default function ChatPage() {
   const chat = useChat(activeId, openConversation);
   const chats = useConversations();
   const items = chats.data?.items.filter((c) => !hidden.has(c.id));
-
-  // eslint-disable-next-line react-hooks/set-state-in-effect -- close the drawer after picking a conversation
-  useEffect(() => setDrawer(false), [activeId]);
 
   const open = (cid: string) => {
     if (cid === activeId) return setDrawer(false);

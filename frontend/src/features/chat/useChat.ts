@@ -5,6 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError } from '../../api/apiService';
 import type { ChatMessage, ChatRequest } from '../../api/types';
+import { useLatest } from '../../hooks/useLatest';
 import { meKey } from '../../hooks/useSession';
 import { chatKeys, useConversation } from './api';
 import { conversationOf, streamChat } from './chatStream';
@@ -53,9 +54,7 @@ export function useChat(activeId: string | null, onConversation: (id: string) =>
   const [error, setError] = useState<unknown>(null);
   const [returned, setReturned] = useState<ChatState['returned']>(null);
   const abort = useRef<AbortController | null>(null);
-  const active = useRef(activeId);
-  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
-  active.current = activeId;
+  const active = useLatest(activeId);
 
   useEffect(() => () => abort.current?.abort(), []);
 
@@ -79,7 +78,7 @@ export function useChat(activeId: string | null, onConversation: (id: string) =>
       void qc.invalidateQueries({ queryKey: chatKeys.list() });
       void qc.invalidateQueries({ queryKey: meKey });
     },
-    [qc, onConversation, clearLocal],
+    [qc, onConversation, clearLocal, active],
   );
 
   const run = useCallback(
@@ -139,7 +138,7 @@ export function useChat(activeId: string | null, onConversation: (id: string) =>
       setPending([localMessage('user', message, attachments)]);
       void run({ message, ...(attachments.length ? { attachments } : {}), ...(active.current ? { conversation_id: active.current } : {}) }, '/api/ai/chat');
     },
-    [run],
+    [run, active],
   );
 
   const stop = useCallback(() => abort.current?.abort(), []);
@@ -151,7 +150,7 @@ export function useChat(activeId: string | null, onConversation: (id: string) =>
     if (!active.current || abort.current || last?.role !== 'assistant') return;
     setReplacing(true);
     void run({ conversation_id: active.current }, '/api/ai/chat/regenerate');
-  }, [run, last]);
+  }, [run, last, active]);
 
   const editLast = useCallback(() => {
     const lastUser = [...stored].reverse().find((m) => m.role === 'user');

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import type { Task } from '../../api/types';
+import { useLatest } from '../../hooks/useLatest';
 import { creativeApi } from './creativeApi';
 
 /** Calls `apply(task)` once for `?reuse=<id>` (the task's prompt and settings go back into the form), then drops the parameter. */
@@ -11,9 +12,7 @@ export function useReuse(apply: (task: Task) => void): void {
   const id = params.get('reuse');
   const applied = useRef<string | null>(null);
   const task = useQuery({ queryKey: ['tasks', 'one', id], queryFn: () => creativeApi.task(id as string), enabled: Boolean(id) });
-  const applyRef = useRef(apply);
-  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
-  applyRef.current = apply;
+  const applyRef = useLatest(apply);
   useEffect(() => {
     if (!id || !task.data || applied.current === id) return;
     applied.current = id;
@@ -21,18 +20,29 @@ export function useReuse(apply: (task: Task) => void): void {
     const next = new URLSearchParams(params);
     next.delete('reuse');
     setParams(next, { replace: true });
-  }, [id, task.data, params, setParams]);
+  }, [id, task.data, params, setParams, applyRef]);
 }
 
 export type SourceMode = 'remix' | 'extend';
 
-/** The video a remix/extend starts from (`?remix_of=` / `?extend_of=`), with a way to drop it. */
-export function useVideoSource(): { mode: SourceMode | null; task: Task | undefined; clear: () => void } {
+/**
+ * The video a remix/extend starts from (`?remix_of=` / `?extend_of=`), with a way to drop it.
+ * `onRemixSource(task)` is called once per remixed video, when it has loaded (a remix starts
+ * from the source's prompt).
+ */
+export function useVideoSource(onRemixSource?: (task: Task) => void): { mode: SourceMode | null; task: Task | undefined; clear: () => void } {
   const [params, setParams] = useSearchParams();
   const remix = params.get('remix_of');
   const extend = params.get('extend_of');
   const id = remix ?? extend;
   const task = useQuery({ queryKey: ['tasks', 'one', id], queryFn: () => creativeApi.task(id as string), enabled: Boolean(id) });
+  const seeded = useRef<string | null>(null);
+  const onRemix = useLatest(onRemixSource);
+  useEffect(() => {
+    if (!remix || !task.data || seeded.current === remix) return;
+    seeded.current = remix;
+    onRemix.current?.(task.data);
+  }, [remix, task.data, onRemix]);
   return {
     mode: remix ? 'remix' : extend ? 'extend' : null,
     task: task.data,

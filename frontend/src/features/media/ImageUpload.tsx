@@ -1,10 +1,11 @@
 import { useMutation } from '@tanstack/react-query';
-import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent, type DragEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useState, type ChangeEvent, type DragEvent, type ReactNode } from 'react';
 import { api, errorMessage } from '../../api/apiService';
 import type { UploadResult } from '../../api/types';
 import { Icon } from '../../components/layout/icons';
 import { Spinner } from '../../components/ui/Spinner';
 import { cx } from '../../components/ui/cx';
+import { useLatest } from '../../hooks/useLatest';
 import { useI18n } from '../../i18n';
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -45,9 +46,7 @@ export function useImageUpload(onUploaded: (result: UploadResult) => void) {
 
 /** While mounted and enabled, an image pasted anywhere on the page (not text) is handed to `onFile`. */
 export function usePasteImage(onFile: (file: File) => void, enabled = true) {
-  const handler = useRef(onFile);
-  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
-  handler.current = onFile;
+  const handler = useLatest(onFile);
   useEffect(() => {
     if (!enabled) return;
     const onPaste = (e: ClipboardEvent) => {
@@ -58,7 +57,7 @@ export function usePasteImage(onFile: (file: File) => void, enabled = true) {
     };
     document.addEventListener('paste', onPaste);
     return () => document.removeEventListener('paste', onPaste);
-  }, [enabled]);
+  }, [enabled, handler]);
 }
 
 /** Drag-and-drop handlers for any element: `over` is true while a file hovers it. */

@@ -3,13 +3,14 @@
 // a toast with a link, the Gallery badge, the tab title, and — if they opted
 // in — a browser notification while the tab is hidden.
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useSyncExternalStore } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../../api/apiService';
 import type { Task } from '../../api/types';
 import { useToast } from '../../components/ui/Toast';
 import { taskWatch } from '../../hooks/taskWatch';
 import { isActive, patchTaskInLists, pollDelay, tasksKey } from '../../hooks/useTasks';
+import { useLatest } from '../../hooks/useLatest';
 import { meKey } from '../../hooks/useSession';
 import { useI18n } from '../../i18n';
 import { browserNotify, composeTitle, notices } from './store';
@@ -33,10 +34,8 @@ export function TaskWatcher() {
   const running = useRunningCount();
   const justDone = useSyncExternalStore(notices.subscribe, notices.justDone, notices.justDone);
   const page = useSyncExternalStore(notices.subscribe, notices.pageTitle, notices.pageTitle);
-  const onFinish = useRef<(task: Task) => void>(() => undefined);
-
-  // eslint-disable-next-line react-hooks/refs -- latest-value ref: effects and handlers call the newest prop
-  onFinish.current = (task: Task) => {
+  // The poller (an effect) calls the newest version: current language, page and toasts.
+  const onFinish = useLatest((task: Task) => {
     const ok = task.status === 'COMPLETED';
     const kind = t(task.type === 'video' ? 'notify.kind.video' : 'notify.kind.image');
     const message = ok ? t('notify.done', { kind }) : t('notify.failed', { kind });
@@ -54,7 +53,7 @@ export function TaskWatcher() {
         /* some browsers allow notifications only from a service worker */
       }
     }
-  };
+  });
 
   // Poll the running tasks with a backoff (1 s → 5 s), restarting at 1 s when the set changes.
   useEffect(() => {
@@ -125,7 +124,7 @@ export function TaskWatcher() {
       window.clearTimeout(timer);
       unsubscribe();
     };
-  }, [qc]);
+  }, [qc, onFinish]);
 
   // Know about tasks that run even before any list is opened (a reload mid-generation).
   useEffect(() => {

@@ -42,7 +42,8 @@ export default function VideoPage() {
   const f = useFeatureText();
   const [creative, setCreative] = useState<CreativeValues>(NO_CREATIVE);
   const [lastFrame, setLastFrame] = useState<string | null>(null);
-  const source = useVideoSource();
+  // A remix starts from the source's prompt (to change); an extension from an empty one (what happens next).
+  const source = useVideoSource((task) => setPrompt(task.prompt));
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
 
@@ -69,12 +70,6 @@ export default function VideoPage() {
     setMode(frame ? 'image' : 'text');
     setCreative({ count: 1, seed: task.params?.seed != null ? String(task.params.seed) : '', negative: String(task.params?.negative_prompt ?? '') });
   });
-
-  // A remix starts from the source's prompt (to change); an extension from an empty one (what happens next).
-  const sourceId = source.task?.id;
-  useEffect(() => {
-    if (source.mode === 'remix' && source.task) setPrompt(source.task.prompt);
-  }, [source.mode, sourceId]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // A start frame handed over in the URL (Gallery → "use as start frame") becomes the draft's.
   useEffect(() => {
