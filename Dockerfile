@@ -7,6 +7,8 @@
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./
+# @playwright/test is a devDependency for the browser tier; it must never fetch a browser.
+ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY frontend/ ./
 COPY routes.json /src/routes.json

@@ -18,8 +18,9 @@ $(STAMP): requirements.txt requirements-worker.txt requirements-dev.txt
 
 venv: $(STAMP) ## create .venv and install Python dependencies
 
+# @playwright/test drives Debian's chromium (tests/e2e/playwright.config.mjs): never download a browser.
 $(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 frontend-deps: $(FRONTEND_STAMP)

@@ -355,11 +355,14 @@ class Generation:
 
     def retry_failed(self, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The task-retry operation: a FAILED task back to PENDING at a fresh step, free (one atomic update,
-        TaskStore.reset_for_retry), then its step enqueued. Returns (before, after).
-        Raises NotFound (no such task) or Conflict (not FAILED)."""
+        TaskStore.reset_for_retry), then its step enqueued. A refund the failure still owes (refund "pending":
+        the worker fails, then refunds) is paid first, so a retry right after the failure is not refused.
+        Returns (before, after). Raises NotFound (no such task) or Conflict (not FAILED)."""
         current = self.tasks.get(task_id) if plausible_id(task_id) else None
         if current is None:
             raise NotFound("Task not found.")
+        if current["status"] == TaskStatus.FAILED.value and current.get("refund") == "pending":
+            self._refund(current)  # the refund the failure owes goes through first (idempotent by key)
         doc = self.tasks.reset_for_retry(task_id)
         if doc is None:
             raise Conflict(f"Only failed tasks can be retried; this one is {current['status'].lower()}.",
@@ -371,7 +374,7 @@ class Generation:
     def to_api(self, doc: dict[str, Any]) -> Task:
         """The API shape of a stored task (read through TaskDocument, so a malformed document fails here, typed).
         Media URLs are signed now, so a rotated key re-signs every link."""
-        t = TaskDocument.model_validate(doc)
+        t = TaskDocument.from_stored(doc)
         result = None
         if t.result is not None:
             r = t.result
@@ -531,7 +534,7 @@ class Generation:
         """One step of a claimed task: submit (no job yet) or poll, then wait, or fetch, store and complete.
         The claimed document is read through TaskDocument: a malformed one fails the step (pydantic's
         ValidationError is a ValueError: permanent, refunded) before any provider is called."""
-        stored = TaskDocument.model_validate(doc)
+        stored = TaskDocument.from_stored(doc)
         provider = self.providers.get(stored.provider)
         if stored.job is None:
             status = provider.submit(self._request(doc))

@@ -12,17 +12,17 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from common.models.billing import OrderStatus
-from common.models.users import Stored
+from common.models.users import StrictDocument
 
 
-class RefundState(Stored):
+class RefundState(StrictDocument):
     """An admin refund of a PAID order: `pending` from the PAID → REFUNDED move until the credits are taken back, then `done`."""
 
     state: Literal["pending", "done"]
     actor_id: str
 
 
-class OrderDocument(Stored):
+class OrderDocument(StrictDocument):
     """One purchase of a credit package (`_id` a 24-hex ObjectId string, time-ordered).
 
     Amounts are copied from the server's package at checkout: `credits` granted, `price_cents` in the

@@ -10,18 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from common.models.core import Role
+from common.models.documents import Stored
 
 #: How many recent operation keys a user document keeps (the credit update's duplicate guard).
 RECENT_KEYS = 500
 
 
-class Stored(BaseModel):
-    """Base of stored documents: unknown fields are refused (a field nobody declared is drift), `_id` is `id`."""
+class StrictDocument(Stored):
+    """Base of the money side's stored documents, which services build to write (`Model(...).to_mongo()`): unknown
+    fields are refused when one is built, so a misspelt field fails at once; reads go through `from_stored`, which
+    drops undeclared keys first (the tolerant-read rule of `Stored`). Enums are stored as their values."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True, frozen=True)
 
     #: Fields written only once they have a value (e.g. a counter MongoDB must `$inc` from "absent", not from null).
     absent_when_none: ClassVar[tuple[str, ...]] = ()
@@ -35,7 +38,7 @@ class Stored(BaseModel):
         return doc
 
 
-class UserDocument(Stored):
+class UserDocument(StrictDocument):
     """A user (collection `users`, `_id` a 24-hex ObjectId string).
 
     `credits` ≥ 0 is the balance; `credit_keys` the keys of the last `RECENT_KEYS` credit
@@ -60,7 +63,7 @@ class UserDocument(Stored):
     absent_when_none: ClassVar[tuple[str, ...]] = ("google_sub", "upload_bytes")
 
 
-class LedgerEntry(Stored):
+class LedgerEntry(StrictDocument):
     """One applied credit change (collection `ledger`, unique `key`): `delta` credits (negative: taken),
     `balance_after` the balance it left (None when recorded late, after a crash), `meta` ids for the audit
     trail (`task_id`, `order_id`, `admin_id`, refund `taken`/`shortfall`)."""
@@ -73,13 +76,9 @@ class LedgerEntry(Stored):
     balance_after: int | None = None
     created_at: datetime
 
-    @classmethod
-    def from_stored(cls, doc: dict[str, Any]) -> LedgerEntry:
-        """The entry of a stored ledger document (its store-assigned `_id` dropped). Raises ValidationError."""
-        return cls.model_validate({k: v for k, v in doc.items() if k != "_id"})
 
 
-class QuotaUsage(Stored):
+class QuotaUsage(StrictDocument):
     """A user's use of one kind's daily quota (collection `quota_usage`, `_id` = "<user>:<kind>:<YYYY-MM-DD>",
     the day in the admin's quota time zone): `used` units, `tasks` the ids of the tasks holding them."""
 

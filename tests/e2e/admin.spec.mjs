@@ -1,53 +1,44 @@
-// The admin (ADMIN_EMAIL / ADMIN_PASSWORD of the stack) signs in through the UI and sees the
-// Admin nav item and page; a normal user sees neither.
-import { assert, log, loginViaUi, randomEmail, registerViaUi, runScenario, screenshot } from './lib.mjs';
+// The admin (signed in by storageState) sees the Admin nav item and page, and the admin API answers
+// them (a 404 there is a broken stack and fails; it is never a reason to skip); a normal user sees
+// neither, not even by typing the address, and the admin API refuses them.
+import { expect, expectSignedIn, screenshot, test } from './fixtures.mjs';
 
-const admin = { email: process.env.ADMIN_EMAIL, password: process.env.ADMIN_PASSWORD };
-assert.ok(admin.email && admin.password, 'ADMIN_EMAIL and ADMIN_PASSWORD must be set');
+test.describe('the admin', () => {
+  test.use({ role: 'admin' });
 
-await runScenario('admin', async ({ context }) => {
-  const page = await context.newPage();
+  test('sees the Admin nav item and page; the admin API answers', async ({ page, account }) => {
+    const probe = await page.request.get('/api/admin/stats', { headers: { Authorization: `Bearer ${account.token}` } });
+    expect(probe.status(), 'the admin API answers the admin').toBe(200);
+    await page.goto('/video');
+    await expectSignedIn(page);
+    const adminNav = page.getByTestId('nav-admin');
+    await expect(adminNav).toBeVisible();
+    expect(new URL(await adminNav.evaluate((a) => a.href)).pathname).toBe('/admin');
+    await screenshot(page, '10-admin-nav');
+    await adminNav.click();
+    await expect(page).toHaveURL(/\/admin$/);
+    await expect(page.getByTestId('admin-tab-stats')).toBeVisible();
+    await expect(page.getByTestId('admin-stats')).toBeVisible();
+    await screenshot(page, '10-admin');
+  });
+});
 
-  log(`admin login as ${admin.email}`);
-  await page.goto('/admin');
-  await page.waitForURL(/\/login\?next=%2Fadmin/); // a guest is sent to sign in first
-  await loginViaUi(page, admin);
-  // (Where the app lands after sign-in is login-next.spec.mjs's business: ?next= is currently lost.)
-  const adminNav = page.getByTestId('nav-admin');
-  await adminNav.waitFor();
-  assert.equal(new URL(await adminNav.evaluate((a) => a.href)).pathname, '/admin');
-  await screenshot(page, '10-admin-nav');
-  // The admin API must answer the admin: a 404 here is a broken stack, not a reason to skip.
-  const adminToken = await page.evaluate(() => localStorage.getItem('sora.token'));
-  const probe = await page.request.get('/api/admin/stats', { headers: { Authorization: `Bearer ${adminToken}` } });
-  assert.equal(probe.status(), 200, 'the admin API answers the admin');
-  await adminNav.click();
-  await page.waitForURL(/\/admin$/);
-  await page.getByTestId('admin-tab-stats').waitFor();
-  await page.getByTestId('admin-stats').waitFor();
-  await screenshot(page, '10-admin');
-  await page.getByTestId('logout-button').click();
-  await page.waitForURL(/\/login/);
+test.describe('a normal user', () => {
+  test.use({ role: 'user' });
 
-  log('normal user: no admin');
-  const user = { email: randomEmail('e2e-user'), password: 'normal-user-pass-1' };
-  await registerViaUi(page, user);
-  await page.waitForFunction(() => document.querySelector('[data-testid="credits-badge"]')?.getAttribute('data-credits') !== '');
-  await page.getByTestId('nav-gallery').waitFor();
-  assert.equal(await page.getByTestId('nav-admin').count(), 0, 'a normal user has no Admin nav item');
-  // Typing the address does not show the page either (the server refuses the API anyway).
-  await page.goto('/admin');
-  await page.waitForURL(/\/video$/);
-  assert.equal(await page.getByTestId('nav-admin').count(), 0);
-  assert.equal(await page.getByTestId('admin-stats').count(), 0);
-  // Outside the page, so the expected 403 is not a console error.
-  const token = await page.evaluate(() => localStorage.getItem('sora.token'));
-  const stats = await page.request.get('/api/admin/stats', { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(stats.status(), 403, 'the admin API refuses a normal user');
-  await page.getByTestId('logout-button').click();
-  await page.waitForURL(/\/login/);
-
-  log('normal user login again: still no admin');
-  await loginViaUi(page, user);
-  assert.equal(await page.getByTestId('nav-admin').count(), 0);
+  test('sees no Admin nav item or page; the admin API refuses them', async ({ page, account }) => {
+    await page.goto('/gallery');
+    await expectSignedIn(page);
+    await expect(page.getByTestId('nav-gallery')).toBeVisible();
+    await expect(page.getByTestId('nav-admin'), 'a normal user has no Admin nav item').toHaveCount(0);
+    // Typing the address does not show the page either.
+    await page.goto('/admin');
+    await expect(page).toHaveURL(/\/video$/);
+    await expectSignedIn(page);
+    await expect(page.getByTestId('nav-admin')).toHaveCount(0);
+    await expect(page.getByTestId('admin-stats')).toHaveCount(0);
+    // Outside the page, so the expected 403 is not a console error.
+    const stats = await page.request.get('/api/admin/stats', { headers: { Authorization: `Bearer ${account.token}` } });
+    expect(stats.status(), 'the admin API refuses a normal user').toBe(403);
+  });
 });

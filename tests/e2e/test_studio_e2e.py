@@ -1,100 +1,95 @@
-"""Issue #3: the whole product in headless Chromium against the real local stack.
+"""Issue #3 and its successors: the whole product in headless Chromium against the real local stack.
 
-The browser work lives in Node scripts (playwright-core driving the system
-Chromium); pytest owns the stack's lifetime and fails with the script's
-output and the stack log. Screenshots land in artifacts/e2e/.
+The browser work lives in @playwright/test specs (tests/e2e/*.spec.mjs, driving the system
+Chromium); conftest.py starts the stack, runs the selected specs once, and each test here checks its
+spec's results (and the screenshots it must leave in artifacts/e2e/).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, SpecRunner
+from tests.e2e.conftest import ARTIFACTS, PlaywrightRun
 
 pytestmark = pytest.mark.e2e
 
-SCREENS = ["01-login", "02-register", "03-video", "04-image", "05-lightbox-video", "06-gallery", "09-gallery-phone"]
+
+def _passes_with_screens(run: PlaywrightRun, spec: str, screens: list[str]) -> None:
+    run.check(spec)
+    missing = [name for name in screens if not (ARTIFACTS / f"{name}.png").is_file()]
+    assert not missing, f"{spec}: screenshots not written: {missing}"
 
 
-def test_user_journey_image_to_video_gallery_history(run_spec: SpecRunner) -> None:
-    """Register, image, image-to-video with a mid-generation reload, lightbox playback/seek/Range,
-    gallery order and filter, logout/login history, client-side validation, phone layout."""
-    for name in SCREENS:
-        (ARTIFACTS / f"{name}.png").unlink(missing_ok=True)
-    run_spec("studio.spec.mjs")
-    missing = [name for name in SCREENS if not (ARTIFACTS / f"{name}.png").is_file()]
-    assert not missing, f"screenshots not written: {missing}"
+@pytest.mark.spec("login.spec.mjs")
+def test_register_sign_out_sign_in_keeps_history_and_returns_to_the_page_asked_for(playwright_run: PlaywrightRun) -> None:
+    """The one spec through the sign-in UI: a guest registers from /login, signs out (the token is
+    retired), signs in through the form and finds their history; ?next= brings them back after sign-in."""
+    _passes_with_screens(playwright_run, "login.spec.mjs", ["01-login", "02-register"])
+
+
+@pytest.mark.spec("studio.spec.mjs")
+def test_user_journey_image_to_video_gallery(playwright_run: PlaywrightRun) -> None:
+    """Image, image-to-video with a mid-generation reload, lightbox playback/seek/Range, gallery order
+    and filter, client-side validation, phone layout."""
+    _passes_with_screens(playwright_run, "studio.spec.mjs",
+                         ["03-video", "04-image", "05-lightbox-video", "06-gallery", "09-gallery-phone"])
     assert (ARTIFACTS / "media-findings.json").is_file()
 
 
-def test_admin_sees_admin_nav_and_normal_user_does_not(run_spec: SpecRunner) -> None:
-    run_spec("admin.spec.mjs")
+@pytest.mark.spec("admin.spec.mjs")
+def test_admin_sees_admin_nav_and_normal_user_does_not(playwright_run: PlaywrightRun) -> None:
+    _passes_with_screens(playwright_run, "admin.spec.mjs", ["10-admin-nav", "10-admin"])
 
 
-def test_sign_in_returns_to_the_page_asked_for(run_spec: SpecRunner) -> None:
-    run_spec("login-next.spec.mjs")
+@pytest.mark.spec("chat.spec.mjs")
+def test_chat_streams_a_reply_keeps_it_and_describes_an_attached_image(playwright_run: PlaywrightRun) -> None:
+    """Chat: empty message refused client-side; a reply seen growing while it streams and stored;
+    after a reload the conversation reopens from the list with both messages; an uploaded image
+    attached to a second message is described by the sim assistant (size, dominant colour)."""
+    _passes_with_screens(playwright_run, "chat.spec.mjs", ["chat-01-empty-refused", "chat-02-reply", "chat-03-attachment"])
 
 
-def _run_with_screens(run_spec: SpecRunner, script: str, screens: list[str]) -> None:
-    for name in screens:
-        (ARTIFACTS / f"{name}.png").unlink(missing_ok=True)
-    run_spec(script)
-    missing = [name for name in screens if not (ARTIFACTS / f"{name}.png").is_file()]
-    assert not missing, f"screenshots not written: {missing}"
+@pytest.mark.spec("billing.spec.mjs")
+def test_billing_sandbox_checkout_pay_and_cancel(playwright_run: PlaywrightRun) -> None:
+    """A new user (0 credits), Pricing → first package → same-origin sandbox checkout → Pay: /account
+    shows the order PAID and the header badge the package's credits; again → Cancel: CANCELED, credits unchanged."""
+    _passes_with_screens(playwright_run, "billing.spec.mjs", ["billing-01-pricing", "billing-02-sandbox", "billing-03-account-paid",
+                                                              "billing-04-sandbox-again", "billing-05-account-canceled"])
 
 
-CHAT_SCREENS = ["chat-01-empty-refused", "chat-02-reply", "chat-03-attachment"]
-BILLING_SCREENS = ["billing-01-pricing", "billing-02-sandbox", "billing-03-account-paid", "billing-04-sandbox-again",
-                   "billing-05-account-canceled"]
-ADMIN_PANEL_SCREENS = ["admin-panel-01-stats", "admin-panel-02-users", "admin-panel-03-settings", "admin-panel-04-audit"]
-
-
-def test_chat_streams_a_reply_keeps_it_and_describes_an_attached_image(run_spec: SpecRunner) -> None:
-    """Register, Chat: empty message refused client-side; a reply seen growing while it streams and
-    stored; after a reload the conversation reopens from the list with both messages; an uploaded
-    image attached to a second message is described by the sim assistant (size, dominant colour)."""
-    _run_with_screens(run_spec, "chat.spec.mjs", CHAT_SCREENS)
-
-
-def test_billing_sandbox_checkout_pay_and_cancel(run_spec: SpecRunner) -> None:
-    """Register (0 credits), Pricing → first package → same-origin sandbox checkout → Pay: /account shows
-    the order PAID and the header badge the package's credits; again → Cancel: CANCELED, credits unchanged."""
-    _run_with_screens(run_spec, "billing.spec.mjs", BILLING_SCREENS)
-
-
-def test_admin_panel_stats_users_settings_audit(run_spec: SpecRunner) -> None:
+@pytest.mark.spec("admin_panel.spec.mjs")
+def test_admin_panel_stats_users_settings_audit(playwright_run: PlaywrightRun) -> None:
     """Admin: stats tiles; search a user, grant +25 with a note, disable (their token gets 401); image
     quota 7 reaches a normal user's /api/auth/me within 10 s; a Gemini key is shown only as set …1234,
     never in full; the audit log lists every change."""
-    _run_with_screens(run_spec, "admin_panel.spec.mjs", ADMIN_PANEL_SCREENS)
+    _passes_with_screens(playwright_run, "admin_panel.spec.mjs",
+                         ["admin-panel-01-stats", "admin-panel-02-users", "admin-panel-03-settings", "admin-panel-04-audit"])
 
 
-def test_variations_remix_extend_enhance_share_api_token_and_password_change(run_spec: SpecRunner) -> None:
+@pytest.mark.spec("features.spec.mjs")
+def test_variations_remix_extend_enhance_share_api_token_and_password_change(playwright_run: PlaywrightRun) -> None:
     """Issue 12: each capability through the UI, the public page logged out, and an API token over HTTP."""
-    run_spec("features.spec.mjs")
+    _passes_with_screens(playwright_run, "features.spec.mjs", ["features-01-variations", "features-02-remix-extend",
+                                                               "features-04-public-page", "features-05-account"])
+
+
+@pytest.mark.spec("ux.spec.mjs")
+def test_studio_ux_chat_on_a_phone_notices_and_masonry(playwright_run: PlaywrightRun) -> None:
+    """Issue #11's checks: chat input ≥ 70 % wide and the composer in view after 10 exchanges at
+    390x844, /chat/<id> across a reload, Markdown bold, delete asks first (with undo), a finished
+    generation retitles the tab and toasts on another page, masonry gaps ≤ 24 px at both sizes."""
+    _passes_with_screens(playwright_run, "ux.spec.mjs", ["ux-chat-10-exchanges-phone", "ux-chat-delete-confirm-phone"])
 
 
 UX_PAGES = ["login", "register", "video", "image", "chat", "gallery", "pricing", "account", "admin"]
 UX_SCREENS = [f"ux-{p}-{size}-{lang}" for p in UX_PAGES for size in ("desktop", "phone") for lang in ("en", "zh")]
 
 
-def test_studio_ux_chat_on_a_phone_notices_and_masonry(run_spec: SpecRunner) -> None:
-    """Issue #11's checks: chat input ≥ 70 % wide and the composer in view after 10 exchanges at
-    390x844, /chat/<id> across a reload, Markdown bold, delete asks first (with undo), a finished
-    generation retitles the tab and toasts on another page, masonry gaps ≤ 24 px at both sizes."""
-    screens = ["ux-chat-10-exchanges-phone", "ux-chat-delete-confirm-phone"]
-    for name in screens:
-        (ARTIFACTS / f"{name}.png").unlink(missing_ok=True)
-    run_spec("ux.spec.mjs", timeout_s=300.0)
-    missing = [name for name in screens if not (ARTIFACTS / f"{name}.png").is_file()]
-    assert not missing, f"screenshots not written: {missing}"
-
-
-def test_every_page_at_two_sizes_in_two_languages_passes_axe(run_spec: SpecRunner) -> None:
-    """A screenshot of every page at 1440x900 and 390x844 in English and Chinese, each checked by
-    axe-core (no serious or critical violation), each with its own tab title."""
-    for name in UX_SCREENS:
-        (ARTIFACTS / f"{name}.png").unlink(missing_ok=True)
-    run_spec("screens.spec.mjs", timeout_s=600.0)
-    missing = [name for name in UX_SCREENS if not (ARTIFACTS / f"{name}.png").is_file()]
-    assert not missing, f"screenshots not written: {missing}"
+@pytest.mark.spec("screens.spec.mjs")
+def test_every_page_at_two_sizes_in_two_languages_passes_axe(playwright_run: PlaywrightRun) -> None:
+    """A screenshot of every page at 1440x900 and 390x844 in English and Chinese, axe-core (no serious
+    or critical violation) on every English desktop page and the phone pages that differ most, each
+    signed-in page with its own tab title."""
+    results = playwright_run.check("screens.spec.mjs")
+    assert len(results) == 4, f"one test per language and size: {[r.title for r in results]}"
+    _passes_with_screens(playwright_run, "screens.spec.mjs", UX_SCREENS)

@@ -451,6 +451,19 @@ def test_retry_runs_a_failed_task_again_for_free(world: Callable[..., World]) ->
         w.gen.retry_failed("0" * 24)
 
 
+def test_a_retry_before_the_failures_refund_went_through_pays_the_refund_first(world: Callable[..., World]) -> None:
+    """The worker fails a task, then refunds it: an admin's retry in between is not refused (a real race that
+    the database tier caught) and the user is refunded exactly once."""
+    w = world(Scripted())
+    doc = w.create()
+    w.tasks.fail(doc["_id"], code="internal", message="failed; refund not yet paid")
+    assert w.task(doc["_id"]).refund == "pending" and w.credits() == 10 - IMAGE_COST
+    before, after = w.gen.retry_failed(doc["_id"])
+    assert (before["status"], after["status"]) == ("FAILED", "PENDING")
+    assert w.credits() == 10 and w.ledger(f"refund:{doc['_id']}") == 1
+    assert w.gen.sweep()["refunded"] == 0
+
+
 def test_every_document_written_is_a_valid_task_document(world: Callable[..., World], tmp_path: Path) -> None:
     w = world(SimProvider(duration_s=0, work_dir=tmp_path))
     done = w.create()
