@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { checkUpload, MAX_UPLOAD_BYTES } from '../media/ImageUpload';
-import { MAX_PROMPT, validatePrompt } from '../media/GenerateParts';
+import { z } from 'zod';
+import { textField } from '../../api/schemas';
+import { zCreateImageRequest } from '../../api/zod.gen';
+import { MAX_PROMPT, promptMessage } from '../media/GenerateParts';
+
+/** What the image form says about a prompt (its schema is the generated one). */
+const validatePrompt = (prompt: string) => {
+  const r = z.object({ prompt: textField(zCreateImageRequest.shape.prompt) }).safeParse({ prompt });
+  return r.success ? null : promptMessage({ type: r.error.issues[0].code });
+};
 import { safeNext } from './redirect';
 import { registerSchema, type RegisterForm } from './validation';
 

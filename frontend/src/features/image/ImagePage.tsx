@@ -1,6 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { z } from 'zod';
 import { isProxyUrl } from '../../api/apiService';
 import { IMAGE_ASPECT_RATIOS, type ImageAspectRatio, type Task, type UploadResult } from '../../api/types';
+import { textField } from '../../api/schemas';
+import { zCreateImageRequest } from '../../api/zod.gen';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { Segmented } from '../../components/ui/Select';
 import { ErrorState, PageHeader } from '../../components/ui/States';
@@ -8,14 +13,16 @@ import { useToast } from '../../components/ui/Toast';
 import { useDraft } from '../../hooks/useDraft';
 import { useTaskCreated } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, promptMessage } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../../components/media/MediaImage';
 import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
 import { createdTasks, useCreateImage } from '../creative/api';
 import { useReuse } from '../creative/useSource';
 
-export const MAX_REFERENCES = 3;
+// CreateImageRequest from openapi.json: the prompt's limits, and how many references it takes.
+const imageFormSchema = z.object({ prompt: textField(zCreateImageRequest.shape.prompt) });
+export const MAX_REFERENCES = zCreateImageRequest.shape.reference_urls.unwrap()._def.maxLength?.value ?? 3;
 
 export default function ImagePage() {
   const { t } = useI18n();
@@ -29,7 +36,10 @@ export default function ImagePage() {
     Array.isArray(v) && v.every((r) => r && typeof r === 'object' && isProxyUrl(String((r as UploadResult).url))),
   );
   const [creative, setCreative] = useState<CreativeValues>(NO_CREATIVE);
-  const [promptError, setPromptError] = useState<string | null>(null);
+  // The fields live in drafts (kept across reloads); the form validates them with the generated schema.
+  const form = useForm<z.infer<typeof imageFormSchema>>({ resolver: zodResolver(imageFormSchema), values: { prompt } });
+  const promptProblem = promptMessage(form.formState.errors.prompt);
+  const promptError = promptProblem ? t(promptProblem, { max: MAX_PROMPT }) : null;
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
 
@@ -52,22 +62,14 @@ export default function ImagePage() {
     setCreative({ count: 1, seed: task.params?.seed != null ? String(task.params.seed) : '', negative: String(task.params?.negative_prompt ?? '') });
   });
 
-  const submit = () => {
-    const problem = validatePrompt(prompt);
-    setPromptError(problem ? t(problem, { max: MAX_PROMPT }) : null);
-    if (problem) return;
+  const submit = form.handleSubmit((valid) =>
     create.mutate({
-      prompt: prompt.trim(),
+      prompt: valid.prompt,
       aspect_ratio: aspect,
       ...(refs.length ? { reference_urls: refs.map((r) => r.url) } : {}),
       ...creativeFields(creative),
-    });
-  };
-
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    submit();
-  };
+    }),
+  );
 
   const referenceThumbs = refs.map((r, i) => (
     <div key={r.url} className="group relative h-20 w-20 overflow-hidden rounded-xl border border-white/15" data-testid="reference-thumb">
@@ -87,13 +89,13 @@ export default function ImagePage() {
     <div>
       <PageHeader title={t('image.title')} subtitle={t('image.subtitle')} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
-        <GlassPanel as="form" noValidate onSubmit={onSubmit} data-testid="image-form" className="flex flex-col gap-5 self-start">
+        <GlassPanel as="form" noValidate onSubmit={submit} data-testid="image-form" className="flex flex-col gap-5 self-start">
           <PromptField
             value={prompt}
             onChange={setPrompt}
             error={promptError}
             placeholder={t('gen.promptPlaceholderImage')}
-            onSubmitShortcut={submit}
+            onSubmitShortcut={() => void submit()}
           />
           <EnhanceButton prompt={prompt} kind="image" onChange={setPrompt} />
           <Segmented<ImageAspectRatio>

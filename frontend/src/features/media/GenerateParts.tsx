@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { Link } from 'react-router-dom';
-import { textField, textLength, textLimits } from '../../api/schemas';
+import { textLength, textLimits } from '../../api/schemas';
 import { zCreateImageRequest } from '../../api/zod.gen';
 import type { Task, TaskType } from '../../api/types';
 import { Button } from '../../components/ui/Button';
@@ -16,15 +16,15 @@ import { formatEta } from '../../components/ui/format';
 import { aspectStyle, MediaImage } from '../../components/media/MediaImage';
 import { TaskGrid } from '../gallery/TaskGrid';
 
-// The API's own prompt rule (CreateImageRequest.prompt; CreateVideoRequest.prompt is the same),
-// from the generated schema, counted the API's way (code points).
-const promptSchema = textField(zCreateImageRequest.shape.prompt);
+// The API's prompt limit (CreateImageRequest.prompt; CreateVideoRequest.prompt is the same), from
+// the generated schema, counted the API's way (code points). The forms validate with
+// textField(zCreate…Request.shape.prompt) and show promptMessage(errors.prompt).
 export const MAX_PROMPT = textLimits(zCreateImageRequest.shape.prompt).max ?? Infinity;
 
-export function validatePrompt(prompt: string): 'gen.err.prompt' | 'gen.err.promptLong' | null {
-  const checked = promptSchema.safeParse(prompt);
-  if (checked.success) return null;
-  return checked.error.issues.some((i) => i.code === 'too_big') ? 'gen.err.promptLong' : 'gen.err.prompt';
+/** The message for a prompt issue (`too_big` = too long, anything else = missing), or null. */
+export function promptMessage(issue: { type?: unknown } | undefined): 'gen.err.prompt' | 'gen.err.promptLong' | null {
+  if (!issue) return null;
+  return issue.type === 'too_big' ? 'gen.err.promptLong' : 'gen.err.prompt';
 }
 
 export function PromptField({
@@ -50,7 +50,7 @@ export function PromptField({
         placeholder={placeholder}
         error={error}
         rows={5}
-        maxLength={MAX_PROMPT * 2 /* the attribute counts UTF-16 units; validatePrompt counts code points */}
+        maxLength={MAX_PROMPT * 2 /* the attribute counts UTF-16 units; the form counts code points */}
         data-testid="prompt-input"
         onKeyDown={(e) => {
           // Ctrl/Cmd+Enter submits, like most prompt boxes.

@@ -1,6 +1,11 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useEffect, useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { z } from 'zod';
 import { useSearchParams } from 'react-router-dom';
 import { isProxyUrl } from '../../api/apiService';
+import { textField } from '../../api/schemas';
+import { zCreateVideoRequest } from '../../api/zod.gen';
 import { VIDEO_ASPECT_RATIOS, VIDEO_DURATIONS, type Task, type VideoAspectRatio, type VideoDuration } from '../../api/types';
 import { Button } from '../../components/ui/Button';
 import { GlassPanel } from '../../components/ui/GlassPanel';
@@ -11,7 +16,7 @@ import { cx } from '../../components/ui/cx';
 import { useDraft } from '../../hooks/useDraft';
 import { useTaskCreated, useTaskFeed } from '../../hooks/useTasks';
 import { useI18n } from '../../i18n';
-import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } from '../media/GenerateParts';
+import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, promptMessage } from '../media/GenerateParts';
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../../components/media/MediaImage';
 import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
@@ -20,6 +25,13 @@ import { useReuse, useVideoSource } from '../creative/useSource';
 import { useFeatureText } from '../featureText';
 
 type Mode = 'text' | 'image';
+
+// CreateVideoRequest.prompt from openapi.json; "start frame" mode needs a frame.
+const videoFormSchema = z
+  .object({ prompt: textField(zCreateVideoRequest.shape.prompt), frame: z.string().nullable(), needsFrame: z.boolean() })
+  .superRefine((v, ctx) => {
+    if (v.needsFrame && !v.frame) ctx.addIssue({ code: 'custom', path: ['frame'], message: 'start frame' });
+  });
 
 const isFrame = (v: unknown): v is string | null => v === null || (typeof v === 'string' && isProxyUrl(v));
 
@@ -37,7 +49,6 @@ export default function VideoPage() {
   const [aspect, setAspect] = useDraft<VideoAspectRatio>('video.aspect', '16:9', (v): v is VideoAspectRatio =>
     VIDEO_ASPECT_RATIOS.includes(v as VideoAspectRatio),
   );
-  const [errors, setErrors] = useState<{ prompt?: string; frame?: string }>({});
   const f = useFeatureText();
   const [creative, setCreative] = useState<CreativeValues>(NO_CREATIVE);
   const [lastFrame, setLastFrame] = useState<string | null>(null);
@@ -45,6 +56,17 @@ export default function VideoPage() {
   const source = useVideoSource((task) => setPrompt(task.prompt));
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
+  // The fields live in drafts (kept across reloads); the form validates them with the generated schema.
+  const needsFrame = !source.mode && mode === 'image';
+  const form = useForm<z.infer<typeof videoFormSchema>>({
+    resolver: zodResolver(videoFormSchema),
+    values: { prompt, frame: imageUrl, needsFrame },
+  });
+  const promptProblem = promptMessage(form.formState.errors.prompt);
+  const errors = {
+    prompt: promptProblem ? t(promptProblem, { max: MAX_PROMPT }) : undefined,
+    frame: form.formState.errors.frame ? t('video.err.startFrame') : undefined,
+  };
 
   const create = useCreateVideo({
     onSuccess: (created) => {
@@ -79,7 +101,6 @@ export default function VideoPage() {
 
   const chooseFrame = (url: string | null) => {
     setImageUrl(url);
-    setErrors((e) => ({ ...e, frame: undefined }));
     if (params.has('image_url')) {
       const next = new URLSearchParams(params);
       next.delete('image_url');
@@ -87,16 +108,9 @@ export default function VideoPage() {
     }
   };
 
-  const submit = () => {
-    const promptError = validatePrompt(prompt);
-    const found = {
-      prompt: promptError ? t(promptError, { max: MAX_PROMPT }) : undefined,
-      frame: !source.mode && mode === 'image' && !imageUrl ? t('video.err.startFrame') : undefined,
-    };
-    setErrors(found);
-    if (found.prompt || found.frame) return;
+  const submit = form.handleSubmit((valid) =>
     create.mutate({
-      prompt: prompt.trim(),
+      prompt: valid.prompt,
       duration_s: duration,
       aspect_ratio: aspect,
       ...(!source.mode && mode === 'image' && imageUrl ? { image_url: imageUrl } : {}),
@@ -104,19 +118,14 @@ export default function VideoPage() {
       ...(source.mode === 'remix' && source.task ? { remix_of: source.task.id } : {}),
       ...(source.mode === 'extend' && source.task ? { extend_of: source.task.id } : {}),
       ...creativeFields(creative),
-    });
-  };
-
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    submit();
-  };
+    }),
+  );
 
   return (
     <div>
       <PageHeader title={t('video.title')} subtitle={t('video.subtitle')} />
       <div className="grid gap-6 lg:grid-cols-[minmax(0,5fr)_minmax(0,6fr)]">
-        <GlassPanel as="form" noValidate onSubmit={onSubmit} data-testid="video-form" className="flex flex-col gap-5 self-start">
+        <GlassPanel as="form" noValidate onSubmit={submit} data-testid="video-form" className="flex flex-col gap-5 self-start">
           {source.mode && (
             <div className="flex items-center gap-3 rounded-xl border border-neon-magenta/40 bg-neon-magenta/10 p-3 text-sm" data-testid="video-source" data-mode={source.mode}>
               {source.task?.result?.thumbnail_url && (
@@ -141,7 +150,7 @@ export default function VideoPage() {
             onChange={setPrompt}
             error={errors.prompt}
             placeholder={t('gen.promptPlaceholderVideo')}
-            onSubmitShortcut={submit}
+            onSubmitShortcut={() => void submit()}
           />
           <EnhanceButton prompt={prompt} kind="video" onChange={setPrompt} />
           {!source.mode && mode === 'image' && <StartFramePicker value={imageUrl} onChange={chooseFrame} error={errors.frame} />}
