@@ -374,7 +374,7 @@ class Generation:
     def to_api(self, doc: dict[str, Any]) -> Task:
         """The API shape of a stored task (read through TaskDocument, so a malformed document fails here, typed).
         Media URLs are signed now, so a rotated key re-signs every link."""
-        t = TaskDocument.model_validate(doc)
+        t = TaskDocument.from_stored(doc)
         result = None
         if t.result is not None:
             r = t.result
@@ -534,7 +534,7 @@ class Generation:
         """One step of a claimed task: submit (no job yet) or poll, then wait, or fetch, store and complete.
         The claimed document is read through TaskDocument: a malformed one fails the step (pydantic's
         ValidationError is a ValueError: permanent, refunded) before any provider is called."""
-        stored = TaskDocument.model_validate(doc)
+        stored = TaskDocument.from_stored(doc)
         provider = self.providers.get(stored.provider)
         if stored.job is None:
             status = provider.submit(self._request(doc))

@@ -19,7 +19,7 @@ const features = readdirSync(new URL('./src/features', import.meta.url), { withF
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const SHARED = [
   'media/{GenerateParts,ImageUpload}.*', // prompt, result canvas and uploads every generation page uses
-  'creative/{CreativeControls,TaskActions,creativeApi,useSource}.*', // creative tools on pages and task cards
+  'creative/{CreativeControls,TaskActions,api,useSource}.*', // creative tools and their API on pages and task cards
   'gallery/TaskGrid.*', // the task grid the generation pages show (through media/GenerateParts)
   'billing/{api,money}.*', // billing's query keys (admin refreshes packages, account reads orders), price formatting
   'admin/text.*', // admin labels the account page reuses

@@ -37,7 +37,7 @@ class MongoConversationStore:
         )
         if doc is None:
             raise NotFound("Conversation not found.")
-        return ConversationDocument.model_validate(doc)
+        return ConversationDocument.from_stored(doc)
 
     def touch(self, conversation_id: str) -> bool:
         """Mark the conversation active now; False when it was deleted meanwhile."""
@@ -52,7 +52,7 @@ class MongoConversationStore:
             at, last_id = decode_cursor(cursor)
             query["$or"] = [{"updated_at": {"$lt": at}}, {"updated_at": at, "_id": {"$lt": last_id}}]
         raw = list(self._db.conversations.find(query, sort=[("updated_at", -1), ("_id", -1)], limit=limit + 1))
-        docs = [ConversationDocument.model_validate(d) for d in raw[:limit]]
+        docs = [ConversationDocument.from_stored(d) for d in raw[:limit]]
         more = len(raw) > limit
         return docs, (encode_cursor(docs[-1].updated_at, docs[-1].id) if more and docs else None)
 
@@ -91,4 +91,4 @@ class MongoConversationStore:
         docs = list(self._db.messages.find(
             {"conversation_id": conversation_id}, sort=[("created_at", -1), ("_id", -1)], limit=last
         ))
-        return [MessageDocument.model_validate(d) for d in reversed(docs)]
+        return [MessageDocument.from_stored(d) for d in reversed(docs)]

@@ -11,7 +11,7 @@ Not in `common.models.AREAS`: documents never appear in `openapi.json`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -20,8 +20,10 @@ from common.models.core import TaskStatus, TaskType
 
 
 class Stored(BaseModel):
-    """Base of stored documents: unknown keys are ignored on read (an older writer's leftovers never fail a
-    request; `stored_keys` lets the contract suites catch a writer that adds one); datetimes come back aware UTC."""
+    """Base of stored documents. The one rule: reads are tolerant (`from_stored`, or `model_validate` on this
+    base, ignore keys the model does not declare, so a rolling deploy's other release never fails a request),
+    and the contract suites are strict (`tests/contract/conftest.py::assert_stored`: every key a store writes
+    is declared, every value valid). Datetimes come back aware UTC."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
 
@@ -35,6 +37,14 @@ class Stored(BaseModel):
     def stored_keys(cls) -> set[str]:
         """The keys a document of this model may hold (the aliases, e.g. `_id`)."""
         return {f.alias or name for name, f in cls.model_fields.items()}
+
+    @classmethod
+    def from_stored(cls, doc: dict[str, Any]) -> Self:
+        """Read a stored document: keys this model does not declare are dropped first, so a document written
+        by a newer (or older) release never fails a read, even on a model that refuses unknown fields when a
+        service builds one to write. Raises pydantic ValidationError when a declared field is malformed."""
+        keys = cls.stored_keys()
+        return cls.model_validate({k: v for k, v in doc.items() if k in keys})
 
 
 class StoredJob(Stored):

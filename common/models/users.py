@@ -20,9 +20,9 @@ RECENT_KEYS = 500
 
 
 class StrictDocument(Stored):
-    """Base of the money side's stored documents: `Stored` (aware UTC datetimes, `_id` is `id`) but unknown fields are
-    refused (a field nobody declared is drift, and the contract suites validate every written document), enums are
-    stored as their values."""
+    """Base of the money side's stored documents, which services build to write (`Model(...).to_mongo()`): unknown
+    fields are refused when one is built, so a misspelt field fails at once; reads go through `from_stored`, which
+    drops undeclared keys first (the tolerant-read rule of `Stored`). Enums are stored as their values."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True, frozen=True)
 
@@ -76,10 +76,6 @@ class LedgerEntry(StrictDocument):
     balance_after: int | None = None
     created_at: datetime
 
-    @classmethod
-    def from_stored(cls, doc: dict[str, Any]) -> LedgerEntry:
-        """The entry of a stored ledger document (its store-assigned `_id` dropped). Raises ValidationError."""
-        return cls.model_validate({k: v for k, v in doc.items() if k != "_id"})
 
 
 class QuotaUsage(StrictDocument):

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from common.db import Database, connect
+from common.models.documents import Stored
 
 
 @pytest.fixture
@@ -26,3 +28,11 @@ def mongo_db(mongodb_uri: str) -> Iterator[Database]:
     if not db.embedded:
         db._client.drop_database(name)
     db.close()
+
+
+def assert_stored(model: type[Stored], doc: dict[str, Any], *, store_assigned: frozenset[str] = frozenset()) -> None:
+    """The strict half of the stored-document rule: every key `doc` holds is declared by `model` (or is one the
+    database assigns, e.g. a ledger entry's `_id`), and every value validates. Fails the test otherwise."""
+    unknown = set(doc) - model.stored_keys() - store_assigned
+    assert not unknown, f"keys {model.__name__} does not declare: {sorted(unknown)}"
+    model.model_validate({k: v for k, v in doc.items() if k not in store_assigned})

@@ -22,6 +22,7 @@ from common.errors import InvalidRequest, PaymentRequired
 from common.ledger import MongoLedgerStore
 from common.models.core import Role
 from common.models.users import RECENT_KEYS, LedgerEntry, QuotaUsage, UserDocument
+from tests.contract.conftest import assert_stored
 from tests.fakes.memory.money import MemoryLedgerStore
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -64,11 +65,11 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
     yield harness
     docs = harness.documents()
     for user in docs["users"]:
-        UserDocument.model_validate(user)
+        assert_stored(UserDocument, user)
     for entry in docs["ledger"]:
-        LedgerEntry.from_stored(entry)
+        assert_stored(LedgerEntry, entry, store_assigned=frozenset({"_id"}))
     for quota in docs["quota_usage"]:
-        QuotaUsage.model_validate(quota)
+        assert_stored(QuotaUsage, quota)
 
 
 def race(n: int, fn: Callable[[int], Any]) -> list[Any]:

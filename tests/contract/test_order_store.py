@@ -21,6 +21,7 @@ from common.billing.orders import OrderStore
 from common.errors import InvalidRequest
 from common.models.billing import OrderStatus
 from common.models.orders import OrderDocument
+from tests.contract.conftest import assert_stored
 from tests.fakes.memory.money import MemoryOrderStore
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -47,7 +48,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Orders]:
         harness = Orders(MongoOrderStore(db), lambda: list(db.orders.find({})))
     yield harness
     for doc in harness.documents():
-        OrderDocument.model_validate(doc)
+        assert_stored(OrderDocument, doc)
 
 
 def new_order(store: OrderStore, *, user_id: str = "u1", status: str = "PENDING", provider: str = "sandbox") -> str:

@@ -22,6 +22,7 @@ from common.errors import InvalidRequest, NotFound
 from common.models import TaskType
 from common.models.documents import TaskDocument
 from common.tasks import TaskRepository, TaskStore, new_task_id
+from tests.contract.conftest import assert_stored
 from tests.fakes.memory.tasks import MemoryTaskStore
 
 T0 = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -50,8 +51,7 @@ def store(request: pytest.FixtureRequest, frozen: FrozenClock) -> Iterator[TaskS
         s, documents = TaskRepository(db), lambda: list(db.tasks.find({}))
     yield s
     for doc in documents():
-        assert set(doc) <= TaskDocument.stored_keys(), f"keys the document model does not know: {set(doc) - TaskDocument.stored_keys()}"
-        TaskDocument.model_validate(doc)
+        assert_stored(TaskDocument, doc)
 
 
 def add(store: TaskStore, *, user: str = "u1", kind: TaskType = TaskType.IMAGE, provider: str = "sim",

@@ -20,6 +20,7 @@ from common.mailer import LogMailer
 from common.models.core import Role
 from common.models.users import UserDocument
 from common.throttle import LoginThrottle, ThrottlePolicy
+from tests.contract.conftest import assert_stored
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_users_written_by_auth_accounts_and_accounting_match_the_model(mongo_db:
     docs = list(mongo_db.users.find({}))
     assert len(docs) == 2
     for doc in docs:
-        UserDocument.model_validate(doc)
+        assert_stored(UserDocument, doc)
     buyer = UserDocument.model_validate(mongo_db.users.find_one({"email": "buyer@example.com"}))
     assert (buyer.role, buyer.credits, buyer.credit_keys, buyer.token_version) == (Role.ADMIN.value, 25, ["order:o1"], 2)
     assert "upload_bytes" not in mongo_db.users.find_one({"_id": user["_id"]})  # type: ignore[operator]

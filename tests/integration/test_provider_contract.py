@@ -250,9 +250,8 @@ def with_replies(pick: Callable[[Case, Call], tuple[Reply, ...]], predicate: Cal
 class Bench:
     """The fakes and adapters of one test module (per xdist worker), shared by its tests.
 
-    Building a google-genai client costs about 0.3 s (it loads the CA bundle twice), so each adapter is
-    built once per (case, timeout, base URL) and its fake is reset before each test; adapters read
-    their key from `keys` on every call, as they read the secret store in production.
+    Each adapter is built once per (case, timeout, base URL) and its fake is started once and reset before
+    each test; adapters read their key from `keys` on every call, as they read the secret store in production.
     """
 
     def __init__(self, work_dir: Path) -> None:

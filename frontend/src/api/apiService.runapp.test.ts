@@ -1,7 +1,11 @@
 // @vitest-environment-options {"url": "https://frontend-xyz-uc.a.run.app/gallery"}
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonResponse } from '../test/render';
-import { api, downloadUrl, initApi, mediaUrl, resetApiForTests, resolveHref } from './apiService';
+import { downloadUrl, initApi, mediaUrl, resetApiForTests, resolveHref } from './apiService';
+import { client, unwrap } from './client';
+
+/** The URL of a request: the generated client sends Request objects, the config loader a string. */
+const urlOf = (input: unknown) => (input instanceof Request ? input.url : String(input));
 
 const CONFIG = {
   api: {
@@ -26,11 +30,11 @@ describe('served from *.run.app', () => {
   it('loads /config.json once, then calls each function at its own URL', async () => {
     expect(window.location.origin).toBe('https://frontend-xyz-uc.a.run.app');
     fetchMock.mockImplementation(async (input) =>
-      String(input) === '/config.json' ? jsonResponse(200, CONFIG) : jsonResponse(200, { items: [], next_cursor: null }),
+      urlOf(input) === '/config.json' ? jsonResponse(200, CONFIG) : jsonResponse(200, { items: [], next_cursor: null }),
     );
-    await api.listTasks({ limit: 5 });
-    await api.listChats();
-    const urls = fetchMock.mock.calls.map((c) => String(c[0]));
+    await unwrap(client.GET('/api/ai/tasks', { params: { query: { limit: 5 } } }));
+    await unwrap(client.GET('/api/ai/chats'));
+    const urls = fetchMock.mock.calls.map((c) => urlOf(c[0]));
     expect(urls).toEqual(['/config.json', 'https://generate-xyz.run.app/api/ai/tasks?limit=5', 'https://chat-xyz.run.app/api/ai/chats']);
   });
 
@@ -47,9 +51,9 @@ describe('served from *.run.app', () => {
   it('falls back to relative URLs when /config.json is missing', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     fetchMock.mockImplementation(async (input) =>
-      String(input) === '/config.json' ? new Response('not found', { status: 404 }) : jsonResponse(200, { status: 'ok' }),
+      urlOf(input) === '/config.json' ? new Response('not found', { status: 404 }) : jsonResponse(200, { status: 'ok' }),
     );
-    await api.health();
-    expect(fetchMock.mock.calls.map((c) => String(c[0]))).toEqual(['/config.json', '/api/health']);
+    await unwrap(client.GET('/api/health'));
+    expect(fetchMock.mock.calls.map((c) => urlOf(c[0]))).toEqual(['/config.json', 'https://frontend-xyz-uc.a.run.app/api/health']);
   });
 });

@@ -3,7 +3,6 @@ import { setLanguage } from '../i18n';
 import { jsonResponse } from '../test/render';
 import {
   ApiError,
-  api,
   buildUrl,
   downloadUrl,
   functionFor,
@@ -15,7 +14,14 @@ import {
   toApiError,
   tokenStore,
 } from './apiService';
+import { client, unwrap } from './client';
 import type { RuntimeConfig } from './types';
+
+/** The path and query of the n-th request the generated client sent. */
+const sentPath = (mock: { mock: { calls: unknown[][] } }, n = 0) => {
+  const url = new URL((mock.mock.calls[n][0] as Request).url);
+  return url.pathname + url.search;
+};
 
 const CONFIG: RuntimeConfig = {
   api: {
@@ -87,7 +93,7 @@ describe('media URLs', () => {
   });
 });
 
-describe('requests and errors', () => {
+describe('requests and errors (the generated client through unwrap)', () => {
   const fetchMock = vi.fn<typeof fetch>();
   beforeEach(() => {
     setLanguage('en');
@@ -104,19 +110,20 @@ describe('requests and errors', () => {
   it('sends the bearer token and JSON body to the relative path', async () => {
     tokenStore.set('tok-1');
     fetchMock.mockResolvedValue(jsonResponse(202, { id: 't1', status: 'PENDING' }));
-    const task = await api.createVideo({ prompt: 'neon rain', duration_s: 8, aspect_ratio: '9:16' });
-    expect(task.id).toBe('t1');
-    const [url, init] = fetchMock.mock.calls[0];
-    expect(url).toBe('/api/ai/video');
-    expect(init?.method).toBe('POST');
-    expect((init?.headers as Record<string, string>).Authorization).toBe('Bearer tok-1');
-    expect(JSON.parse(String(init?.body))).toEqual({ prompt: 'neon rain', duration_s: 8, aspect_ratio: '9:16' });
+    const task = await unwrap(client.POST('/api/ai/video', { body: { prompt: 'neon rain', duration_s: 8, aspect_ratio: '9:16' } }));
+    expect('id' in task && task.id).toBe('t1');
+    const sent = fetchMock.mock.calls[0][0] as Request;
+    expect(sentPath(fetchMock)).toBe('/api/ai/video');
+    expect(new URL(sent.url).origin).toBe(window.location.origin); // relative: same origin
+    expect(sent.method).toBe('POST');
+    expect(sent.headers.get('Authorization')).toBe('Bearer tok-1');
+    expect(await sent.json()).toEqual({ prompt: 'neon rain', duration_s: 8, aspect_ratio: '9:16' });
   });
 
   it('builds the task list query without empty parameters', async () => {
     fetchMock.mockResolvedValue(jsonResponse(200, { items: [], next_cursor: null }));
-    await api.listTasks({ type: 'video', status: undefined, limit: 24, cursor: null });
-    expect(fetchMock.mock.calls[0][0]).toBe('/api/ai/tasks?type=video&limit=24');
+    await unwrap(client.GET('/api/ai/tasks', { params: { query: { type: 'video', status: undefined, limit: 24, cursor: undefined } } }));
+    expect(sentPath(fetchMock)).toBe('/api/ai/tasks?type=video&limit=24');
   });
 
   it('turns quota_exceeded into a message with the reset time', () => {
@@ -157,7 +164,7 @@ describe('requests and errors', () => {
 
   it('copes with a non-JSON error body (e.g. a gateway page)', async () => {
     fetchMock.mockResolvedValue(new Response('<html>Bad gateway</html>', { status: 502 }));
-    const err = await api.health().catch((e: unknown) => e);
+    const err = await unwrap(client.GET('/api/health')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe('internal');
     expect((err as ApiError).message).toMatch(/unexpected error/);
@@ -165,7 +172,7 @@ describe('requests and errors', () => {
 
   it('reports a network failure as an offline message', async () => {
     fetchMock.mockRejectedValue(new TypeError('Failed to fetch'));
-    const err = (await api.me().catch((e: unknown) => e)) as ApiError;
+    const err = (await unwrap(client.GET('/api/auth/me')).catch((e: unknown) => e)) as ApiError;
     expect(err.code).toBe('network');
     expect(err.status).toBe(0);
     expect(err.message).toMatch(/offline/);
@@ -176,7 +183,7 @@ describe('requests and errors', () => {
     setUnauthorizedHandler(onUnauthorized);
     tokenStore.set('expired');
     fetchMock.mockResolvedValue(jsonResponse(401, { error: { code: 'token_expired', message: 'expired' } }));
-    const err = (await api.me().catch((e: unknown) => e)) as ApiError;
+    const err = (await unwrap(client.GET('/api/auth/me')).catch((e: unknown) => e)) as ApiError;
     expect(err.status).toBe(401);
     expect(err.message).toMatch(/expired/);
     expect(tokenStore.get()).toBeNull();
@@ -187,14 +194,14 @@ describe('requests and errors', () => {
     const onUnauthorized = vi.fn();
     setUnauthorizedHandler(onUnauthorized);
     fetchMock.mockResolvedValue(jsonResponse(401, { error: { code: 'invalid_credentials', message: 'bad' } }));
-    const err = (await api.login({ email: 'a@b.co', password: 'wrongpass' }).catch((e: unknown) => e)) as ApiError;
+    const err = (await unwrap(client.POST('/api/auth/login', { body: { email: 'a@b.co', password: 'wrongpass' } })).catch((e: unknown) => e)) as ApiError;
     expect(err.message).toBe('Email or password is incorrect.');
     expect(onUnauthorized).not.toHaveBeenCalled();
   });
 
   it('returns undefined for 204 No Content', async () => {
     fetchMock.mockResolvedValue(new Response(null, { status: 204 }));
-    await expect(api.deleteTask('t1')).resolves.toBeUndefined();
-    expect(fetchMock.mock.calls[0][1]?.method).toBe('DELETE');
+    await expect(unwrap(client.DELETE('/api/ai/tasks/{task_id}', { params: { path: { task_id: 't1' } } }))).resolves.toBeUndefined();
+    expect((fetchMock.mock.calls[0][0] as Request).method).toBe('DELETE');
   });
 });

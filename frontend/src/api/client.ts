@@ -4,37 +4,38 @@
 //   const task = await unwrap(client.GET('/api/ai/tasks/{task_id}', { params: { path: { task_id } } }));
 // The session token is sent as a Bearer token, and each path goes to the function that serves it
 // (routes.json; absolute per-function URLs on *.run.app, relative elsewhere).
-import createClient, { type Middleware } from 'openapi-fetch';
+import createClient from 'openapi-fetch';
 import { apiUrl, endRejectedSession, initApi, networkError, toApiError, tokenStore } from './apiService';
 import type { paths } from './generated';
 
-// openapi-fetch needs an absolute base to build a Request; the middleware below replaces it.
+// openapi-fetch needs an absolute base to build a Request; `send` below replaces it.
 const PLACEHOLDER = 'http://sora.local';
 
-export const routing: Middleware = {
-  async onRequest({ request }) {
-    await initApi(); // on *.run.app, /config.json names each function's origin
-    const url = new URL(request.url);
-    const target = apiUrl(url.pathname + url.search);
-    const absolute = /^https?:\/\//.test(target) ? target : new URL(target, globalThis.location?.origin ?? PLACEHOLDER).href;
-    const headers = new Headers(request.headers);
-    headers.set('Accept', 'application/json');
-    const token = tokenStore.get();
-    if (token) headers.set('Authorization', `Bearer ${token}`);
-    return new Request(absolute, { method: request.method, headers, body: request.body, signal: request.signal,
-      // @ts-expect-error -- `duplex` is required by fetch for a streamed body, missing from older DOM typings
-      duplex: request.body ? 'half' : undefined });
-  },
-  onResponse({ request, response }) {
-    // A 401 on a request that carried a token ends the session; a 401 from the login form is a wrong password.
-    if (response.status === 401 && request.headers.has('Authorization')) endRejectedSession();
-    return undefined;
-  },
-};
+/**
+ * The fetch under the generated client: sends openapi-fetch's Request to the function that serves
+ * its path, with the session token. The body is read into a Blob first: re-sending a Request's
+ * body stream would make it a streaming upload, which browsers refuse over HTTP/1.1.
+ */
+export async function send(request: Request): Promise<Response> {
+  await initApi(); // on *.run.app, /config.json names each function's origin
+  const url = new URL(request.url);
+  const target = apiUrl(url.pathname + url.search);
+  const absolute = /^https?:\/\//.test(target) ? target : new URL(target, globalThis.location?.origin ?? PLACEHOLDER).href;
+  const headers = new Headers(request.headers);
+  headers.set('Accept', 'application/json');
+  const token = tokenStore.get();
+  if (token) headers.set('Authorization', `Bearer ${token}`);
+  const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.blob();
+  // fetch is looked up per call, so a test (MSW, a stub) that replaces it later is used.
+  const response = await globalThis.fetch(
+    new Request(absolute, { method: request.method, headers, body: body && body.size ? body : null, signal: request.signal }),
+  );
+  // A 401 on a request that carried a token ends the session; a 401 from the login form is a wrong password.
+  if (response.status === 401 && token) endRejectedSession();
+  return response;
+}
 
-// fetch is looked up per call, so a test (MSW, a stub) that replaces it later is used.
-export const client = createClient<paths>({ baseUrl: PLACEHOLDER, fetch: (request) => globalThis.fetch(request) });
-client.use(routing);
+export const client = createClient<paths>({ baseUrl: PLACEHOLDER, fetch: send });
 
 /** What every generated-client call resolves to (openapi-fetch's FetchResponse, reduced to what unwrap reads). */
 interface Answer<T> {

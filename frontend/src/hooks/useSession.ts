@@ -1,7 +1,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useSyncExternalStore } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { api, tokenStore } from '../api/apiService';
+import { tokenStore } from '../api/apiService';
+import { client, unwrap } from '../api/client';
 import type { AuthResponse, User } from '../api/types';
 import { clearDrafts } from './useDraft';
 
@@ -16,7 +17,7 @@ export function useMe() {
   const token = useToken();
   return useQuery<User>({
     queryKey: meKey,
-    queryFn: ({ signal }) => api.me(signal),
+    queryFn: ({ signal }) => unwrap(client.GET('/api/auth/me', { signal })),
     enabled: Boolean(token),
     staleTime: 15_000,
   });

@@ -1,7 +1,7 @@
 import { useInfiniteQuery, useMutation, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo } from 'react';
-import { api } from '../api/apiService';
-import { ACTIVE_STATUSES, type Page, type Task, type TaskStatus, type TaskType } from '../api/types';
+import { client, unwrap } from '../api/client';
+import { ACTIVE_STATUSES, type Page, type Task, type TaskListQuery, type TaskStatus, type TaskType } from '../api/types';
 import { taskWatch } from './taskWatch';
 import { meKey } from './useSession';
 
@@ -10,7 +10,19 @@ export interface TaskFilters {
   status?: TaskStatus;
 }
 
+/** The root of every task query (lists, single tasks): one invalidation refreshes them all. */
 export const tasksKey = ['tasks'] as const;
+
+/** GET /api/ai/tasks: one page of the user's tasks, newest first (empty filters are left out). */
+export function fetchTasks(q: TaskListQuery, signal?: AbortSignal): Promise<Page<Task>> {
+  const query = { type: q.type, status: q.status, limit: q.limit, cursor: q.cursor ?? undefined };
+  return unwrap(client.GET('/api/ai/tasks', { params: { query }, signal }));
+}
+
+/** GET /api/ai/tasks/{task_id}. */
+export function fetchTask(id: string): Promise<Task> {
+  return unwrap(client.GET('/api/ai/tasks/{task_id}', { params: { path: { task_id: id } } }));
+}
 type TaskPages = InfiniteData<Page<Task>, string | null>;
 
 export function isActive(task: Pick<Task, 'status'>): boolean {
@@ -25,7 +37,7 @@ export function pollDelay(refreshesSinceChange: number): number {
 export function useTaskFeed(filters: TaskFilters, limit = 24) {
   const query = useInfiniteQuery({
     queryKey: [...tasksKey, 'list', filters.type ?? null, filters.status ?? null, limit],
-    queryFn: ({ pageParam, signal }) => api.listTasks({ ...filters, limit, cursor: pageParam }, signal),
+    queryFn: ({ pageParam, signal }) => fetchTasks({ ...filters, limit, cursor: pageParam }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
@@ -79,7 +91,7 @@ export function useTaskCreated() {
 export function useCancelTask() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.cancelTask(id),
+    mutationFn: (id: string) => unwrap(client.POST('/api/ai/tasks/{task_id}/cancel', { params: { path: { task_id: id } } })),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: tasksKey });
       void qc.invalidateQueries({ queryKey: meKey });
@@ -90,7 +102,7 @@ export function useCancelTask() {
 export function useDeleteTask() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api.deleteTask(id),
+    mutationFn: (id: string) => unwrap(client.DELETE('/api/ai/tasks/{task_id}', { params: { path: { task_id: id } } })),
     onSuccess: (_data, id) => {
       taskWatch.remove(id);
       qc.setQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'] }, (data) =>

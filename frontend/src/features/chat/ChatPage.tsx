@@ -1,15 +1,15 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
-import { api, errorMessage } from '../../api/apiService';
-import type { ChatSummary, Page } from '../../api/types';
+import { errorMessage } from '../../api/apiService';
+import type { ChatSummary } from '../../api/types';
 import { Icon } from '../../components/layout/icons';
 import { ConfirmDialog } from '../../components/ui/ConfirmDialog';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { useToast } from '../../components/ui/Toast';
 import { cx } from '../../components/ui/cx';
 import { useI18n } from '../../i18n';
-import { chatKeys, useConversations } from './api';
+import { deleteConversation, forgetConversation, useConversations } from './api';
 import { Composer } from './Composer';
 import { ConversationList } from './ConversationList';
 import { MessageList } from './MessageList';
@@ -57,13 +57,9 @@ export default function ChatPage() {
     if (target.id === activeId) newChat();
     const timer = window.setTimeout(() => {
       pendingDeletes.delete(target.id);
-      api
-        .deleteChat(target.id)
+      deleteConversation(target.id)
         .catch((e: unknown) => toast.show(errorMessage(e), 'error'))
-        .finally(() => {
-          qc.setQueryData<Page<ChatSummary>>(chatKeys.list(), (d) => (d ? { ...d, items: d.items.filter((c) => c.id !== target.id) } : d));
-          void qc.invalidateQueries({ queryKey: chatKeys.all });
-        });
+        .finally(() => forgetConversation(qc, target.id));
     }, UNDO_MS);
     pendingDeletes.set(target.id, timer);
     toast.show(t('chat.deleted'), 'info', {

@@ -3,11 +3,11 @@
 // regenerate, edit-and-resend). The page's components only render it.
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError } from '../../api/apiService';
+import { ApiError } from '../../api/apiService';
 import type { ChatMessage, ChatRequest } from '../../api/types';
 import { useLatest } from '../../hooks/useLatest';
 import { meKey } from '../../hooks/useSession';
-import { chatKeys, useConversation } from './api';
+import { chatKeys, fetchConversation, fetchConversations, useConversation } from './api';
 import { conversationOf, streamChat } from './chatStream';
 
 export const MAX_ATTACHMENTS = 4; // API.md: at most 4 proxy URLs per message
@@ -69,7 +69,7 @@ export function useChat(activeId: string | null, onConversation: (id: string) =>
   const settle = useCallback(
     async (id: string) => {
       try {
-        await qc.fetchQuery({ queryKey: chatKeys.conversation(id), queryFn: () => api.getChat(id), staleTime: 0 });
+        await qc.fetchQuery({ queryKey: chatKeys.conversation(id), queryFn: () => fetchConversation(id), staleTime: 0 });
       } catch {
         /* shown by the page's own query */
       }
@@ -103,7 +103,7 @@ export function useChat(activeId: string | null, onConversation: (id: string) =>
         if (isAbort(e)) {
           // Stopped by the user: the server keeps the message and what was generated.
           let id = body.conversation_id ?? null;
-          if (!id) id = (await qc.fetchQuery({ queryKey: chatKeys.list(), queryFn: () => api.listChats(), staleTime: 0 }).catch(() => null))?.items[0]?.id ?? null;
+          if (!id) id = (await qc.fetchQuery({ queryKey: chatKeys.list(), queryFn: fetchConversations, staleTime: 0 }).catch(() => null))?.items[0]?.id ?? null;
           if (id) {
             await settle(id);
             // The server notices the closed connection a moment later; read the kept reply again then.

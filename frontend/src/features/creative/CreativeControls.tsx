@@ -1,5 +1,4 @@
 // Creative controls shared by the image and video forms: variations, seed, negative prompt, prompt enhancer.
-import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button } from '../../components/ui/Button';
 import { Input } from '../../components/ui/Input';
@@ -7,7 +6,7 @@ import { Segmented } from '../../components/ui/Select';
 import { ErrorState } from '../../components/ui/States';
 import { useToast } from '../../components/ui/Toast';
 import { useFeatureText } from '../featureText';
-import { creativeApi } from './creativeApi';
+import { useEnhancePrompt } from './api';
 
 export interface CreativeValues {
   count: 1 | 2 | 3 | 4;
@@ -53,18 +52,22 @@ export function EnhanceButton({ prompt, kind, onChange }: { prompt: string; kind
   const f = useFeatureText();
   const toast = useToast();
   const [previous, setPrevious] = useState<string | null>(null);
-  const enhance = useMutation({
-    mutationFn: () => creativeApi.enhance(prompt.trim(), kind),
-    onSuccess: (r) => {
-      setPrevious(prompt);
-      onChange(r.prompt);
-      toast.show(f('enhanced'), 'success');
-    },
-  });
+  const enhance = useEnhancePrompt();
+  const onEnhance = () =>
+    enhance.mutate(
+      { prompt: prompt.trim(), kind },
+      {
+        onSuccess: (r) => {
+          setPrevious(prompt);
+          onChange(r.prompt);
+          toast.show(f('enhanced'), 'success');
+        },
+      },
+    );
   return (
     <div className="flex flex-col gap-1">
       <div className="flex items-center gap-2">
-        <Button size="sm" onClick={() => enhance.mutate()} loading={enhance.isPending} disabled={prompt.trim().length < 1}
+        <Button size="sm" onClick={onEnhance} loading={enhance.isPending} disabled={prompt.trim().length < 1}
           data-testid="enhance-prompt">
           ✨ {f('enhance')}
         </Button>

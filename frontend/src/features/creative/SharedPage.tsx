@@ -1,22 +1,17 @@
 // The public page of a shared result (/s/<token>): no sign-in; the media stream through share-bound proxy links.
-import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
-import { ApiError, mediaUrl } from '../../api/apiService';
+import { mediaUrl } from '../../api/apiService';
 import { GlassPanel } from '../../components/ui/GlassPanel';
 import { LoadingState } from '../../components/ui/States';
 import { useI18n } from '../../i18n';
 import { useFeatureText } from '../featureText';
-import { creativeApi } from './creativeApi';
+import { usePublicShare } from './api';
 
 export default function SharedPage() {
   const { token = '' } = useParams();
   const f = useFeatureText();
   const { formatDate } = useI18n();
-  const share = useQuery({
-    queryKey: ['public', 'share', token],
-    queryFn: () => creativeApi.publicShare(token),
-    retry: (n, e) => !(e instanceof ApiError && e.status === 404) && n < 2,
-  });
+  const share = usePublicShare(token);
   return (
     <main className="mx-auto flex min-h-screen max-w-4xl flex-col gap-4 px-4 py-10">
       <header className="flex items-center justify-between">

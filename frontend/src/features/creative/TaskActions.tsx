@@ -1,5 +1,4 @@
 // Actions on a finished card: reuse settings, remix / extend (videos), share (public link dialog).
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import type { Task } from '../../api/types';
@@ -7,9 +6,8 @@ import { Button } from '../../components/ui/Button';
 import { Modal } from '../../components/ui/Modal';
 import { ErrorState } from '../../components/ui/States';
 import { useToast } from '../../components/ui/Toast';
-import { patchTaskInLists } from '../../hooks/useTasks';
 import { useFeatureText } from '../featureText';
-import { creativeApi } from './creativeApi';
+import { useShareTask, useUnshareTask } from './api';
 
 const ACTION = 'inline-flex h-8 items-center gap-1 rounded-lg px-2 text-xs text-slate-300 transition hover:bg-white/10 hover:text-neon-cyan';
 
@@ -57,24 +55,10 @@ export function TaskActions({ task }: { task: Task }) {
 export function ShareDialog({ task, onClose }: { task: Task; onClose: () => void }) {
   const f = useFeatureText();
   const toast = useToast();
-  const qc = useQueryClient();
   const [url, setUrl] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
-  const share = useMutation({
-    mutationFn: () => creativeApi.share(task.id),
-    onSuccess: (r) => {
-      setUrl(new URL(r.url, window.location.origin).toString());
-      patchTaskInLists(qc, task.id, { ...task, shared: true });
-    },
-  });
-  const revoke = useMutation({
-    mutationFn: () => creativeApi.unshare(task.id),
-    onSuccess: () => {
-      setUrl(null);
-      patchTaskInLists(qc, task.id, { ...task, shared: false });
-      toast.show(f('shareRevoked'), 'success');
-    },
-  });
+  const share = useShareTask(task);
+  const revoke = useUnshareTask(task);
   return (
     <Modal open onClose={onClose} title={f('shareTitle')} closeLabel={f('close')} testId="share-dialog">
       <p className="mb-3 text-sm text-slate-400">{f('shareHint')}</p>
@@ -86,12 +70,19 @@ export function ShareDialog({ task, onClose }: { task: Task; onClose: () => void
               {copied ? f('copied') : f('copy')}
             </Button>
           </div>
-          <Button variant="danger" loading={revoke.isPending} onClick={() => revoke.mutate()} data-testid="share-revoke">
+          <Button variant="danger" loading={revoke.isPending} onClick={() =>
+              revoke.mutate(undefined, {
+                onSuccess: () => {
+                  setUrl(null);
+                  toast.show(f('shareRevoked'), 'success');
+                },
+              })
+            } data-testid="share-revoke">
             {f('revokeLink')}
           </Button>
         </div>
       ) : (
-        <Button variant="primary" loading={share.isPending} onClick={() => share.mutate()} data-testid="share-create">
+        <Button variant="primary" loading={share.isPending} onClick={() => share.mutate(undefined, { onSuccess: (r) => setUrl(new URL(r.url, window.location.origin).toString()) })} data-testid="share-create">
           {f('createLink')}
         </Button>
       )}

@@ -1,17 +1,16 @@
 // "Reuse settings", "remix" and "extend" arrive as URL parameters (?reuse=, ?remix_of=, ?extend_of=) from a card.
-import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import type { Task } from '../../api/types';
 import { useLatest } from '../../hooks/useLatest';
-import { creativeApi } from './creativeApi';
+import { useTask } from './api';
 
 /** Calls `apply(task)` once for `?reuse=<id>` (the task's prompt and settings go back into the form), then drops the parameter. */
 export function useReuse(apply: (task: Task) => void): void {
   const [params, setParams] = useSearchParams();
   const id = params.get('reuse');
   const applied = useRef<string | null>(null);
-  const task = useQuery({ queryKey: ['tasks', 'one', id], queryFn: () => creativeApi.task(id as string), enabled: Boolean(id) });
+  const task = useTask(id);
   const applyRef = useLatest(apply);
   useEffect(() => {
     if (!id || !task.data || applied.current === id) return;
@@ -35,7 +34,7 @@ export function useVideoSource(onRemixSource?: (task: Task) => void): { mode: So
   const remix = params.get('remix_of');
   const extend = params.get('extend_of');
   const id = remix ?? extend;
-  const task = useQuery({ queryKey: ['tasks', 'one', id], queryFn: () => creativeApi.task(id as string), enabled: Boolean(id) });
+  const task = useTask(id);
   const seeded = useRef<string | null>(null);
   const onRemix = useLatest(onRemixSource);
   useEffect(() => {

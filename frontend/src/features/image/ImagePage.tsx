@@ -1,4 +1,3 @@
-import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { isProxyUrl } from '../../api/apiService';
 import { IMAGE_ASPECT_RATIOS, type ImageAspectRatio, type Task, type UploadResult } from '../../api/types';
@@ -13,7 +12,7 @@ import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } 
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../../components/media/MediaImage';
 import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
-import { createdTasks, creativeApi } from '../creative/creativeApi';
+import { createdTasks, useCreateImage } from '../creative/api';
 import { useReuse } from '../creative/useSource';
 
 export const MAX_REFERENCES = 3;
@@ -34,8 +33,7 @@ export default function ImagePage() {
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
 
-  const create = useMutation({
-    mutationFn: creativeApi.createImage,
+  const create = useCreateImage({
     onSuccess: (created) => {
       const tasks = createdTasks(created);
       setSubmitted(tasks[0]);

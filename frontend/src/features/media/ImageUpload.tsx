@@ -1,12 +1,12 @@
-import { useMutation } from '@tanstack/react-query';
 import { useCallback, useEffect, useId, useState, type ChangeEvent, type DragEvent, type ReactNode } from 'react';
-import { api, errorMessage } from '../../api/apiService';
+import { errorMessage } from '../../api/apiService';
 import type { UploadResult } from '../../api/types';
 import { Icon } from '../../components/layout/icons';
 import { Spinner } from '../../components/ui/Spinner';
 import { cx } from '../../components/ui/cx';
 import { useLatest } from '../../hooks/useLatest';
 import { useI18n } from '../../i18n';
+import { useUploadImage } from './api';
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const ACCEPT = ['image/png', 'image/jpeg', 'image/webp'];
@@ -32,7 +32,7 @@ export function fileOf(data: DataTransfer | null): File | null {
 export function useImageUpload(onUploaded: (result: UploadResult) => void) {
   const { t } = useI18n();
   const [localError, setLocalError] = useState<string | null>(null);
-  const upload = useMutation({ mutationFn: api.upload, onSuccess: onUploaded });
+  const upload = useUploadImage(onUploaded);
   const put = useCallback(
     (file: File) => {
       const problem = checkUpload(file);

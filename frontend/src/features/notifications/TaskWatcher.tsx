@@ -5,11 +5,11 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
-import { api, ApiError } from '../../api/apiService';
+import { ApiError } from '../../api/apiService';
 import type { Task } from '../../api/types';
 import { useToast } from '../../components/ui/Toast';
 import { taskWatch } from '../../hooks/taskWatch';
-import { isActive, patchTaskInLists, pollDelay, tasksKey } from '../../hooks/useTasks';
+import { fetchTask, fetchTasks, isActive, patchTaskInLists, pollDelay, tasksKey } from '../../hooks/useTasks';
 import { useLatest } from '../../hooks/useLatest';
 import { meKey } from '../../hooks/useSession';
 import { useI18n } from '../../i18n';
@@ -66,7 +66,7 @@ export function TaskWatcher() {
       if (ids.length === 0 || stopped) return;
       const answers = await Promise.all(
         ids.map((id) =>
-          api.getTask(id).then(
+          fetchTask(id).then(
             (task) => ({ id, task }),
             (e: unknown) => ({ id, task: e instanceof ApiError && e.status === 404 ? null : undefined }),
           ),
@@ -129,7 +129,7 @@ export function TaskWatcher() {
   // Know about tasks that run even before any list is opened (a reload mid-generation).
   useEffect(() => {
     for (const status of ['GENERATING', 'PENDING'] as const)
-      api.listTasks({ status, limit: 24 }).then((p) => p.items.forEach((task) => taskWatch.add(task)), () => undefined);
+      fetchTasks({ status, limit: 24 }).then((p) => p.items.forEach((task) => taskWatch.add(task)), () => undefined);
   }, []);
 
   // Opening the Gallery clears the badge; coming back to the tab ends the "Done" title after a moment.

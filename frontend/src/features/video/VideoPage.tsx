@@ -1,4 +1,3 @@
-import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { isProxyUrl } from '../../api/apiService';
@@ -16,7 +15,7 @@ import { GenerateButton, MAX_PROMPT, PromptField, RecentTasks, validatePrompt } 
 import { ImageUpload } from '../media/ImageUpload';
 import { MediaImage } from '../../components/media/MediaImage';
 import { CreativeControls, EnhanceButton, NO_CREATIVE, creativeFields, type CreativeValues } from '../creative/CreativeControls';
-import { createdTasks, creativeApi } from '../creative/creativeApi';
+import { createdTasks, useCreateVideo } from '../creative/api';
 import { useReuse, useVideoSource } from '../creative/useSource';
 import { useFeatureText } from '../featureText';
 
@@ -47,8 +46,7 @@ export default function VideoPage() {
   const [submitted, setSubmitted] = useState<Task | null>(null);
   const taskCreated = useTaskCreated();
 
-  const create = useMutation({
-    mutationFn: creativeApi.createVideo,
+  const create = useCreateVideo({
     onSuccess: (created) => {
       const tasks = createdTasks(created);
       setSubmitted(tasks[0]);
