@@ -7,7 +7,6 @@ document a store holds at the end of a test is validated against its pydantic mo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from common.errors import InvalidRequest, PaymentRequired
 from common.ledger import MongoLedgerStore
 from common.models.core import Role
 from common.models.users import RECENT_KEYS, LedgerEntry, QuotaUsage, UserDocument
+from tests.concurrency import race
 from tests.contract.conftest import assert_stored
 from tests.fakes.memory.money import MemoryLedgerStore
 
@@ -72,25 +72,6 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
         assert_stored(QuotaUsage, quota)
 
 
-def race(n: int, fn: Callable[[int], Any]) -> list[Any]:
-    """Run fn(0..n-1) on n threads released together; the results in index order (exceptions as values)."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait(timeout=10)
-        try:
-            results[i] = fn(i)
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-        assert not t.is_alive(), "a racing thread did not finish within 30 s"
-    return results
 
 
 def entry(user_id: str, key: str, delta: int = 1) -> LedgerEntry:

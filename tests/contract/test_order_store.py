@@ -6,7 +6,6 @@ on the `mongo_db` fixture). Every order a store holds at the end of a test must 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from common.billing.orders import OrderStore
 from common.errors import InvalidRequest
 from common.models.billing import OrderStatus
 from common.models.orders import OrderDocument
+from tests.concurrency import race
 from tests.contract.conftest import assert_stored
 from tests.fakes.memory.money import MemoryOrderStore
 
@@ -60,21 +60,6 @@ def new_order(store: OrderStore, *, user_id: str = "u1", status: str = "PENDING"
     return oid
 
 
-def race(n: int, fn: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait(timeout=10)
-        results[i] = fn(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-        assert not t.is_alive(), "a racing thread did not finish within 30 s"
-    return results
 
 
 def test_an_order_is_stored_as_written(store: Orders) -> None:

@@ -125,6 +125,15 @@ export async function waitCompleted(target, token, id, timeout = 60_000) {
   return last.body;
 }
 
+/**
+ * Makes the bodies of the page's requests to `url` (a glob or RegExp) readable by the test
+ * (`request.postDataJSON()`): the app sends its JSON bodies as Blobs, and Chromium hands a Blob body
+ * to the DevTools protocol only for an intercepted request. The requests go on unchanged.
+ */
+export async function exposeRequestBodies(page, url) {
+  await page.route(url, (route) => route.continue());
+}
+
 /** Resolves once the page has rendered two more frames: the events sent before it are handled. */
 export async function nextFrames(page) {
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true)))));

@@ -1,7 +1,7 @@
 // The browser tier on the @playwright/test runner, driving Debian's Chromium (no browser is ever
 // downloaded). `make test` runs it through pytest (tests/e2e/conftest.py starts the stack and sets
 // BASE_URL); against `make dev` run one spec with
-//   cd frontend && npm run e2e -- chat.spec.mjs     (= npx playwright test -c ../tests/e2e/playwright.config.mjs chat.spec.mjs)
+//   cd frontend && npx playwright test chat.spec.mjs      (frontend/playwright.config.mjs re-exports this file)
 // (BASE_URL defaults to http://127.0.0.1:8080, ADMIN_EMAIL/ADMIN_PASSWORD to make dev's admin).
 //
 // Project "setup" (auth.setup.mjs) signs the shared user and the admin in once and saves their
@@ -39,7 +39,8 @@ export default {
     locale: 'en-US',
     actionTimeout: 15_000,
     navigationTimeout: 20_000,
-    trace: 'retain-on-failure',
+    // A failed test keeps its trace (DOM snapshots, network, console; no screencast, which costs CPU on every passing test too).
+    trace: { mode: 'retain-on-failure', screenshots: false, snapshots: true, sources: true },
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

@@ -8,8 +8,6 @@ and verified by the real `StripeGateway.verify_event` (pure: `stripe.Webhook.con
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +18,7 @@ from common.accounting import Accounting
 from common.billing import BadSignature, BillingConfig, BillingService, StripeGateway
 from common.clock import FrozenClock
 from common.errors import Conflict, Forbidden, InvalidRequest, NotFound, ServiceUnavailable
+from tests.concurrency import race
 from tests.fakes.memory.money import MemoryLedgerStore, MemoryOrderStore
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -98,25 +97,6 @@ def sig_of(checkout_url: str) -> str:
     return checkout_url.split("sig=", 1)[1]
 
 
-def race(n: int, fn: Callable[[int], Any]) -> list[Any]:
-    """fn(0..n-1) on n threads released together; each result or the exception raised."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait(timeout=10)
-        try:
-            results[i] = fn(i)
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-        assert not t.is_alive(), "a racing thread did not finish within 30 s"
-    return results
 
 
 # ---- checkout ------------------------------------------------------------------------------
