@@ -10,8 +10,15 @@ export interface TaskFilters {
   status?: TaskStatus;
 }
 
-/** The root of every task query (lists, single tasks): one invalidation refreshes them all. */
-export const tasksKey = ['tasks'] as const;
+/** Every task query's key, under one root: invalidating `taskKeys.all` refreshes lists and single tasks. */
+export const taskKeys = {
+  all: ['tasks'] as const,
+  lists: () => [...taskKeys.all, 'list'] as const,
+  list: (filters: TaskFilters, limit: number) => [...taskKeys.lists(), filters.type ?? null, filters.status ?? null, limit] as const,
+  one: (id: string | null) => [...taskKeys.all, 'one', id] as const,
+};
+/** The root of every task query (= taskKeys.all). */
+export const tasksKey = taskKeys.all;
 
 /** GET /api/ai/tasks: one page of the user's tasks, newest first (empty filters are left out). */
 export function fetchTasks(q: TaskListQuery, signal?: AbortSignal): Promise<Page<Task>> {
@@ -36,7 +43,7 @@ export function pollDelay(refreshesSinceChange: number): number {
 
 export function useTaskFeed(filters: TaskFilters, limit = 24) {
   const query = useInfiniteQuery({
-    queryKey: [...tasksKey, 'list', filters.type ?? null, filters.status ?? null, limit],
+    queryKey: taskKeys.list(filters, limit),
     queryFn: ({ pageParam, signal }) => fetchTasks({ ...filters, limit, cursor: pageParam }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
@@ -55,7 +62,7 @@ export function useTaskFeed(filters: TaskFilters, limit = 24) {
 
 /** Replaces a task (matched by id) in every cached list; a deleted one (null) is removed. */
 export function patchTaskInLists(qc: QueryClient, id: string, task: Task | null): void {
-  qc.setQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'] }, (data) => {
+  qc.setQueriesData<TaskPages>({ queryKey: taskKeys.lists() }, (data) => {
     if (!data?.pages.some((p) => p.items.some((t) => t.id === id))) return data;
     return {
       ...data,
@@ -77,7 +84,7 @@ export function useTaskCreated() {
   const qc = useQueryClient();
   return (task: Task) => {
     taskWatch.add(task);
-    qc.setQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'], predicate: (q) => listAccepts(q.queryKey, task) }, (data) => {
+    qc.setQueriesData<TaskPages>({ queryKey: taskKeys.lists(), predicate: (q) => listAccepts(q.queryKey, task) }, (data) => {
       if (!data?.pages.length) return data;
       const [first, ...rest] = data.pages;
       if (first.items.some((t) => t.id === task.id)) return data;
@@ -105,7 +112,7 @@ export function useDeleteTask() {
     mutationFn: (id: string) => unwrap(client.DELETE('/api/ai/tasks/{task_id}', { params: { path: { task_id: id } } })),
     onSuccess: (_data, id) => {
       taskWatch.remove(id);
-      qc.setQueriesData<TaskPages>({ queryKey: [...tasksKey, 'list'] }, (data) =>
+      qc.setQueriesData<TaskPages>({ queryKey: taskKeys.lists() }, (data) =>
         data ? { ...data, pages: data.pages.map((p) => ({ ...p, items: p.items.filter((t) => t.id !== id) })) } : data,
       );
     },

@@ -126,6 +126,25 @@ describe('UsersTab', () => {
     expect(await screen.findByText('User updated.')).toBeTruthy();
   });
 
+  it('refuses a grant of 0 or beyond the API range (AdminUserPatch.credits_delta), sending nothing', async () => {
+    server.use(http.get('/api/admin/users', () => HttpResponse.json({ items: [user('cy')], next_cursor: null })));
+    renderWithProviders(<UsersTab />);
+    fireEvent.click(await screen.findByTestId('admin-user-grant'));
+    const dialog = await screen.findByTestId('admin-grant-dialog');
+    const amount = within(dialog).getByTestId('admin-grant-amount');
+    fireEvent.change(amount, { target: { value: '0' } });
+    fireEvent.click(within(dialog).getByTestId('admin-grant-submit'));
+    await waitFor(() => expect(amount.getAttribute('aria-invalid')).toBe('true'));
+    // After a submit the form re-checks on every change: a valid amount clears the error, a bad one sets it.
+    for (const bad of ['1000001', '2.5', '-1000001']) {
+      fireEvent.change(amount, { target: { value: '5' } });
+      await waitFor(() => expect(amount.getAttribute('aria-invalid')).toBeNull());
+      fireEvent.change(amount, { target: { value: bad } });
+      await waitFor(() => expect(amount.getAttribute('aria-invalid')).toBe('true'));
+    }
+    expect(await sent('PATCH', '/api/admin/users')).toEqual([]);
+  });
+
   it('asks before disabling a user and sends only `disabled`', async () => {
     server.use(
       http.get('/api/admin/users', () => HttpResponse.json({ items: [user('bob')], next_cursor: null })),

@@ -4,11 +4,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError } from '../../api/apiService';
 import { client, unwrap } from '../../api/client';
 import type { CreateImageRequest, CreateVideoRequest, Task } from '../../api/generated';
-import { fetchTask, patchTaskInLists, tasksKey } from '../../hooks/useTasks';
+import { fetchTask, patchTaskInLists, taskKeys } from '../../hooks/useTasks';
 
 export const creativeKeys = {
   /** One task by id (a reuse or remix source); under the tasks root, so task refreshes reach it. */
-  task: (id: string | null) => [...tasksKey, 'one', id] as const,
+  task: taskKeys.one,
   publicShare: (token: string) => ['public', 'share', token] as const,
 };
 

@@ -1,6 +1,7 @@
 // The settings form's editable copy of GET /api/admin/settings (text for every number, so a
 // half-typed value stays on screen) and its translation back into the PUT body.
 import type { AdminSettings, AdminSettingsUpdate, PackageInput, ProvidersUpdate } from '../../../api/generated';
+import { zKindNumbersUpdate } from '../../../api/zod.gen';
 import {
   providersUpdateChat_providerAnyOf0Values,
   providersUpdateGemini_modeAnyOf0Values,
@@ -74,8 +75,11 @@ export function toDraft(s: AdminSettings): Draft {
   };
 }
 
-/** A daily quota or a cost: a whole number from 0 to 10 000. */
-export const isCount = (v: string) => /^\d{1,5}$/.test(v.trim()) && Number(v) <= 10_000;
+// A daily quota or a cost: a whole number in the API's range (KindNumbersUpdate in openapi.json).
+const count = zKindNumbersUpdate.shape.video.removeDefault().unwrap().unwrap();
+
+/** Whether the typed text is a quota or cost the API takes. */
+export const isCount = (v: string) => /^\d+$/.test(v.trim()) && count.safeParse(Number(v)).success;
 
 /** The PUT body: only valid whole numbers; keys only when typed (empty = keep). `{ error: kind }` names the first bad number. */
 export function toUpdate(d: Draft): AdminSettingsUpdate | { error: string } {

@@ -2,20 +2,21 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useEffect } from 'react';
 import { useForm } from 'react-hook-form';
 import { z } from 'zod';
+import { textField, textLimits } from '../../../api/schemas';
 import type { User } from '../../../api/types';
+import { zAdminUserPatch } from '../../../api/zod.gen';
 import { Button } from '../../../components/ui/Button';
 import { Input } from '../../../components/ui/Input';
 import { Modal } from '../../../components/ui/Modal';
 import { useI18n } from '../../../i18n';
 import { useAdminText } from '../text';
 
-// API.md PATCH /api/admin/users/{id}: credits_delta a non-zero integer; the note goes to the audit log.
+// PATCH /api/admin/users/{id} (AdminUserPatch from openapi.json): credits_delta an integer in the
+// API's range, and not 0 (a grant of nothing); the note goes to the audit log.
+const creditsDelta = zAdminUserPatch.shape.credits_delta.removeDefault().unwrap().unwrap();
 const schema = z.object({
-  delta: z.coerce
-    .number()
-    .int()
-    .refine((n) => n !== 0 && Math.abs(n) <= 1_000_000),
-  note: z.string().trim().max(500),
+  delta: z.coerce.number().pipe(creditsDelta.refine((n) => n !== 0)),
+  note: textField(zAdminUserPatch.shape.note),
 });
 type GrantForm = z.infer<typeof schema>;
 
@@ -47,7 +48,7 @@ export function GrantDialog({ user, busy, onClose, onGrant }: Props) {
           data-testid="admin-grant-amount"
           {...form.register('delta')}
         />
-        <Input label={a('notePrompt')} maxLength={500} data-testid="admin-grant-note" {...form.register('note')} />
+        <Input label={a('notePrompt')} maxLength={textLimits(zAdminUserPatch.shape.note).max ?? undefined} data-testid="admin-grant-note" {...form.register('note')} />
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>{t('common.cancel')}</Button>
           <Button type="submit" variant="primary" loading={busy} data-testid="admin-grant-submit">
