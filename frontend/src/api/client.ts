@@ -13,7 +13,7 @@ const PLACEHOLDER = 'http://sora.local';
 
 /**
  * The fetch under the generated client: sends openapi-fetch's Request to the function that serves
- * its path, with the session token. The body is read into a Blob first: re-sending a Request's
+ * its path, with the session token. The body is read first (text or Blob): re-sending a Request's
  * body stream would make it a streaming upload, which browsers refuse over HTTP/1.1.
  */
 export async function send(request: Request): Promise<Response> {
@@ -25,10 +25,13 @@ export async function send(request: Request): Promise<Response> {
   headers.set('Accept', 'application/json');
   const token = tokenStore.get();
   if (token) headers.set('Authorization', `Bearer ${token}`);
-  const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.blob();
+  // A JSON body is re-sent as text (the browser then reports it as the request's post data, which the
+  // e2e tier reads back); any other body (an upload's multipart form) as a Blob.
+  const json = (headers.get('Content-Type') ?? '').startsWith('application/json');
+  const body = request.method === 'GET' || request.method === 'HEAD' ? null : json ? await request.text() : await request.blob();
   // fetch is looked up per call, so a test (MSW, a stub) that replaces it later is used.
   const response = await globalThis.fetch(
-    new Request(absolute, { method: request.method, headers, body: body && body.size ? body : null, signal: request.signal }),
+    new Request(absolute, { method: request.method, headers, body: (typeof body === 'string' ? body.length : body?.size) ? body : null, signal: request.signal }),
   );
   // A 401 on a request that carried a token ends the session; a 401 from the login form is a wrong password.
   if (response.status === 401 && token) endRejectedSession();
