@@ -127,8 +127,9 @@ export async function waitCompleted(target, token, id, timeout = 60_000) {
 
 /**
  * Makes the bodies of the page's requests to `url` (a glob or RegExp) readable by the test
- * (`request.postDataJSON()`): the app sends its JSON bodies as Blobs, and Chromium hands a Blob body
- * to the DevTools protocol only for an intercepted request. The requests go on unchanged.
+ * (`request.postDataJSON()`) however the app sends them: Chromium hands a Blob body to the DevTools
+ * protocol only for an intercepted request (client.ts sends JSON as text today, uploads as Blobs).
+ * The requests go on unchanged.
  */
 export async function exposeRequestBodies(page, url) {
   await page.route(url, (route) => route.continue());
