@@ -2,7 +2,7 @@
 // search a user registered through the API, grant +25 credits with a note, disable them (their
 // tokens are refused at once) → Settings: image quota 7 (a normal user sees it within 10 s), a
 // Gemini key shown only as "set …1234", never in full → Audit lists it all.
-import { apiCall, expect, exposeRequestBodies, loginViaApi, nextFrames, randomEmail, registerViaApi, screenshot, test } from './fixtures.mjs';
+import { apiCall, expect, exposeRequestBodies, loginViaApi, randomEmail, registerViaApi, screenshot, test } from './fixtures.mjs';
 
 test.use({ role: 'admin' });
 
@@ -63,9 +63,7 @@ test('stats, users (grant, disable), settings (quota, key), audit', async ({ pag
     await row.getByTestId('admin-user-grant').click();
     const grantDialog = page.getByTestId('admin-grant-dialog');
     await expect(grantDialog.getByTestId('admin-grant-amount')).toHaveValue('100');
-    // The dialog resets its form in an effect after it opens: let that run (two frames) before
-    // typing, as a person could not type sooner; typing earlier is overwritten by the reset.
-    await nextFrames(page);
+    // Typed at once: the dialog's form has its defaults from its first render (no reset after opening).
     await grantDialog.getByTestId('admin-grant-amount').fill('0');
     await expect(grantDialog.getByTestId('admin-grant-amount')).toHaveValue('0');
     await grantDialog.getByTestId('admin-grant-submit').click();
