@@ -279,7 +279,7 @@ class Services:
         return ProviderRegistry(
             api_key=lambda vendor: self.secrets.get(API_KEY_SECRETS[vendor]), sim_duration_s=s.SIM_DURATION_S,
             work_dir=s.DATA_DIR / "sim-jobs", options=self.provider_options, sim_chat_delay_s=chat_delay,
-            vertex_credentials=lambda: self.vertex_credentials,
+            vertex_credentials=lambda: self.vertex_credentials, clock=self.clock,
         )
 
     def provider_options(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from common.clock import SYSTEM_CLOCK, Clock
 from common.providers.base import ChatProvider, MediaKind, Provider, ProviderNotConfigured
 from common.providers.catalogue import (
     API_KEY_VENDOR,
@@ -42,11 +43,13 @@ class ProviderRegistry:
         options: Callable[[], dict[str, Any]],
         sim_chat_delay_s: float = 0.0,
         vertex_credentials: Callable[[], Any] = lambda: None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """`api_key(vendor)` returns the current key of "gemini"/"openai" (None when unset);
         `options()` the provider options (catalogue.PROVIDER_OPTIONS); `sim_chat_delay_s` seconds per sim chat word."""
         self._api_key = api_key
         self._sim_duration_s = sim_duration_s
+        self._clock = clock  # the sim provider's notion of elapsed time
         self._work_dir = work_dir
         self._options = options
         self._sim_chat_delay_s = sim_chat_delay_s
@@ -108,7 +111,7 @@ class ProviderRegistry:
         if name == "sim":
             from common.providers.sim import SimProvider
 
-            return SimProvider(duration_s=self._sim_duration_s, work_dir=self._work_dir)
+            return SimProvider(duration_s=self._sim_duration_s, work_dir=self._work_dir, clock=self._clock)
         if name == "gemini":
             from common.providers.gemini import GeminiImageProvider
 

@@ -26,11 +26,11 @@ import os
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from common.clock import SYSTEM_CLOCK, Clock
 from common.media_probe import ffmpeg_exe, video_frame
 from common.providers.base import (
     GenerationRequest,
@@ -156,8 +156,10 @@ class SimProvider:
 
     name = "sim"
 
-    def __init__(self, *, duration_s: float, work_dir: Path) -> None:
+    def __init__(self, *, duration_s: float, work_dir: Path, clock: Clock = SYSTEM_CLOCK) -> None:
+        """`duration_s` seconds a job takes by `clock` (the services' clock; 0: done at once); renders under `work_dir`."""
         self.duration_s = duration_s
+        self.clock = clock
         self.work_dir = work_dir
         self._flaky_seen: set[str] = set()
         self._lock = threading.Lock()
@@ -168,7 +170,7 @@ class SimProvider:
         """
         job_id = f"sim-{request.task_id or hashlib.sha256(request.prompt.encode()).hexdigest()[:12]}"
         state: dict[str, object] = {
-            "submitted_at": time.time(),
+            "submitted_at": self.clock.now().timestamp(),  # Unix seconds, kept in the job state
             "duration_s": self.duration_s,
             "kind": request.kind.value,
             "prompt": request.prompt,
@@ -191,7 +193,7 @@ class SimProvider:
         return self.poll(job_id, state=state)
 
     def poll(self, job_id: str, *, state: dict[str, object]) -> JobStatus:
-        """Progress by elapsed wall time over `duration_s`. Prompt markers simulate failures: `[sim:unsafe]` a SafetyRefusal,
+        """Progress by elapsed time on the injected clock over `duration_s`. Prompt markers simulate failures: `[sim:unsafe]` a SafetyRefusal,
         `[sim:down]` raises ProviderUnavailable, `[sim:flaky]` raises it once per job.
         """
         prompt = str(state.get("prompt", ""))
@@ -206,7 +208,7 @@ class SimProvider:
             if first:
                 raise ProviderUnavailable(detail="sim flaky marker")
         duration = float(state.get("duration_s", self.duration_s))  # type: ignore[arg-type]
-        elapsed = time.time() - float(state.get("submitted_at", 0))  # type: ignore[arg-type]
+        elapsed = self.clock.now().timestamp() - float(state.get("submitted_at", 0))  # type: ignore[arg-type]
         if duration <= 0 or elapsed >= duration:
             return JobStatus(job_id, done=True, progress=100, state=state)
         return JobStatus(job_id, done=False, progress=min(99, int(100 * elapsed / duration)), state=state)

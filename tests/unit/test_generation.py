@@ -473,3 +473,15 @@ def test_every_document_written_is_a_valid_task_document(world: Callable[..., Wo
     for doc in w.tasks.all():
         assert set(doc) <= TaskDocument.stored_keys()
         TaskDocument.model_validate(doc)
+
+
+def test_the_sim_providers_progress_follows_the_injected_clock(frozen: FrozenClock, tmp_path: Path) -> None:
+    sim = SimProvider(duration_s=10, work_dir=tmp_path, clock=frozen)
+    request = GenerationRequest(kind=MediaKind.IMAGE, prompt="a lighthouse", aspect_ratio="1:1", task_id="t-sim-clock")
+    job = sim.submit(request)
+    assert (job.done, job.progress) == (False, 0)
+    frozen.advance(5)
+    halfway = sim.poll(job.job_id, state=job.state)
+    assert (halfway.progress, halfway.done) == (50, False)
+    frozen.advance(5)
+    assert sim.poll(job.job_id, state=job.state).done
