@@ -11,7 +11,7 @@ Not in `common.models.AREAS`: documents never appear in `openapi.json`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -45,6 +45,25 @@ class Stored(BaseModel):
         service builds one to write. Raises pydantic ValidationError when a declared field is malformed."""
         keys = cls.stored_keys()
         return cls.model_validate({k: v for k, v in doc.items() if k in keys})
+
+
+class StrictDocument(Stored):
+    """Base of the money side's stored documents, which services build to write (`Model(...).to_mongo()`): unknown
+    fields are refused when one is built, so a misspelt field fails at once; reads go through `from_stored`, which
+    drops undeclared keys first (the tolerant-read rule of `Stored`). Enums are stored as their values."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True, frozen=True)
+
+    #: Fields written only once they have a value (e.g. a counter MongoDB must `$inc` from "absent", not from null).
+    absent_when_none: ClassVar[tuple[str, ...]] = ()
+
+    def to_mongo(self) -> dict[str, Any]:
+        """The document as stored: `_id` for `id`, enums as their values, every field present but `absent_when_none` ones that are None."""
+        doc = self.model_dump(by_alias=True)
+        for name in self.absent_when_none:
+            if doc.get(name) is None:
+                doc.pop(name, None)
+        return doc
 
 
 class StoredJob(Stored):

@@ -12,7 +12,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from common.models.billing import OrderStatus
-from common.models.users import StrictDocument
+from common.models.documents import StrictDocument
 
 
 class RefundState(StrictDocument):

@@ -10,32 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from common.models.core import Role
-from common.models.documents import Stored
+from common.models.documents import StrictDocument
 
 #: How many recent operation keys a user document keeps (the credit update's duplicate guard).
 RECENT_KEYS = 500
-
-
-class StrictDocument(Stored):
-    """Base of the money side's stored documents, which services build to write (`Model(...).to_mongo()`): unknown
-    fields are refused when one is built, so a misspelt field fails at once; reads go through `from_stored`, which
-    drops undeclared keys first (the tolerant-read rule of `Stored`). Enums are stored as their values."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_enum_values=True, frozen=True)
-
-    #: Fields written only once they have a value (e.g. a counter MongoDB must `$inc` from "absent", not from null).
-    absent_when_none: ClassVar[tuple[str, ...]] = ()
-
-    def to_mongo(self) -> dict[str, Any]:
-        """The document as stored: `_id` for `id`, enums as their values, every field present but `absent_when_none` ones that are None."""
-        doc = self.model_dump(by_alias=True)
-        for name in self.absent_when_none:
-            if doc.get(name) is None:
-                doc.pop(name, None)
-        return doc
 
 
 class UserDocument(StrictDocument):

@@ -2,7 +2,7 @@
 // signed in by storageState) → Pricing → buy the first package → the sandbox checkout page (same
 // origin) → Pay → /account shows the order PAID and the header badge the package's credits → buy
 // again → Cancel → the order is CANCELED and the credits unchanged.
-import { BASE_URL, apiCall, expect, expectCredits, exposeRequestBodies, screenshot, test } from './fixtures.mjs';
+import { BASE_URL, apiCall, expect, expectCredits, screenshot, test } from './fixtures.mjs';
 
 const SANDBOX = /\/api\/billing\/sandbox\/([0-9a-f]+)\?sig=[0-9a-f]+$/;
 
@@ -39,7 +39,6 @@ async function checkoutFirstPackage(page, token, pkg, { shot } = {}) {
 
 test('sandbox checkout: pay, then cancel', async ({ page, account }) => {
   const token = account.token;
-  await exposeRequestBodies(page, '**/api/billing/checkout');
   await page.goto('/video');
   await expectCredits(page, 0);
   const packages = await apiCall(page, 'GET', '/api/billing/packages');

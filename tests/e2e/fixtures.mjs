@@ -125,16 +125,6 @@ export async function waitCompleted(target, token, id, timeout = 60_000) {
   return last.body;
 }
 
-/**
- * Makes the bodies of the page's requests to `url` (a glob or RegExp) readable by the test
- * (`request.postDataJSON()`) however the app sends them: Chromium hands a Blob body to the DevTools
- * protocol only for an intercepted request (client.ts sends JSON as text today, uploads as Blobs).
- * The requests go on unchanged.
- */
-export async function exposeRequestBodies(page, url) {
-  await page.route(url, (route) => route.continue());
-}
-
 /** Resolves once the page has rendered two more frames: the events sent before it are handled. */
 export async function nextFrames(page) {
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(true)))));

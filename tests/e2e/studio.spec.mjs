@@ -4,7 +4,7 @@
 // (Registration and sign-in/out through the UI are login.spec.mjs's.)
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, PHONE, apiCall, expect, expectSignedIn, exposeRequestBodies, screenshot, test } from './fixtures.mjs';
+import { ARTIFACTS, PHONE, apiCall, expect, expectSignedIn, screenshot, test } from './fixtures.mjs';
 
 const ACTIVE = ['PENDING', 'GENERATING'];
 const PROXY_PREFIX = '/api/ai/proxy?';
@@ -48,7 +48,6 @@ test('image → image-to-video → reload → lightbox → gallery → validatio
   page.on('request', (req) => {
     if (req.method() === 'POST' && new URL(req.url()).pathname.startsWith('/api/ai/')) posts.push(new URL(req.url()).pathname);
   });
-  await exposeRequestBodies(page, /\/api\/ai\/(image|video)(\?|$)/);
   await page.goto('/video');
   await expectSignedIn(page);
 
