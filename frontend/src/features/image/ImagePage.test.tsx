@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tokenStore } from '../../api/apiService';
-import { http, HttpResponse, sentRequests, server } from '../../test/msw';
+import { type SentRequest, serveGenerationPage } from '../../test/msw';
 import { renderWithProviders } from '../../test/render';
 import ImagePage from './ImagePage';
 
@@ -9,17 +9,12 @@ const task = { id: 't1', type: 'image', status: 'PENDING', prompt: 'neon fox', p
   cost: { credits: 0, quota: 1 }, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
 
 describe('ImagePage form (react-hook-form over the generated CreateImageRequest)', () => {
+  let posts: () => Promise<SentRequest[]>;
   beforeEach(() => {
     localStorage.clear();
     tokenStore.set('tok');
-    server.use(
-      http.get('/api/ai/tasks', () => HttpResponse.json({ items: [], next_cursor: null })),
-      http.get('/api/ai/tasks/:id', () => HttpResponse.json(task)),
-      http.get('/api/auth/me', () => HttpResponse.json({})),
-      http.post('/api/ai/image', () => HttpResponse.json(task, { status: 202 })),
-    );
+    posts = serveGenerationPage('/api/ai/image', task);
   });
-  const posts = async () => (await sentRequests()).filter((r) => r.method === 'POST');
 
   it('refuses an empty prompt without sending, then sends the trimmed prompt', async () => {
     renderWithProviders(<ImagePage />, { route: '/image' });

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tokenStore } from '../../api/apiService';
-import { http, HttpResponse, sentRequests, server } from '../../test/msw';
+import { type SentRequest, serveGenerationPage } from '../../test/msw';
 import { renderWithProviders } from '../../test/render';
 import VideoPage from './VideoPage';
 
@@ -9,17 +9,12 @@ const task = { id: 'v1', type: 'video', status: 'PENDING', prompt: 'rain', param
   cost: { credits: 0, quota: 1 }, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
 
 describe('VideoPage form (react-hook-form over the generated CreateVideoRequest)', () => {
+  let posts: () => Promise<SentRequest[]>;
   beforeEach(() => {
     localStorage.clear();
     tokenStore.set('tok');
-    server.use(
-      http.get('/api/ai/tasks', () => HttpResponse.json({ items: [], next_cursor: null })),
-      http.get('/api/ai/tasks/:id', () => HttpResponse.json(task)),
-      http.get('/api/auth/me', () => HttpResponse.json({})),
-      http.post('/api/ai/video', () => HttpResponse.json(task, { status: 202 })),
-    );
+    posts = serveGenerationPage('/api/ai/video', task);
   });
-  const posts = async () => (await sentRequests()).filter((r) => r.method === 'POST');
 
   it('asks for a start frame in image mode, and sends a text-to-video request in text mode', async () => {
     renderWithProviders(<VideoPage />, { route: '/video' });
