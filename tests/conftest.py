@@ -96,14 +96,19 @@ class Stack:
         return str(r.json()["token"])
 
     def wait_task(self, token: str, task_id: str, *, timeout_s: float = 30.0, until: tuple[str, ...] = ("COMPLETED", "FAILED")) -> dict[str, Any]:
-        """Poll the task until its status is in `until`; fails the test if that takes over `timeout_s`."""
+        """Poll the task until its status is in `until`; fails the test if that takes over `timeout_s`.
+
+        A FAILED task counts once its refund is settled too: the worker records the failure, then refunds
+        (refund "pending" -> "done"), so a test reading the balance right after FAILED would race it."""
         deadline = time.monotonic() + timeout_s
         while True:
             body = self.api("GET", f"/api/ai/tasks/{task_id}", token=token).json()
-            if body.get("status") in until:
+            settled = body.get("status") != "FAILED" or (self.svc.db.tasks.find_one({"_id": task_id}) or {}).get("refund") != "pending"
+            if body.get("status") in until and settled:
                 return dict(body)
             if time.monotonic() > deadline:
-                raise AssertionError(f"task {task_id} is still {body.get('status')!r} after {timeout_s} s (waiting for {until}): {body}")
+                raise AssertionError(f"task {task_id} is still {body.get('status')!r}{'' if settled else ' with its refund pending'} "
+                                     f"after {timeout_s} s (waiting for {until}): {body}")
             time.sleep(0.05)
 
     def worker(self, body: dict[str, Any], **headers: str) -> requests.Response:
